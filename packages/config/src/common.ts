@@ -1,0 +1,59 @@
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+/** Repository root (this file is `packages/config/src/common.ts`). */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** Default `VOICES_DIR`: `<repo>/data/voices`, where the reference voices are generated. */
+export const DEFAULT_VOICES_DIR = `${REPO_ROOT}data/voices`;
+
+/** An environment: what `process.env` looks like. */
+export type EnvSource = Record<string, string | undefined>;
+
+const bool = z
+  .enum(["1", "0", "true", "false", "yes", "no"], { error: "must be true or false" })
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+/** Helpers for env fields: numbers arrive as strings. */
+export const env = {
+  int: (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def),
+  num: (def: number, min = 0, max = Number.MAX_VALUE) => z.coerce.number().min(min).max(max).default(def),
+  port: (def: number) => z.coerce.number().int().min(0).max(65535).default(def),
+  bool: (def: boolean) => bool.default(def),
+  str: (def: string) => z.string().min(1).default(def),
+  redisUrl: () =>
+    z
+      .string()
+      .default("redis://127.0.0.1:6379")
+      .refine((u) => /^rediss?:\/\//.test(u), "must start with redis:// or rediss://"),
+  logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+};
+
+/** Thrown by the `parse*Env` functions; the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Settings both apps share. */
+export const sharedEnvShape = {
+  REDIS_URL: env.redisUrl(),
+  QUEUE_NAME: env.str("tts-synthesis"),
+  AUDIO_TTL_SECONDS: env.int(86_400, 60),
+  LOG_LEVEL: env.logLevel(),
+  /** How many characters of the user's text may appear in logs (0 = none). */
+  LOG_TEXT_PREFIX_CHARS: env.int(32, 0, 1000),
+};
+
+/**
+ * Parses `source` with `schema`, treating empty strings as unset.
+ * @throws ConfigError listing each invalid variable and why
+ */
+export function parseWith<T extends z.ZodType>(schema: T, source: EnvSource): z.infer<T> {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}

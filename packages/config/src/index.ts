@@ -1,0 +1,3 @@
+export { ConfigError, DEFAULT_VOICES_DIR, REPO_ROOT, type EnvSource } from "./common.js";
+export { parseApiEnv, type ApiConfig } from "./api.js";
+export { parseWorkerEnv, type WorkerConfig } from "./worker.js";

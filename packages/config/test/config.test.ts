@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_VOICES_DIR, parseApiEnv, parseWorkerEnv } from "../src/index.js";
+
+describe("parseApiEnv", () => {
+  it("applies the documented defaults to an empty environment", () => {
+    const cfg = parseApiEnv({});
+    expect(cfg.PORT).toBe(8080);
+    expect(cfg.REDIS_URL).toBe("redis://127.0.0.1:6379");
+    expect(cfg.MAX_TEXT_CHARS).toBe(5000);
+    expect(cfg.AUDIO_TTL_SECONDS).toBe(86_400);
+    expect(cfg.QUEUE_NAME).toBe("tts-synthesis");
+  });
+
+  it("coerces numbers and treats empty strings as unset", () => {
+    const cfg = parseApiEnv({ PORT: "9000", MAX_TEXT_CHARS: "", REDIS_URL: "redis://redis:6380/2" });
+    expect(cfg.PORT).toBe(9000);
+    expect(cfg.MAX_TEXT_CHARS).toBe(5000);
+    expect(cfg.REDIS_URL).toBe("redis://redis:6380/2");
+  });
+
+  it("names every invalid variable", () => {
+    let err: unknown;
+    try {
+      parseApiEnv({ PORT: "http", REDIS_URL: "localhost:6379", MAX_TEXT_CHARS: "0" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect(message).toContain("PORT");
+    expect(message).toContain("REDIS_URL");
+    expect(message).toContain("MAX_TEXT_CHARS");
+  });
+});
+
+describe("parseWorkerEnv", () => {
+  it("applies the documented defaults", () => {
+    const cfg = parseWorkerEnv({});
+    expect(cfg.WORKER_METRICS_PORT).toBe(9464);
+    expect(cfg.WORKER_CONCURRENCY).toBe(1);
+    expect(cfg.VOICES_DIR).toBe(DEFAULT_VOICES_DIR);
+    expect(cfg.REFERENCE_VOICES).toBe(true);
+    expect(cfg.EXECUTION_PROVIDER).toBe("cpu");
+  });
+
+  it("parses booleans and rejects unknown execution providers", () => {
+    expect(parseWorkerEnv({ REFERENCE_VOICES: "false" }).REFERENCE_VOICES).toBe(false);
+    expect(() => parseWorkerEnv({ EXECUTION_PROVIDER: "tpu" })).toThrow(/EXECUTION_PROVIDER/);
+    expect(() => parseWorkerEnv({ WORKER_CONCURRENCY: "0" })).toThrow(/WORKER_CONCURRENCY/);
+  });
+});

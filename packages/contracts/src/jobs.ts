@@ -1,0 +1,114 @@
+import { z } from "zod";
+import { JOB_ERROR_TYPES } from "./errors.js";
+
+/** Allowed ranges of Piper's synthesis scales (request overrides of the voice's defaults). */
+export const SCALE_LIMITS = {
+  length_scale: { min: 0.1, max: 5 },
+  noise_scale: { min: 0, max: 2 },
+  noise_w: { min: 0, max: 2 },
+} as const;
+
+/** BullMQ priority range: 1 is the most urgent; omitted means plain FIFO (BullMQ `JobsOptions.priority`). */
+export const PRIORITY_LIMITS = { min: 1, max: 1_000 } as const;
+
+const scale = (name: keyof typeof SCALE_LIMITS) =>
+  z
+    .number({ error: `${name} must be a number` })
+    .min(SCALE_LIMITS[name].min, `${name} must be >= ${SCALE_LIMITS[name].min}`)
+    .max(SCALE_LIMITS[name].max, `${name} must be <= ${SCALE_LIMITS[name].max}`);
+
+/**
+ * Body of `POST /v1/jobs`. `text` is trimmed; its length limit (characters, after
+ * trimming) is a setting. `speaker` is a name from the voice's `speaker_id_map` or a
+ * numeric speaker id. Unknown fields are rejected so typos do not pass silently.
+ */
+export function createJobRequestSchema(opts: { maxTextChars: number }) {
+  return z.strictObject({
+    text: z
+      .string({ error: "text must be a string" })
+      .trim()
+      .min(1, "text must not be empty")
+      .max(opts.maxTextChars, `text must be at most ${opts.maxTextChars} characters`),
+    voice: z.string({ error: "voice must be a string" }).min(1, "voice must not be empty").max(200).optional(),
+    speaker: z.union([z.string().min(1).max(200), z.number().int().nonnegative()], { error: "speaker must be a name or a non-negative integer id" }).optional(),
+    length_scale: scale("length_scale").optional(),
+    noise_scale: scale("noise_scale").optional(),
+    noise_w: scale("noise_w").optional(),
+    priority: z
+      .number({ error: "priority must be an integer" })
+      .int("priority must be an integer")
+      .min(PRIORITY_LIMITS.min, `priority must be >= ${PRIORITY_LIMITS.min}`)
+      .max(PRIORITY_LIMITS.max, `priority must be <= ${PRIORITY_LIMITS.max}`)
+      .optional(),
+  });
+}
+export type JobRequest = z.infer<ReturnType<typeof createJobRequestSchema>>;
+
+/**
+ * Data of one BullMQ synthesis job, as the API writes it and the worker reads it.
+ * Scales are resolved (request override, else the voice's default) before enqueueing;
+ * `speaker_id` is resolved against the voice's `speaker_id_map` (null for
+ * single-speaker voices). `trace` carries the W3C trace context (`traceparent`,
+ * `tracestate`) from the API's producer span to the worker's consumer span.
+ */
+export const synthJobDataSchema = z.object({
+  text: z.string().min(1),
+  voice: z.string().min(1),
+  speaker: z.string().nullable(),
+  speaker_id: z.number().int().nonnegative().nullable(),
+  length_scale: z.number(),
+  noise_scale: z.number(),
+  noise_w: z.number(),
+  trace: z.record(z.string(), z.string()).default({}),
+  /** ms since epoch when the API accepted the job. */
+  submitted_at: z.number(),
+});
+export type SynthJobData = z.infer<typeof synthJobDataSchema>;
+
+/** What a completed job returns (BullMQ `returnvalue`). Durations in seconds. */
+export const synthJobResultSchema = z.object({
+  audio_key: z.string(),
+  audio_bytes: z.number().int().nonnegative(),
+  audio_duration_s: z.number().nonnegative(),
+  /** Wall time from text to PCM (phonemize + inference), seconds. */
+  synthesis_s: z.number().nonnegative(),
+  /** Real-time factor: synthesis_s / audio_duration_s (< 1 is faster than real time). */
+  rtf: z.number().nonnegative(),
+  sample_rate: z.number().int().positive(),
+  voice: z.string(),
+  speaker: z.string().nullable(),
+  sentences: z.number().int().nonnegative(),
+});
+export type SynthJobResult = z.infer<typeof synthJobResultSchema>;
+
+/** Public job states of `GET /v1/jobs/:id` (BullMQ's waiting/prioritized/delayed all read as `queued`). */
+export const JOB_STATUSES = ["queued", "active", "completed", "failed"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Body of `GET /v1/jobs/:id`; timestamps are ISO 8601, fields present as they apply. */
+export interface JobView {
+  id: string;
+  status: JobStatus;
+  created_at: string;
+  started_at?: string;
+  finished_at?: string;
+  attempts?: number;
+  result?: {
+    audio_url: string;
+    audio_duration_s: number;
+    synthesis_s: number;
+    rtf: number;
+    sample_rate: number;
+    voice: string;
+    speaker: string | null;
+  };
+  error?: { type: (typeof JOB_ERROR_TYPES)[number]; message: string };
+  links: { self: string; audio: string };
+}
+
+/** Answer of `POST /v1/jobs` (status 202, with a `Location` header). */
+export interface JobAccepted {
+  id: string;
+  status: "queued";
+  links: { self: string; audio: string };
+}

@@ -1,0 +1,31 @@
+/** Default BullMQ queue name for synthesis jobs (the `QUEUE_NAME` setting overrides it). */
+export const DEFAULT_QUEUE_NAME = "tts-synthesis";
+
+/** BullMQ job name of a synthesis job. */
+export const SYNTH_JOB_NAME = "synthesize";
+
+/** Redis key prefix of everything voxqueue writes outside BullMQ's own keys. */
+export const KEY_PREFIX = "voxqueue";
+
+/**
+ * The one place that decides which queue a voice's jobs go to. Today every voice
+ * shares the configured queue; fleets whose workers host different voices will map
+ * each voice to a per-voice-pool queue here (API and worker both call this).
+ * @param voiceId the voice id (file stem of `NAME.onnx`)
+ * @param baseQueue the configured queue name
+ */
+export function queueForVoice(voiceId: string, baseQueue: string): string {
+  void voiceId;
+  return baseQueue;
+}
+
+/** Redis hash: voice id → JSON {@link VoiceInfo}, written by workers at start. */
+export const VOICE_CATALOG_KEY = `${KEY_PREFIX}:voices`;
+
+/** Redis sorted set: worker id → last heartbeat (ms since epoch). */
+export const WORKER_HEARTBEATS_KEY = `${KEY_PREFIX}:workers`;
+
+/** Redis key of a job's WAV audio. */
+export function audioKey(jobId: string): string {
+  return `${KEY_PREFIX}:audio:${jobId}`;
+}

@@ -1,0 +1,20 @@
+import { z } from "zod";
+
+/**
+ * One installed voice as workers publish it to Redis and `GET /v1/voices` lists it.
+ * `speakers` are the keys of Piper's `speaker_id_map` (empty for single-speaker voices,
+ * or `["0", "1", ...]` when a multi-speaker voice has no map).
+ */
+export const voiceInfoSchema = z.object({
+  id: z.string(),
+  language: z.string(),
+  sample_rate: z.number().int().positive(),
+  num_speakers: z.number().int().positive(),
+  speakers: z.array(z.string()),
+  quality: z.string().optional(),
+  /** True for voxqueue's generated reference voices (synthetic weights: not speech). */
+  reference: z.boolean(),
+  /** The voice's default scales (its config's `inference` block). */
+  defaults: z.object({ length_scale: z.number(), noise_scale: z.number(), noise_w: z.number() }),
+});
+export type VoiceInfo = z.infer<typeof voiceInfoSchema>;

@@ -1,0 +1,34 @@
+/**
+ * Every metric voxqueue exports, by name. Names follow Prometheus conventions (base
+ * units, `_total` counters) and the seed document's `tts_` set; dashboards, recording
+ * rules and alerts in `infra/` and `dashboards/` use exactly these.
+ */
+export const METRIC = {
+  requests: "tts_requests_total",
+  synthesisDuration: "tts_synthesis_duration_seconds",
+  audioDuration: "tts_audio_duration_seconds",
+  rtf: "tts_rtf_ratio",
+  errors: "tts_errors_total",
+  gpuMemory: "tts_gpu_memory_bytes",
+  gpuMemoryTotal: "tts_gpu_memory_total_bytes",
+  queueLength: "tts_queue_length",
+  queueJobs: "tts_queue_jobs",
+  jobsInProgress: "tts_jobs_in_progress",
+  queueWait: "tts_queue_wait_seconds",
+  httpRequests: "tts_http_requests_total",
+  httpRequestDuration: "tts_http_request_duration_seconds",
+} as const;
+
+/** Histogram buckets (seconds or ratio), from the seed document where it gives them. */
+export const BUCKETS = {
+  synthesisDuration: [0.1, 0.25, 0.5, 1, 2, 5, 10],
+  audioDuration: [1, 2, 5, 10, 30, 60],
+  rtf: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 5],
+  queueWait: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+  http: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+} as const;
+
+/** BullMQ states counted in `tts_queue_length` (the backlog the autoscaler reads). */
+export const BACKLOG_STATES = ["waiting", "prioritized", "delayed"] as const;
+/** BullMQ states counted in `tts_queue_jobs` (jobs by status). */
+export const JOB_STATES = ["waiting", "prioritized", "delayed", "active", "completed", "failed"] as const;
