@@ -1,0 +1,69 @@
+/**
+ * Piper's float → int16 conversion (rhasspy/piper `src/python_run/piper/util.py`,
+ * `src/cpp/piper.cpp`): scale by 32767 / max(0.01, max|x|), clamp, truncate to int16.
+ * @param audio model output samples, nominally in [-1, 1]
+ * @returns PCM 16-bit samples, same length
+ */
+export function floatToInt16(audio: Float32Array): Int16Array {
+  let peak = 0;
+  for (let i = 0; i < audio.length; i++) {
+    const a = Math.abs(audio[i]!);
+    if (a > peak) peak = a;
+  }
+  const scale = 32767 / Math.max(0.01, peak);
+  const out = new Int16Array(audio.length);
+  for (let i = 0; i < audio.length; i++) {
+    const v = audio[i]! * scale;
+    out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : Math.trunc(v);
+  }
+  return out;
+}
+
+/** Samples of silence of `seconds` at `sampleRate` Hz (rounded down). */
+export function silenceSamples(seconds: number, sampleRate: number): number {
+  return Math.max(0, Math.floor(seconds * sampleRate));
+}
+
+/**
+ * Joins sentence PCM chunks with `gapSamples` of silence between them (none after the
+ * last; Piper's C++ CLI adds 0.2 s between sentences).
+ */
+export function joinWithSilence(chunks: readonly Int16Array[], gapSamples: number): Int16Array {
+  const total = chunks.reduce((n, c) => n + c.length, 0) + Math.max(0, chunks.length - 1) * gapSamples;
+  const out = new Int16Array(total);
+  let offset = 0;
+  chunks.forEach((chunk, i) => {
+    out.set(chunk, offset);
+    offset += chunk.length + (i < chunks.length - 1 ? gapSamples : 0);
+  });
+  return out;
+}
+
+/** Size of the canonical RIFF/WAVE header written by {@link encodeWav}, bytes. */
+export const WAV_HEADER_BYTES = 44;
+
+/**
+ * Wraps PCM in a canonical WAV file: RIFF, `fmt ` chunk with PCM format 1, mono,
+ * 16-bit little-endian, then the `data` chunk (Microsoft RIFF WAVE spec).
+ * @param pcm mono 16-bit samples
+ * @param sampleRate samples per second (the voice's `audio.sample_rate`)
+ */
+export function encodeWav(pcm: Int16Array, sampleRate: number): Buffer {
+  const dataBytes = pcm.length * 2;
+  const buf = Buffer.alloc(WAV_HEADER_BYTES + dataBytes);
+  buf.write("RIFF", 0, "ascii");
+  buf.writeUInt32LE(36 + dataBytes, 4);
+  buf.write("WAVE", 8, "ascii");
+  buf.write("fmt ", 12, "ascii");
+  buf.writeUInt32LE(16, 16); // fmt chunk size
+  buf.writeUInt16LE(1, 20); // PCM
+  buf.writeUInt16LE(1, 22); // mono
+  buf.writeUInt32LE(sampleRate, 24);
+  buf.writeUInt32LE(sampleRate * 2, 28); // byte rate
+  buf.writeUInt16LE(2, 32); // block align
+  buf.writeUInt16LE(16, 34); // bits per sample
+  buf.write("data", 36, "ascii");
+  buf.writeUInt32LE(dataBytes, 40);
+  Buffer.from(pcm.buffer, pcm.byteOffset, dataBytes).copy(buf, WAV_HEADER_BYTES);
+  return buf;
+}

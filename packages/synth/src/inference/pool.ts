@@ -1,0 +1,186 @@
+import { Worker } from "node:worker_threads";
+import type { ExecutionProvider, Scales } from "../onnx-session.js";
+import type { VoiceFiles } from "../voice.js";
+import type { DoneMessage, FromThread, InitMessage, ReadyMessage, RunMessage } from "./protocol.js";
+
+/** Synthesis ran past its time limit; the thread running it was terminated and replaced. */
+export class InferenceTimeoutError extends Error {
+  override readonly name = "InferenceTimeoutError";
+}
+
+/** onnxruntime (or the thread) failed; `errorName` is the original error's name. */
+export class InferenceError extends Error {
+  override readonly name = "InferenceError";
+  constructor(
+    message: string,
+    readonly errorName: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Options of {@link InferencePool.start}. */
+export interface InferencePoolOptions {
+  voices: readonly VoiceFiles[];
+  /** Threads, i.e. requests run at once (match the BullMQ worker's concurrency). */
+  threads: number;
+  executionProvider: ExecutionProvider;
+  /** onnxruntime intra-op threads per inference thread (0 = onnxruntime's choice). */
+  intraOpNumThreads: number;
+}
+
+/** One {@link InferencePool.run} request. */
+export interface InferenceRequest {
+  voiceId: string;
+  sentences: number[][];
+  scales: Scales;
+  speakerId: number | null;
+  /** Time limit, ms; past it the request fails with {@link InferenceTimeoutError}. */
+  timeoutMs: number;
+}
+
+/** What {@link InferencePool.run} returns: int16 PCM and inference seconds, per sentence. */
+export type InferenceResult = Pick<DoneMessage, "chunks" | "inferenceSeconds">;
+
+const THREAD_URL = new URL("./thread.ts", import.meta.url).href;
+// worker_threads cannot load .ts files by themselves: register tsx in the thread first.
+const BOOTSTRAP = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(THREAD_URL)}); })`;
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+/**
+ * A fixed set of inference threads, each holding one onnxruntime session per voice.
+ * Requests queue in FIFO order for the next free thread. A request that times out
+ * terminates its thread (native `session.run` cannot be cancelled) and a fresh thread
+ * replaces it, so one stuck sentence never blocks the pool for good.
+ */
+export class InferencePool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: (() => void)[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(private readonly init: InitMessage) {}
+
+  /**
+   * Starts `threads` threads and waits until each has loaded and warmed up every voice.
+   * @returns the pool and the load seconds per voice (of the first thread)
+   * @throws InferenceError when a voice fails to load
+   */
+  static async start(opts: InferencePoolOptions): Promise<{ pool: InferencePool; loadSeconds: Record<string, number> }> {
+    const init: InitMessage = {
+      kind: "init",
+      voices: opts.voices.map((v) => ({ id: v.id, onnxPath: v.onnxPath, config: v.config })),
+      executionProvider: opts.executionProvider,
+      intraOpNumThreads: opts.intraOpNumThreads,
+    };
+    const pool = new InferencePool(init);
+    const ready = await Promise.all(Array.from({ length: opts.threads }, () => pool.spawn()));
+    return { pool, loadSeconds: ready[0]?.loadSeconds ?? {} };
+  }
+
+  /** Number of threads. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  private async spawn(): Promise<ReadyMessage> {
+    const worker = new Worker(BOOTSTRAP, { eval: true });
+    const slot: Slot = { worker, busy: true };
+    this.slots.push(slot);
+    try {
+      const ready = await new Promise<ReadyMessage>((resolve, reject) => {
+        worker.once("error", reject);
+        worker.once("exit", (code) => reject(new InferenceError(`inference thread exited (${code}) while loading voices`, "ThreadExit")));
+        worker.on("message", (msg: FromThread) => {
+          if (msg.kind === "ready") resolve(msg);
+          else if (msg.kind === "failed" && msg.requestId === null) reject(new InferenceError(msg.message, msg.errorName));
+        });
+        worker.postMessage(this.init);
+      });
+      worker.removeAllListeners();
+      worker.on("error", () => this.replace(slot));
+      slot.busy = false;
+      this.release();
+      return ready;
+    } catch (err) {
+      this.slots.splice(this.slots.indexOf(slot), 1);
+      await worker.terminate();
+      throw err;
+    }
+  }
+
+  private replace(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return; // already replaced (an error event is followed by exit)
+    this.slots.splice(i, 1);
+    void slot.worker.terminate();
+    if (!this.closed) void this.spawn().catch(() => undefined);
+  }
+
+  private release(): void {
+    this.waiting.shift()?.();
+  }
+
+  private async acquire(): Promise<Slot> {
+    for (;;) {
+      if (this.closed) throw new InferenceError("inference pool is closed", "PoolClosed");
+      const free = this.slots.find((s) => !s.busy);
+      if (free) {
+        free.busy = true;
+        return free;
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  /**
+   * Synthesizes every sentence of one request on the next free thread.
+   * @throws InferenceTimeoutError past `timeoutMs`; InferenceError when onnxruntime fails
+   */
+  async run(req: InferenceRequest): Promise<InferenceResult> {
+    const slot = await this.acquire();
+    const requestId = this.nextId++;
+    const msg: RunMessage = { kind: "run", requestId, voiceId: req.voiceId, sentences: req.sentences, scales: req.scales, speakerId: req.speakerId };
+    let timer: NodeJS.Timeout | undefined;
+    let lost = false; // the thread timed out or died: replace it
+    try {
+      return await new Promise<InferenceResult>((resolve, reject) => {
+        const onMessage = (m: FromThread) => {
+          if (m.kind === "done" && m.requestId === requestId) resolve({ chunks: m.chunks, inferenceSeconds: m.inferenceSeconds });
+          else if (m.kind === "failed" && m.requestId === requestId) reject(new InferenceError(m.message, m.errorName));
+        };
+        const onExit = (code: number) => {
+          lost = true;
+          reject(new InferenceError(`inference thread exited (${code})`, "ThreadExit"));
+        };
+        slot.worker.on("message", onMessage);
+        slot.worker.once("exit", onExit);
+        timer = setTimeout(() => {
+          lost = true;
+          reject(new InferenceTimeoutError(`synthesis took longer than ${req.timeoutMs} ms`));
+        }, req.timeoutMs);
+        slot.worker.postMessage(msg);
+      });
+    } finally {
+      clearTimeout(timer);
+      slot.worker.removeAllListeners("message");
+      slot.worker.removeAllListeners("exit");
+      if (lost) this.replace(slot);
+      else {
+        slot.busy = false;
+        this.release();
+      }
+    }
+  }
+
+  /** Terminates every thread; pending and later requests fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const resolve of this.waiting.splice(0)) resolve();
+    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,46 @@
+import type { PiperVoiceConfig } from "../voice-config.js";
+import type { ExecutionProvider, Scales } from "../onnx-session.js";
+
+/** Sent once to a new inference thread: which voices to load and how. */
+export interface InitMessage {
+  kind: "init";
+  voices: { id: string; onnxPath: string; config: PiperVoiceConfig }[];
+  executionProvider: ExecutionProvider;
+  intraOpNumThreads: number;
+}
+
+/** One synthesis request: every sentence of one job, as phoneme ids. */
+export interface RunMessage {
+  kind: "run";
+  requestId: number;
+  voiceId: string;
+  sentences: number[][];
+  scales: Scales;
+  speakerId: number | null;
+}
+
+export type ToThread = InitMessage | RunMessage;
+
+/** The thread loaded every voice (load and warm-up seconds per voice). */
+export interface ReadyMessage {
+  kind: "ready";
+  loadSeconds: Record<string, number>;
+}
+
+/** Result of a {@link RunMessage}: int16 PCM per sentence and inference seconds per sentence. */
+export interface DoneMessage {
+  kind: "done";
+  requestId: number;
+  chunks: Int16Array[];
+  inferenceSeconds: number[];
+}
+
+/** A request or the initialisation failed; `message` is onnxruntime's or ours. */
+export interface FailedMessage {
+  kind: "failed";
+  requestId: number | null;
+  message: string;
+  errorName: string;
+}
+
+export type FromThread = ReadyMessage | DoneMessage | FailedMessage;

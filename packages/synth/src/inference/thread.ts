@@ -1,0 +1,47 @@
+// Entry of an inference thread: owns one onnxruntime session per voice and runs
+// them off the worker's main thread, whose event loop must stay free for BullMQ lock
+// renewal, metrics scrapes and health checks (session.run blocks its thread).
+import { parentPort } from "node:worker_threads";
+import { floatToInt16 } from "../audio.js";
+import { VoiceSession } from "../onnx-session.js";
+import type { FromThread, ToThread } from "./protocol.js";
+
+const port = parentPort;
+if (!port) throw new Error("inference thread must run inside worker_threads");
+
+const sessions = new Map<string, VoiceSession>();
+const post = (msg: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+
+port.on("message", (msg: ToThread) => {
+  void handle(msg).catch((err: unknown) => {
+    const e = err instanceof Error ? err : new Error(String(err));
+    post({ kind: "failed", requestId: msg.kind === "run" ? msg.requestId : null, message: e.message, errorName: e.name });
+  });
+});
+
+async function handle(msg: ToThread): Promise<void> {
+  if (msg.kind === "init") {
+    const loadSeconds: Record<string, number> = {};
+    for (const v of msg.voices) {
+      const t0 = performance.now();
+      const session = await VoiceSession.load(v.onnxPath, v.config, { executionProvider: msg.executionProvider, intraOpNumThreads: msg.intraOpNumThreads });
+      await session.warmUp();
+      sessions.set(v.id, session);
+      loadSeconds[v.id] = (performance.now() - t0) / 1000;
+    }
+    post({ kind: "ready", loadSeconds });
+    return;
+  }
+  const session = sessions.get(msg.voiceId);
+  if (!session) throw new Error(`voice ${msg.voiceId} is not loaded in this thread`);
+  const chunks: Int16Array[] = [];
+  const inferenceSeconds: number[] = [];
+  for (const ids of msg.sentences) {
+    const t0 = performance.now();
+    const audio = await session.infer(ids, msg.scales, msg.speakerId);
+    // Piper normalises each sentence on its own before joining.
+    chunks.push(floatToInt16(audio));
+    inferenceSeconds.push((performance.now() - t0) / 1000);
+  }
+  post({ kind: "done", requestId: msg.requestId, chunks, inferenceSeconds }, chunks.map((c) => c.buffer as ArrayBuffer));
+}
