@@ -17,6 +17,7 @@ export const ERROR_TYPES = {
   internal: { status: 500, retryable: true },
   // API-only types (never stored in job results):
   not_found: { status: 404, retryable: false },
+  method_not_allowed: { status: 405, retryable: false },
   not_ready: { status: 409, retryable: true },
   expired: { status: 410, retryable: false },
   unsupported_media_type: { status: 415, retryable: false },
