@@ -1,0 +1,121 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from "express";
+import { VoxqueueError, isJobErrorType, type ErrorBody } from "@voxqueue/contracts";
+import type { Redis } from "ioredis";
+import type { ApiMetrics, Logger } from "@voxqueue/telemetry";
+
+/** Seconds a client is told to wait (`Retry-After`) when Redis or the fleet is not there. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/** How long one Redis-backed step of a request may take before the API answers 503. */
+export const REDIS_STEP_TIMEOUT_MS = 2_000;
+
+/** An error that answers 503 `service_unavailable` with `Retry-After`. */
+export function serviceUnavailable(message: string, cause?: unknown): VoxqueueError {
+  const err = new VoxqueueError("service_unavailable", message);
+  if (cause !== undefined) err.cause = cause;
+  return err;
+}
+
+/**
+ * Fails fast with 503 while `redis` is not connected (before its first connection,
+ * or between reconnects), instead of waiting for a step's timeout.
+ */
+export function assertConnected(redis: Pick<Redis, "status">): void {
+  if (redis.status !== "ready") throw serviceUnavailable("storage is unavailable (not connected to Redis); retry later");
+}
+
+/**
+ * Runs one Redis-backed step of a request. Whatever goes wrong there (refused
+ * connection, offline client, a command past `timeoutMs`) becomes a 503
+ * `service_unavailable`, so a Redis outage never answers 500 and never hangs.
+ * A step that times out is not cancelled; callers only time out steps that write
+ * nothing, or a single atomic write (BullMQ adds a job in one Lua script).
+ */
+export async function redisStep<T>(what: string, step: () => Promise<T>, timeoutMs = REDIS_STEP_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([step(), timeout]);
+  } catch (err) {
+    if (err instanceof VoxqueueError) throw err;
+    throw serviceUnavailable(`storage is unavailable (${what}); retry later`, err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Writes `err` as the JSON error body with the HTTP status of its type. */
+function sendError(res: Response, err: VoxqueueError): void {
+  res.status(err.status).json(err.toBody() satisfies ErrorBody);
+}
+
+/** Final handler for paths no route matches: 404 `not_found`. */
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new VoxqueueError("not_found", `no route ${req.method} ${req.path}`));
+};
+
+/** Handler for a known path with a method it does not serve: 405 with `Allow`. */
+export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
+  return (req, res, next) => {
+    res.set("Allow", allowed.join(", "));
+    next(new VoxqueueError("method_not_allowed", `${req.method} is not allowed here; use ${allowed.join(" or ")}`));
+  };
+}
+
+/** The body-parser error fields the error handler reads. */
+interface BodyParserError {
+  type?: unknown;
+  status?: unknown;
+  expose?: unknown;
+  message: string;
+}
+
+/**
+ * Maps body-parser's errors (they carry a `type` and a `status`) to the taxonomy;
+ * returns null for anything else.
+ */
+function fromBodyParser(err: unknown, maxBodyBytes: number): VoxqueueError | null {
+  if (!(err instanceof Error)) return null;
+  const e = err as Error & BodyParserError;
+  if (typeof e.type !== "string" || typeof e.status !== "number") return null;
+  switch (e.type) {
+    case "entity.parse.failed":
+      return new VoxqueueError("invalid_input", "request body is not valid JSON (an object is expected)", "body");
+    case "entity.too.large":
+      return new VoxqueueError("payload_too_large", `request body is larger than ${maxBodyBytes} bytes`);
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new VoxqueueError("unsupported_media_type", e.expose === true ? e.message : "unsupported body encoding");
+    default:
+      if (e.status >= 400 && e.status < 500) return new VoxqueueError("invalid_input", e.expose === true ? e.message : "bad request body", "body");
+      return null;
+  }
+}
+
+/**
+ * The app's last middleware: every error becomes `{error: {type, message, field?}}`
+ * with the status of its type; anything unexpected is logged with its stack and
+ * answered as a bare 500 `internal` (no stack, no details). Job-error types
+ * (`invalid_input`, `internal`) are counted in `tts_errors_total`.
+ */
+export function errorHandler(opts: { logger: Logger; metrics: ApiMetrics; maxBodyBytes: number }): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    let known = err instanceof VoxqueueError ? err : fromBodyParser(err, opts.maxBodyBytes);
+    if (!known) {
+      opts.logger.error({ err, method: req.method, path: req.path }, "unhandled error");
+      known = new VoxqueueError("internal", "internal error");
+    } else if (known.type === "service_unavailable" && known.cause !== undefined) {
+      opts.logger.warn({ err: known.cause, method: req.method, path: req.path }, known.message);
+    }
+    if (isJobErrorType(known.type)) opts.metrics.errors.inc({ error_type: known.type });
+    // Routes may have set their own Retry-After (not_ready, an empty catalog).
+    if (known.type === "service_unavailable" && !res.get("Retry-After")) res.set("Retry-After", String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+    sendError(res, known);
+  };
+}

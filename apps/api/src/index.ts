@@ -1,0 +1,3 @@
+export { createApp } from "./app.js";
+export { QueuePool, type SynthQueue } from "./queues.js";
+export type { AppDeps } from "./types.js";

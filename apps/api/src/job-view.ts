@@ -1,0 +1,78 @@
+import type { Job, JobState } from "bullmq";
+import { isJobErrorType, synthJobResultSchema, type JobErrorType, type JobStatus, type JobView } from "@voxqueue/contracts";
+import type { Logger } from "@voxqueue/telemetry";
+
+/** Longest job error message shown to clients (a worker's message, never a stack). */
+const MAX_ERROR_MESSAGE_CHARS = 500;
+
+/** The links of a job's answers: its view and its audio. */
+export function jobLinks(id: string): JobView["links"] {
+  return { self: `/v1/jobs/${id}`, audio: `/v1/jobs/${id}/audio` };
+}
+
+/**
+ * Public status of a BullMQ state. Everything before a worker picks the job up
+ * (waiting, prioritized, delayed — which includes the backoff before a retry —
+ * and waiting-children) reads as `queued`; null for `unknown` (the job is gone).
+ */
+export function publicStatus(state: JobState | "unknown"): JobStatus | null {
+  switch (state) {
+    case "waiting":
+    case "prioritized":
+    case "delayed":
+    case "waiting-children":
+      return "queued";
+    case "active":
+    case "completed":
+    case "failed":
+      return state;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Reads a failed job's reason. The worker fails jobs with an Error whose message is
+ * `"<type>: <human message>"`, `<type>` one of the job error types; any other
+ * reason (a bug, a BullMQ stall limit) reads as `internal` with the whole reason.
+ */
+export function parseJobFailure(reason: string | undefined): { type: JobErrorType; message: string } {
+  const text = (reason ?? "").trim();
+  const match = /^([a-z_]+):\s*(.*)$/s.exec(text);
+  const [type, message] = match && isJobErrorType(match[1] ?? "") ? [match[1] as JobErrorType, match[2] ?? ""] : ["internal" as const, text];
+  const clipped = message.length > MAX_ERROR_MESSAGE_CHARS ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}…` : message;
+  return { type, message: clipped || "synthesis failed" };
+}
+
+function iso(ms: number | undefined): string | undefined {
+  return ms === undefined || ms === null || !Number.isFinite(ms) || ms <= 0 ? undefined : new Date(ms).toISOString();
+}
+
+/**
+ * The `GET /v1/jobs/:id` view of a BullMQ job in `state`; null when the state is
+ * `unknown`. A completed job whose return value is not a `SynthJobResult` (a worker
+ * bug) is shown without `result`, and logged.
+ */
+export function toJobView(job: Job, state: JobState | "unknown", logger?: Logger): JobView | null {
+  const status = publicStatus(state);
+  const id = job.id;
+  if (status === null || id === undefined) return null;
+  const links = jobLinks(id);
+  const view: JobView = { id, status, created_at: iso(job.timestamp) ?? new Date(0).toISOString(), attempts: job.attemptsMade, links };
+  const startedAt = iso(job.processedOn);
+  // A job waiting for its retry keeps the times of its last attempt; they describe that attempt, not this state.
+  if (startedAt && status !== "queued") view.started_at = startedAt;
+  const finishedAt = iso(job.finishedOn);
+  if (finishedAt && (status === "completed" || status === "failed")) view.finished_at = finishedAt;
+  if (status === "completed") {
+    const result = synthJobResultSchema.safeParse(job.returnvalue);
+    if (result.success) {
+      const r = result.data;
+      view.result = { audio_url: links.audio, audio_duration_s: r.audio_duration_s, synthesis_s: r.synthesis_s, rtf: r.rtf, sample_rate: r.sample_rate, voice: r.voice, speaker: r.speaker };
+    } else {
+      logger?.warn({ job_id: id }, "completed job has no valid SynthJobResult");
+    }
+  }
+  if (status === "failed") view.error = parseJobFailure(job.failedReason);
+  return view;
+}

@@ -1,0 +1,44 @@
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { SynthJobData, SynthJobResult } from "@voxqueue/contracts";
+import type { Logger } from "@voxqueue/telemetry";
+
+/** A BullMQ queue of synthesis jobs. */
+export type SynthQueue = Queue<SynthJobData, SynthJobResult>;
+
+/**
+ * The BullMQ queues the API writes to, one `Queue` per name (`queueForVoice` may
+ * send voices to different queues). The base queue is given; others are opened on
+ * first use on the same Redis connection, and closed by {@link close}, which
+ * leaves the base queue and the connection to their owner.
+ */
+export class QueuePool {
+  private readonly queues = new Map<string, SynthQueue>();
+  private readonly opened: SynthQueue[] = [];
+
+  constructor(
+    private readonly base: SynthQueue,
+    private readonly connection: Redis,
+    private readonly logger?: Logger,
+  ) {
+    this.queues.set(base.name, base);
+  }
+
+  /** The queue called `name`, opened on first use. */
+  get(name: string): SynthQueue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue<SynthJobData, SynthJobResult>(name, { connection: this.connection });
+      queue.on("error", (err) => this.logger?.warn({ err, queue: name }, "queue error"));
+      this.queues.set(name, queue);
+      this.opened.push(queue);
+    }
+    return queue;
+  }
+
+  /** Closes the queues this pool opened (not the base queue). */
+  async close(): Promise<void> {
+    await Promise.all(this.opened.map((q) => q.close()));
+    this.opened.length = 0;
+  }
+}

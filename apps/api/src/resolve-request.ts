@@ -1,0 +1,88 @@
+import { VoxqueueError, createJobRequestSchema, type JobRequest, type SynthJobData, type VoiceInfo } from "@voxqueue/contracts";
+import { serviceUnavailable } from "./errors.js";
+
+/** How many installed voices an "unknown voice" message names. */
+const VOICES_LISTED = 5;
+
+/** A `POST /v1/jobs` body parser: validates with the contracts' schema, throwing the first issue. */
+export type JobRequestParser = (body: unknown) => JobRequest;
+
+/**
+ * Builds the body parser for `POST /v1/jobs`.
+ * @throws VoxqueueError `invalid_input` naming the first bad field (`body` when the body itself is wrong)
+ */
+export function createJobRequestParser(opts: { maxTextChars: number }): JobRequestParser {
+  const schema = createJobRequestSchema(opts);
+  return (body) => {
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    if (!issue) throw new VoxqueueError("invalid_input", "invalid request body", "body");
+    if (issue.code === "unrecognized_keys") {
+      const key = issue.keys[0] ?? "body";
+      throw new VoxqueueError("invalid_input", `unknown field "${key}"`, key);
+    }
+    const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "body";
+    const message = issue.path.length > 0 ? issue.message : "request body must be a JSON object";
+    throw new VoxqueueError("invalid_input", message, field);
+  };
+}
+
+/**
+ * Resolves a valid request against the voice catalog into the job's data: picks the
+ * voice (the request's, else `defaultVoice`, else the first by id), checks the
+ * speaker, and fills unset scales from the voice's defaults.
+ *
+ * Speakers: `VoiceInfo.speakers` holds the names of Piper's `speaker_id_map`, not
+ * their ids, so a name is passed on as `speaker` with `speaker_id: null` and the
+ * worker maps it through the voice config; an integer is passed as `speaker_id`
+ * (and as its string in `speaker`).
+ * @throws VoxqueueError `service_unavailable` when the catalog is empty or the default voice is not installed
+ * @throws VoxqueueError `invalid_input` (field `voice` or `speaker`) for an unknown voice or speaker
+ */
+export function resolveJobRequest(request: JobRequest, voices: readonly VoiceInfo[], opts: { defaultVoice?: string | undefined; now: number }): SynthJobData {
+  if (voices.length === 0) throw serviceUnavailable("no voices are installed yet (no worker has started); retry later");
+  const voice = pickVoice(request.voice, voices, opts.defaultVoice);
+  const { speaker, speaker_id } = pickSpeaker(request.speaker, voice);
+  return {
+    text: request.text,
+    voice: voice.id,
+    speaker,
+    speaker_id,
+    length_scale: request.length_scale ?? voice.defaults.length_scale,
+    noise_scale: request.noise_scale ?? voice.defaults.noise_scale,
+    noise_w: request.noise_w ?? voice.defaults.noise_w,
+    trace: {},
+    submitted_at: opts.now,
+  };
+}
+
+function pickVoice(requested: string | undefined, voices: readonly VoiceInfo[], defaultVoice: string | undefined): VoiceInfo {
+  if (requested === undefined) {
+    if (defaultVoice === undefined) return voices[0] as VoiceInfo; // non-empty, sorted by id
+    const voice = voices.find((v) => v.id === defaultVoice);
+    if (!voice) throw serviceUnavailable(`the default voice "${defaultVoice}" is not installed on any worker; name a voice or retry later`);
+    return voice;
+  }
+  const voice = voices.find((v) => v.id === requested);
+  if (voice) return voice;
+  const listed = voices.slice(0, VOICES_LISTED).map((v) => v.id);
+  const more = voices.length > listed.length ? ` and ${voices.length - listed.length} more (GET /v1/voices)` : "";
+  throw new VoxqueueError("invalid_input", `unknown voice "${requested}"; installed: ${listed.join(", ")}${more}`, "voice");
+}
+
+function pickSpeaker(requested: string | number | undefined, voice: VoiceInfo): Pick<SynthJobData, "speaker" | "speaker_id"> {
+  if (requested === undefined) return { speaker: null, speaker_id: null };
+  if (voice.num_speakers <= 1) throw new VoxqueueError("invalid_input", `voice "${voice.id}" has a single speaker; omit speaker`, "speaker");
+  if (typeof requested === "number") {
+    if (requested >= voice.num_speakers) {
+      throw new VoxqueueError("invalid_input", `speaker id ${requested} is out of range: voice "${voice.id}" has ${voice.num_speakers} speakers (0..${voice.num_speakers - 1})`, "speaker");
+    }
+    return { speaker: String(requested), speaker_id: requested };
+  }
+  if (!voice.speakers.includes(requested)) {
+    const listed = voice.speakers.slice(0, VOICES_LISTED).join(", ");
+    throw new VoxqueueError("invalid_input", `unknown speaker "${requested}" for voice "${voice.id}"; e.g. ${listed}`, "speaker");
+  }
+  return { speaker: requested, speaker_id: null };
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+import express, { Router, type RequestHandler } from "express";
+import type { Job } from "bullmq";
+import { z } from "zod";
+import { SYNTH_JOB_NAME, VoxqueueError, queueForVoice, type JobAccepted, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { textPreview } from "@voxqueue/telemetry";
+import { assertConnected, methodNotAllowed, redisStep } from "../errors.js";
+import { jobLinks, parseJobFailure, toJobView } from "../job-view.js";
+import type { QueuePool } from "../queues.js";
+import { createJobRequestParser, resolveJobRequest } from "../resolve-request.js";
+import { injectTraceContext } from "../trace-context.js";
+import type { AppDeps } from "../types.js";
+
+/** Seconds a client polling for audio of a queued or active job is told to wait. */
+export const NOT_READY_RETRY_AFTER_SECONDS = 2;
+
+/** Job ids are `crypto.randomUUID()`; anything else cannot name a job of ours. */
+const jobIdSchema = z.uuid();
+
+/** 415 unless the body is JSON; an empty or missing body is a 400 naming `body`. */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const kind = req.is("application/json"); // null when there is no body at all
+  if (kind) next();
+  else if (kind === null || req.headers["content-length"] === "0") next(new VoxqueueError("invalid_input", "request body is required (a JSON object)", "body"));
+  else next(new VoxqueueError("unsupported_media_type", "Content-Type must be application/json"));
+};
+
+/**
+ * `POST /v1/jobs` (validate, resolve against the voice catalog, enqueue one job),
+ * `GET /v1/jobs/:id` (its {@link JobView}) and `GET /v1/jobs/:id/audio` (its WAV).
+ */
+export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
+  const { config, logger } = deps;
+  const router = Router();
+  const parseRequest = createJobRequestParser({ maxTextChars: config.MAX_TEXT_CHARS });
+  const parseJson = express.json({ type: "application/json", strict: true, limit: config.MAX_BODY_BYTES });
+
+  /** The job `id` names in the base queue, or a 404 (also for ids that are not ours). */
+  async function findJob(id: string): Promise<Job<SynthJobData, SynthJobResult>> {
+    const notFound = new VoxqueueError("not_found", `no job ${id}`);
+    if (!jobIdSchema.safeParse(id).success) throw notFound;
+    assertConnected(deps.redis);
+    const job = await redisStep("read job", () => deps.queue.getJob(id));
+    if (!job) throw notFound;
+    return job;
+  }
+
+  async function viewOf(id: string): Promise<JobView> {
+    const job = await findJob(id);
+    const state = await redisStep("read job state", () => job.getState());
+    const view = toJobView(job, state, logger);
+    if (!view) throw new VoxqueueError("not_found", `no job ${id}`);
+    return view;
+  }
+
+  router
+    .route("/v1/jobs")
+    .post(requireJsonBody, parseJson, async (req, res) => {
+      const request = parseRequest(req.body);
+      assertConnected(deps.redis);
+      const voices = await redisStep("read voice catalog", () => deps.fleet.voices());
+      const resolved = resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() });
+      const data: SynthJobData = { ...resolved, trace: injectTraceContext(resolved) };
+      const id = randomUUID();
+      const queue = queues.get(queueForVoice(data.voice, config.QUEUE_NAME));
+      // Wait for the connection first: a Queue that never connected would otherwise hold
+      // the add until Redis comes back, long after this request has been answered.
+      await redisStep("connect to queue", () => queue.waitUntilReady());
+      await redisStep("enqueue job", () =>
+        queue.add(SYNTH_JOB_NAME, data, {
+          jobId: id,
+          attempts: config.JOB_ATTEMPTS,
+          backoff: { type: "exponential", delay: config.JOB_BACKOFF_MS },
+          ...(request.priority !== undefined ? { priority: request.priority } : {}),
+          removeOnComplete: { age: config.JOB_RETENTION_SECONDS },
+          removeOnFail: { age: config.JOB_RETENTION_SECONDS },
+        }),
+      );
+      logger.info(
+        { job_id: id, queue: queue.name, voice: data.voice, speaker: data.speaker, text_chars: data.text.length, text: textPreview(data.text, config.LOG_TEXT_PREFIX_CHARS) },
+        "job accepted",
+      );
+      const links = jobLinks(id);
+      const body: JobAccepted = { id, status: "queued", links };
+      res.status(202).location(links.self).json(body);
+    })
+    .all(methodNotAllowed(["POST"]));
+
+  router
+    .route("/v1/jobs/:id")
+    .get(async (req, res) => {
+      res.json(await viewOf(req.params.id));
+    })
+    .all(methodNotAllowed(["GET"]));
+
+  router
+    .route("/v1/jobs/:id/audio")
+    .get(async (req, res) => {
+      const id = req.params.id;
+      const view = await viewOf(id);
+      if (view.status === "queued" || view.status === "active") {
+        res.set("Retry-After", String(NOT_READY_RETRY_AFTER_SECONDS));
+        throw new VoxqueueError("not_ready", `job ${id} is ${view.status}; its audio is not ready yet`);
+      }
+      if (view.status === "failed") {
+        // No Retry-After: a failed job never gets audio (its view says why).
+        const failure = view.error ?? parseJobFailure(undefined);
+        throw new VoxqueueError("not_ready", `job ${id} failed and has no audio (${failure.type}: ${failure.message})`);
+      }
+      const wav = await redisStep("read audio", () => deps.audioStore.get(id));
+      if (!wav) throw new VoxqueueError("expired", `the audio of job ${id} has expired`);
+      res.set({ "Content-Type": "audio/wav", "Content-Length": String(wav.length), "Content-Disposition": `inline; filename="${id}.wav"` });
+      res.end(wav);
+    })
+    .all(methodNotAllowed(["GET"]));
+
+  return router;
+}

@@ -1,0 +1,17 @@
+import { Router } from "express";
+import type { VoiceInfo } from "@voxqueue/contracts";
+import { methodNotAllowed, redisStep } from "../errors.js";
+import type { AppDeps } from "../types.js";
+
+/** `GET /v1/voices`: `{voices: VoiceInfo[]}`, the catalog the workers published (empty before any started). */
+export function voicesRouter(deps: Pick<AppDeps, "fleet">): Router {
+  const router = Router();
+  router
+    .route("/v1/voices")
+    .get(async (_req, res) => {
+      const voices: VoiceInfo[] = await redisStep("read voice catalog", () => deps.fleet.voices());
+      res.json({ voices });
+    })
+    .all(methodNotAllowed(["GET"]));
+  return router;
+}

@@ -1,0 +1,26 @@
+import type { Redis } from "ioredis";
+import type { Registry } from "prom-client";
+import type { AudioStore } from "@voxqueue/audio-store";
+import type { ApiConfig } from "@voxqueue/config";
+import type { FleetRegistry } from "@voxqueue/fleet";
+import type { ApiMetrics, Logger } from "@voxqueue/telemetry";
+import type { QueuePool, SynthQueue } from "./queues.js";
+
+/** What {@link createApp} needs; `main.ts` builds them from the environment, tests from their own. */
+export interface AppDeps {
+  /** Parsed settings (`parseApiEnv`). */
+  config: ApiConfig;
+  /** The queue named `QUEUE_NAME`; job look-ups and the queue gauges use it. */
+  queue: SynthQueue;
+  /** Queues by name for `queueForVoice`; default: a pool around `queue` on `redis` (its owner closes it). */
+  queues?: QueuePool;
+  /** Connection for the catalog, heartbeats, audio and readiness; best with `enableOfflineQueue: false` so an outage fails fast. */
+  redis: Redis;
+  audioStore: AudioStore;
+  fleet: FleetRegistry;
+  /** Metrics from `createApiMetrics`, registered on `registry`. */
+  metrics: ApiMetrics;
+  /** The registry `GET /metrics` serves. */
+  registry: Registry;
+  logger: Logger;
+}
