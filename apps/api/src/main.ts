@@ -1,0 +1,126 @@
+/**
+ * The API process: reads the environment, connects to Redis, serves the app on
+ * HOST:PORT and shuts down cleanly on SIGTERM/SIGINT. Exit codes: 0 after a clean
+ * shutdown, 1 on a startup failure (or a second signal), 2 on invalid configuration.
+ */
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { Registry } from "prom-client";
+import { AudioStore } from "@voxqueue/audio-store";
+import { ConfigError, parseApiEnv, type ApiConfig } from "@voxqueue/config";
+import type { SynthJobData, SynthJobResult } from "@voxqueue/contracts";
+import { FleetRegistry } from "@voxqueue/fleet";
+import { JOB_STATES, createApiMetrics, createLogger, type Logger } from "@voxqueue/telemetry";
+import { createApp } from "./app.js";
+import { QueuePool } from "./queues.js";
+
+function readConfig(): ApiConfig {
+  try {
+    return parseApiEnv(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(2);
+  }
+}
+
+/**
+ * One connection for everything the API does in Redis (BullMQ's Queue shares it).
+ * No offline queue and one retry: while Redis is away commands fail at once and
+ * requests answer 503 instead of waiting; ioredis keeps reconnecting meanwhile.
+ */
+function connectRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+    commandTimeout: 5_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  redis.on("ready", () => logger.info("redis ready"));
+  return redis;
+}
+
+/**
+ * A warn-logger for connection errors that logs each distinct message once per
+ * outage: every reconnect attempt repeats the same error, from the client and
+ * again from each Queue on it.
+ */
+function outageLogger(redis: Redis, logger: Logger): (err: Error, msg: string) => void {
+  let last = "";
+  redis.on("ready", () => (last = ""));
+  return (err, msg) => {
+    if (err.message === last) return;
+    last = err.message;
+    logger.warn({ err }, msg);
+  };
+}
+
+async function listen(server: Server, port: number, host: string): Promise<string> {
+  server.listen(port, host);
+  await once(server, "listening");
+  const { address, port: bound } = server.address() as AddressInfo;
+  return `http://${address.includes(":") ? `[${address}]` : address}:${bound}`;
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger("api", config.LOG_LEVEL);
+  const redis = connectRedis(config.REDIS_URL, logger);
+  const warnOnce = outageLogger(redis, logger);
+  redis.on("error", (err: Error) => warnOnce(err, "redis error"));
+  const queue = new Queue<SynthJobData, SynthJobResult>(config.QUEUE_NAME, { connection: redis });
+  queue.on("error", (err) => warnOnce(err, `queue ${queue.name}: error`));
+  const queues = new QueuePool(queue, redis, logger);
+  const registry = new Registry();
+  const metrics = createApiMetrics(registry, { queue: queue.name, readCounts: () => queue.getJobCounts(...JOB_STATES) });
+  const app = createApp({
+    config,
+    queue,
+    queues,
+    redis,
+    audioStore: new AudioStore(redis, config.AUDIO_TTL_SECONDS),
+    fleet: new FleetRegistry(redis),
+    metrics,
+    registry,
+    logger,
+  });
+
+  const server = createServer(app);
+  const url = await listen(server, config.PORT, config.HOST);
+  logger.info({ url, queue: queue.name }, `listening on ${url}`);
+
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting without waiting");
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, grace_s: config.SHUTDOWN_GRACE_SECONDS }, "shutting down: no new connections, draining requests");
+    // Keep-alive clients get `Connection: close` so they reconnect elsewhere.
+    server.prependListener("request", (_req, res) => res.setHeader("Connection", "close"));
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const deadline = setTimeout(() => {
+      logger.warn("grace period over: closing open connections");
+      server.closeAllConnections();
+    }, config.SHUTDOWN_GRACE_SECONDS * 1000);
+    await drained;
+    clearTimeout(deadline);
+    await queues.close().catch((err: unknown) => logger.warn({ err }, "closing queues failed"));
+    await queue.close().catch((err: unknown) => logger.warn({ err }, "closing queue failed"));
+    await redis.quit().catch(() => redis.disconnect());
+    logger.info("stopped");
+    process.exit(0);
+  };
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, (s) => void shutdown(s));
+}
+
+main().catch((err: unknown) => {
+  console.error("api failed to start:", err);
+  process.exit(1);
+});
