@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { phonemizeCodepoints } from "../src/phonemize/index.js";
+
+describe("phonemizeCodepoints (phoneme_type text)", () => {
+  it("gives one sentence of NFD code points", () => {
+    expect(phonemizeCodepoints("Ça va. Oui!")).toEqual([Array.from("C\u0327a va. Oui!")]);
+  });
+
+  it("applies the casing option first", () => {
+    expect(phonemizeCodepoints("ÄB", "lower")).toEqual([["a", "\u0308", "b"]]);
+    expect(phonemizeCodepoints("straße", "fold")).toEqual([Array.from("strasse")]);
+  });
+
+  it("keeps Piper's single empty sentence for an empty text", () => {
+    expect(phonemizeCodepoints("")).toEqual([[]]);
+  });
+});
