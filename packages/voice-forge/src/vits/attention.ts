@@ -38,6 +38,28 @@ export function relativePositions(b: GraphBuilder, t: string, window: number): R
   return { keyOneHot, valueOneHot };
 }
 
+/**
+ * VITS `_relative_position_to_absolute_position`: `[1, H, T, K]` logits per relative
+ * offset → `[1, H, T, T]` scores (zero outside the window).
+ */
+export function relativeToAbsolute(b: GraphBuilder, relLogits: string, rel: RelativePositions): string {
+  // [1, H, T, K] → [T, H, K] @ [T, K, T] → [T, H, T] → [1, H, T, T]
+  const byRow = b.op("Squeeze", [b.op("Transpose", [relLogits], { perm: ints([2, 0, 1, 3]) }), b.constInt64([1])]);
+  const scores = b.op("Transpose", [b.op("MatMul", [byRow, rel.keyOneHot])], { perm: ints([1, 0, 2]) });
+  return b.op("Unsqueeze", [scores, b.constInt64([0])]);
+}
+
+/**
+ * VITS `_absolute_position_to_relative_position`: `[1, H, T, T]` attention weights →
+ * `[1, H, T, K]` weights per relative offset (offsets outside the window dropped).
+ */
+export function absoluteToRelative(b: GraphBuilder, weights: string, rel: RelativePositions): string {
+  // [1, H, T, T] → [T, H, T] @ [T, T, K] → [T, H, K] → [1, H, T, K]
+  const byRow = b.op("Transpose", [b.op("Squeeze", [weights, b.constInt64([0])])], { perm: ints([1, 0, 2]) });
+  const relative = b.op("Transpose", [b.op("MatMul", [byRow, rel.valueOneHot])], { perm: ints([1, 0, 2]) });
+  return b.op("Unsqueeze", [relative, b.constInt64([0])]);
+}
+
 /** Sizes of one attention layer. */
 export interface AttentionOptions {
   channels: number;
@@ -75,20 +97,14 @@ export function relativeSelfAttention(
   const vh = toHeads(v);
 
   let scores = b.op("MatMul", [qh, kh]); // [1, H, T, T]
-  // Relative keys: [1, H, T, K] → [T, H, K] @ [T, K, T] → [T, H, T] → [1, H, T, T].
-  const relLogits = b.op("MatMul", [qh, b.op("Transpose", [embRelK], { perm: ints([0, 2, 1]) })]);
-  const relByRow = b.op("Squeeze", [b.op("Transpose", [relLogits], { perm: ints([2, 0, 1, 3]) }), b.constInt64([1])]);
-  const local = b.op("Transpose", [b.op("MatMul", [relByRow, rel.keyOneHot])], { perm: ints([1, 0, 2]) });
-  scores = b.op("Add", [scores, b.op("Unsqueeze", [local, b.constInt64([0])])]);
+  const relLogits = b.op("MatMul", [qh, b.op("Transpose", [embRelK], { perm: ints([0, 2, 1]) })]); // [1, H, T, K]
+  scores = b.op("Add", [scores, relativeToAbsolute(b, relLogits, rel)]);
   scores = b.op("Where", [attnMask, scores, b.constFloat([-1e4], [])]);
   const pAttn = b.op("Softmax", [scores], { axis: int(-1) });
 
   let out = b.op("MatMul", [pAttn, vh]); // [1, H, T, d]
-  // Relative values: [1, H, T, T] → [T, H, T] @ [T, T, K] → [T, H, K] @ [K, d] → [1, H, T, d].
-  const pByRow = b.op("Transpose", [b.op("Squeeze", [pAttn, b.constInt64([0])])], { perm: ints([1, 0, 2]) });
-  const relWeights = b.op("MatMul", [pByRow, rel.valueOneHot]);
-  const relOut = b.op("MatMul", [relWeights, b.op("Squeeze", [embRelV, b.constInt64([0])])]); // [T, H, d]
-  out = b.op("Add", [out, b.op("Unsqueeze", [b.op("Transpose", [relOut], { perm: ints([1, 0, 2]) }), b.constInt64([0])])]);
+  const relWeights = absoluteToRelative(b, pAttn, rel); // [1, H, T, K]
+  out = b.op("Add", [out, b.op("MatMul", [relWeights, b.op("Squeeze", [embRelV, b.constInt64([0])])])]);
 
   const merged = b.op("Reshape", [b.op("Transpose", [out], { perm: ints([0, 1, 3, 2]) }), b.constInt64([1, channels, -1])]);
   return conv1d(b, merged, "conv_o", { inChannels: channels, outChannels: channels, kernelSize: 1 });
