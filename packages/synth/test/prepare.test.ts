@@ -1,0 +1,32 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { prepareText } from "../src/prepare.js";
+import { parseVoiceConfig } from "../src/voice-config.js";
+
+const lessac = parseVoiceConfig(JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "en_US-lessac-medium.onnx.json"), "utf8")));
+const vectors = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "piper-phonemes.json"), "utf8")) as { text: string; voice: string; ids?: number[]; sentences?: unknown[]; source: string }[];
+
+describe("prepareText", () => {
+  it("gives Piper's ids for a multi-sentence Piper vector, one array per sentence", () => {
+    const v = vectors.find((x) => x.text === "Test 1. Test 2." && x.ids)!;
+    const prepared = prepareText(v.text, lessac);
+    expect(prepared.sentences).toHaveLength(2);
+    expect(prepared.sentences.flat()).toEqual(v.ids);
+  });
+
+  it("skips sentences with nothing pronounceable and reports none left for punctuation only", () => {
+    expect(prepareText("...", lessac).sentences).toEqual([]);
+    const mixed = prepareText("Hello. 🙂🙂. World.", lessac);
+    expect(mixed.sentences.length).toBeGreaterThanOrEqual(2);
+    for (const ids of mixed.sentences) expect(ids.length).toBeGreaterThan(3);
+  });
+
+  it("bounds sentence length for long unpunctuated text", () => {
+    const text = Array.from({ length: 400 }, (_, i) => `word${i % 10}`).join(" ");
+    const prepared = prepareText(text, lessac);
+    expect(prepared.sentences.length).toBeGreaterThan(1);
+    // 600-byte chunks: no sentence far beyond a chunk's worth of phonemes.
+    for (const ids of prepared.sentences) expect(ids.length).toBeLessThan(2 * 600 * 2);
+  });
+});
