@@ -1,9 +1,11 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { onnx } from "onnx-proto";
 import ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseVoiceConfig } from "../../synth/src/voice-config";
+import { DataType, decodeModel } from "../src/onnx/builder";
 import { ForgeOptionsError, type ForgedVoice, ensureReferenceVoices, forgeVoice } from "../src/index";
 import { PHONEME_CASES, NO_NOISE, PIPER_SCALES, audioStats, phonemeCount, phonemeIds, synthesize } from "./helpers";
 
@@ -49,6 +51,24 @@ describe("forged x_low voices in Piper's format", () => {
     expect(multiSession.inputNames).toEqual(["input", "input_lengths", "scales", "sid"]);
     expect(singleSession.outputNames).toEqual(["output"]);
     expect(multiSession.outputNames).toEqual(["output"]);
+  });
+
+  it("are opset-15 models with dynamic phoneme and sample axes", async () => {
+    const model = decodeModel(await readFile(multi.onnxPath));
+    expect(Number(model.irVersion)).toBeGreaterThanOrEqual(7);
+    expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([["", 15]]);
+    const graph = model.graph!;
+    const dims = (v: onnx.IValueInfoProto) =>
+      v.type!.tensorType!.shape!.dim!.map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue)));
+    expect(Object.fromEntries(graph.input!.map((v) => [v.name, [v.type!.tensorType!.elemType, dims(v)]]))).toEqual({
+      input: [DataType.INT64, [1, "phonemes"]],
+      input_lengths: [DataType.INT64, [1]],
+      scales: [DataType.FLOAT, [3]],
+      sid: [DataType.INT64, [1]],
+    });
+    expect(graph.output!.map((v) => [v.name, v.type!.tensorType!.elemType, dims(v)])).toEqual([
+      ["output", DataType.FLOAT, [1, 1, "time"]],
+    ]);
   });
 
   it("turn real phoneme ids into bounded, audible [1, 1, N] audio", async () => {

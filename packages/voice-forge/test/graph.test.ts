@@ -6,6 +6,8 @@ import { PRESETS, type VitsHyperParams } from "../src/presets";
 import { Mulberry32, fillNormal, streamFor } from "../src/rng";
 import { absoluteToRelative, relativePositions, relativeToAbsolute } from "../src/vits/attention";
 import { rationalQuadraticInverse } from "../src/vits/spline";
+import { buildVitsGraph } from "../src/vits/synthesizer";
+import { deterministicVariant } from "./helpers";
 
 async function session(b: GraphBuilder): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(encodeModel(b.toModel([], { graphName: "test", docString: "", metadata: {} })));
@@ -176,7 +178,10 @@ function expectedParameters(p: VitsHyperParams, speakers: number): number {
   const f = p.durationPredictor.filterChannels;
   const dds = 3 * (f * p.kernelSize + f + 2 * f + conv(f, f, 1) + 2 * f);
   const convFlow = conv(1, f, 1) + dds + conv(f, 3 * p.durationPredictor.numBins - 1, 1);
-  const dp = conv(h, f, 1) + dds + conv(f, f, 1) + 4 + (p.durationPredictor.nFlows - 1) * convFlow + (multi ? conv(gin, f, 1) : 0);
+  const dp =
+    p.durationPredictor.kind === "stochastic"
+      ? conv(h, f, 1) + dds + conv(f, f, 1) + 4 + (p.durationPredictor.nFlows - 1) * convFlow + (multi ? conv(gin, f, 1) : 0)
+      : conv(h, f, p.kernelSize) + 2 * f + conv(f, f, p.kernelSize) + 2 * f + conv(f, 1, 1) + (multi ? conv(gin, h, 1) : 0);
 
   const l = p.flow.nLayers;
   const wn = l * conv(h, 2 * h, p.flow.kernelSize) + (l - 1) * conv(h, 2 * h, 1) + conv(h, h, 1) + (multi ? conv(gin, 2 * h * l, 1) : 0);
@@ -211,5 +216,12 @@ describe("preset sizes", () => {
 
   it("multi-speaker adds emb_g and the dp, flow and decoder conditions", () => {
     expect(planVoice("x_low", 4).parameterCount).toBe(expectedParameters(PRESETS.x_low, 4));
+  });
+
+  it("the deterministic duration predictor has VITS DurationPredictor's size", () => {
+    const p = deterministicVariant(PRESETS.x_low);
+    for (const speakers of [1, 3]) {
+      expect(buildVitsGraph({ params: p, numSpeakers: speakers, seed: 1 }).parameterCount).toBe(expectedParameters(p, speakers));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import ort from "onnxruntime-node";
 import phonemeData from "../src/data/espeak-phoneme-id-map.json" with { type: "json" };
+import type { VitsHyperParams } from "../src/presets";
 
 /** One entry of test/fixtures/piper-phonemes.json. */
 export interface PhonemeCase {
@@ -70,4 +71,9 @@ export function audioStats(samples: Float32Array): { peak: number; rms: number; 
     sum += v * v;
   }
   return { peak, rms: Math.sqrt(sum / Math.max(1, samples.length)), finite };
+}
+
+/** A preset with VITS's deterministic duration predictor (`use_sdp=False`, 256 filters). */
+export function deterministicVariant(p: VitsHyperParams): VitsHyperParams {
+  return { ...p, durationPredictor: { ...p.durationPredictor, kind: "deterministic", filterChannels: 256 } };
 }

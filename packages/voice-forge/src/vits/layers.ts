@@ -123,14 +123,3 @@ export function flipChannels(b: GraphBuilder, x: string, channels: number): stri
   const order = Array.from({ length: channels }, (_, i) => channels - 1 - i);
   return b.op("Gather", [x, b.constInt64(order)], { axis: int(1) });
 }
-
-/**
- * A `[1, 1, T]` float mask from a length: `sequence_mask(lengths, T)` in VITS
- * (`range(T) < length`). `length` is int64 `[1]` for `int64` ranges or float `[]`/`[1]`
- * for float ranges; `size` is the scalar T of the same type.
- */
-export function sequenceMask(b: GraphBuilder, size: string, length: string, zero: string, one: string): string {
-  const range = b.op("Range", [zero, size, one]);
-  const mask = b.op("Cast", [b.op("Less", [range, length])], { to: int(1) });
-  return b.op("Unsqueeze", [mask, b.constInt64([0, 1])]);
-}
