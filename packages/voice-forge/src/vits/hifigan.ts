@@ -21,7 +21,9 @@ export function generator(root: GraphBuilder, p: VitsHyperParams, z: string, g?:
   const d = p.decoder;
   let ch = d.upsampleInitialChannel;
   let x = conv1d(b, z, "conv_pre", { inChannels: p.interChannels, outChannels: ch, kernelSize: 7 });
-  if (g) x = b.op("Add", [x, conv1d(b, g, "cond", { inChannels: p.ginChannels, outChannels: ch, kernelSize: 1 })]);
+  // The speaker condition is constant over time; at full scale it pushes the output
+  // toward tanh's ceiling, so it enters at half the scale of conv_pre.
+  if (g) x = b.op("Add", [x, conv1d(b, g, "cond", { inChannels: p.ginChannels, outChannels: ch, kernelSize: 1, gain: 0.5 })]);
 
   const nKernels = d.resblockKernelSizes.length;
   d.upsampleRates.forEach((rate, i) => {
