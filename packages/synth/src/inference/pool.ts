@@ -46,9 +46,17 @@ const THREAD_URL = new URL("./thread.ts", import.meta.url).href;
 // worker_threads cannot load .ts files by themselves: register tsx in the thread first.
 const BOOTSTRAP = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(THREAD_URL)}); })`;
 
+interface Pending {
+  requestId: number;
+  resolve: (result: InferenceResult) => void;
+  reject: (err: Error) => void;
+}
+
 interface Slot {
   worker: Worker;
   busy: boolean;
+  /** The request this thread is running, if any. */
+  pending: Pending | null;
 }
 
 /**
@@ -78,8 +86,13 @@ export class InferencePool {
       intraOpNumThreads: opts.intraOpNumThreads,
     };
     const pool = new InferencePool(init);
-    const ready = await Promise.all(Array.from({ length: opts.threads }, () => pool.spawn()));
-    return { pool, loadSeconds: ready[0]?.loadSeconds ?? {} };
+    try {
+      const ready = await Promise.all(Array.from({ length: opts.threads }, () => pool.spawn()));
+      return { pool, loadSeconds: ready[0]?.loadSeconds ?? {} };
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
   }
 
   /** Number of threads. */
@@ -87,36 +100,53 @@ export class InferencePool {
     return this.slots.length;
   }
 
-  private async spawn(): Promise<ReadyMessage> {
+  // One listener per event for the thread's whole life: messages are routed to the
+  // slot's pending request by id.
+  private spawn(): Promise<ReadyMessage> {
     const worker = new Worker(BOOTSTRAP, { eval: true });
-    const slot: Slot = { worker, busy: true };
+    const slot: Slot = { worker, busy: true, pending: null };
     this.slots.push(slot);
-    try {
-      const ready = await new Promise<ReadyMessage>((resolve, reject) => {
-        worker.once("error", reject);
-        worker.once("exit", (code) => reject(new InferenceError(`inference thread exited (${code}) while loading voices`, "ThreadExit")));
-        worker.on("message", (msg: FromThread) => {
-          if (msg.kind === "ready") resolve(msg);
-          else if (msg.kind === "failed" && msg.requestId === null) reject(new InferenceError(msg.message, msg.errorName));
-        });
-        worker.postMessage(this.init);
+    return new Promise<ReadyMessage>((resolveReady, rejectReady) => {
+      let loaded = false;
+      const fail = (err: Error) => {
+        if (!loaded) {
+          const i = this.slots.indexOf(slot);
+          if (i >= 0) this.slots.splice(i, 1);
+          void worker.terminate();
+          rejectReady(err);
+          return;
+        }
+        const pending = slot.pending;
+        slot.pending = null;
+        pending?.reject(err);
+        this.replace(slot);
+      };
+      worker.on("message", (msg: FromThread) => {
+        if (msg.kind === "ready") {
+          loaded = true;
+          slot.busy = false;
+          this.release();
+          resolveReady(msg);
+        } else if (msg.kind === "failed" && msg.requestId === null) {
+          fail(new InferenceError(msg.message, msg.errorName));
+        } else if (slot.pending && msg.requestId === slot.pending.requestId) {
+          const pending = slot.pending;
+          slot.pending = null;
+          if (msg.kind === "done") pending.resolve({ chunks: msg.chunks, inferenceSeconds: msg.inferenceSeconds });
+          else if (msg.kind === "failed") pending.reject(new InferenceError(msg.message, msg.errorName));
+        }
       });
-      worker.removeAllListeners();
-      worker.on("error", () => this.replace(slot));
-      slot.busy = false;
-      this.release();
-      return ready;
-    } catch (err) {
-      this.slots.splice(this.slots.indexOf(slot), 1);
-      await worker.terminate();
-      throw err;
-    }
+      worker.on("error", (err) => fail(new InferenceError(`inference thread crashed: ${err.message}`, err.name)));
+      worker.on("exit", (code) => fail(new InferenceError(`inference thread exited (${code})`, "ThreadExit")));
+      worker.postMessage(this.init);
+    });
   }
 
   private replace(slot: Slot): void {
     const i = this.slots.indexOf(slot);
     if (i < 0) return; // already replaced (an error event is followed by exit)
     this.slots.splice(i, 1);
+    slot.worker.removeAllListeners("exit");
     void slot.worker.terminate();
     if (!this.closed) void this.spawn().catch(() => undefined);
   }
@@ -146,31 +176,21 @@ export class InferencePool {
     const requestId = this.nextId++;
     const msg: RunMessage = { kind: "run", requestId, voiceId: req.voiceId, sentences: req.sentences, scales: req.scales, speakerId: req.speakerId };
     let timer: NodeJS.Timeout | undefined;
-    let lost = false; // the thread timed out or died: replace it
+    let timedOut = false;
     try {
       return await new Promise<InferenceResult>((resolve, reject) => {
-        const onMessage = (m: FromThread) => {
-          if (m.kind === "done" && m.requestId === requestId) resolve({ chunks: m.chunks, inferenceSeconds: m.inferenceSeconds });
-          else if (m.kind === "failed" && m.requestId === requestId) reject(new InferenceError(m.message, m.errorName));
-        };
-        const onExit = (code: number) => {
-          lost = true;
-          reject(new InferenceError(`inference thread exited (${code})`, "ThreadExit"));
-        };
-        slot.worker.on("message", onMessage);
-        slot.worker.once("exit", onExit);
+        slot.pending = { requestId, resolve, reject };
         timer = setTimeout(() => {
-          lost = true;
+          timedOut = true;
+          slot.pending = null;
           reject(new InferenceTimeoutError(`synthesis took longer than ${req.timeoutMs} ms`));
         }, req.timeoutMs);
         slot.worker.postMessage(msg);
       });
     } finally {
       clearTimeout(timer);
-      slot.worker.removeAllListeners("message");
-      slot.worker.removeAllListeners("exit");
-      if (lost) this.replace(slot);
-      else {
+      if (timedOut) this.replace(slot);
+      else if (this.slots.includes(slot)) {
         slot.busy = false;
         this.release();
       }
@@ -181,6 +201,12 @@ export class InferencePool {
   async close(): Promise<void> {
     this.closed = true;
     for (const resolve of this.waiting.splice(0)) resolve();
-    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+    await Promise.all(
+      this.slots.splice(0).map((s) => {
+        s.worker.removeAllListeners("exit");
+        s.pending?.reject(new InferenceError("inference pool closed", "PoolClosed"));
+        return s.worker.terminate();
+      }),
+    );
   }
 }
