@@ -1,0 +1,64 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InferencePool, InferenceTimeoutError, discoverVoices, prepareText, type VoiceFiles } from "@voxqueue/synth";
+import { ensureReferenceVoices } from "@voxqueue/voice-forge";
+
+// The pool lives in synth; it is tested here because the reference voices it runs come
+// from voice-forge, which synth must not depend on.
+let voices: VoiceFiles[];
+let pool: InferencePool;
+const scales = { noise_scale: 0.667, length_scale: 1, noise_w: 0.8 };
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), "vq-pool-"));
+  await ensureReferenceVoices(dir, { only: ["en_US-voxqueue_ref-x_low", "en_US-voxqueue_ref_multi-x_low"] });
+  voices = (await discoverVoices(dir)).voices;
+  pool = (await InferencePool.start({ voices, threads: 1, executionProvider: "cpu", intraOpNumThreads: 1 })).pool;
+}, 120_000);
+afterAll(() => pool?.close());
+
+const voice = (id: string) => voices.find((v) => v.id === id)!;
+
+describe("InferencePool (onnxruntime on worker_threads)", () => {
+  it("synthesizes each sentence to int16 PCM, one chunk per sentence", async () => {
+    const v = voice("en_US-voxqueue_ref-x_low");
+    const { sentences } = prepareText("Hello world. This is a test. And one more!", v.config);
+    const result = await pool.run({ voiceId: v.id, sentences, scales, speakerId: null, timeoutMs: 60_000 });
+    expect(result.chunks).toHaveLength(3);
+    expect(result.inferenceSeconds).toHaveLength(3);
+    for (const chunk of result.chunks) {
+      expect(chunk).toBeInstanceOf(Int16Array);
+      expect(chunk.length % 256).toBe(0);
+      // Piper normalisation: each sentence peaks at full scale.
+      expect(Math.max(...Array.from(chunk, Math.abs))).toBeGreaterThanOrEqual(32766);
+    }
+  });
+
+  it("feeds sid to a multi-speaker voice: speakers differ", async () => {
+    const v = voice("en_US-voxqueue_ref_multi-x_low");
+    const { sentences } = prepareText("Same words.", v.config);
+    const quiet = { ...scales, noise_scale: 0, noise_w: 0 };
+    const a = await pool.run({ voiceId: v.id, sentences, scales: quiet, speakerId: 0, timeoutMs: 60_000 });
+    const b = await pool.run({ voiceId: v.id, sentences, scales: quiet, speakerId: 2, timeoutMs: 60_000 });
+    const a2 = await pool.run({ voiceId: v.id, sentences, scales: quiet, speakerId: 0, timeoutMs: 60_000 });
+    expect(Array.from(a.chunks[0]!)).toEqual(Array.from(a2.chunks[0]!));
+    expect(Array.from(a.chunks[0]!)).not.toEqual(Array.from(b.chunks[0]!));
+  });
+
+  it("fails a request past its time limit and keeps serving with a fresh thread", async () => {
+    const v = voice("en_US-voxqueue_ref-x_low");
+    const long = prepareText("word ".repeat(2000), v.config).sentences;
+    await expect(pool.run({ voiceId: v.id, sentences: long, scales, speakerId: null, timeoutMs: 50 })).rejects.toBeInstanceOf(InferenceTimeoutError);
+    const { sentences } = prepareText("Still here.", v.config);
+    const after = await pool.run({ voiceId: v.id, sentences, scales, speakerId: null, timeoutMs: 60_000 });
+    expect(after.chunks).toHaveLength(1);
+    expect(pool.size).toBe(1);
+  });
+
+  it("rejects phoneme ids outside the voice's symbol table instead of crashing the model", async () => {
+    const v = voice("en_US-voxqueue_ref-x_low");
+    await expect(pool.run({ voiceId: v.id, sentences: [[1, 0, 9999, 0, 2]], scales, speakerId: null, timeoutMs: 60_000 })).rejects.toThrow(/outside/);
+  });
+});
