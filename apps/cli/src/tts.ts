@@ -91,8 +91,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const e = err as Error & { cause?: { code?: string } };
-    if (e.cause?.code === "ECONNREFUSED") console.error(`cannot reach the voxqueue API (${e.message}); start it with: pnpm start`);
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    if (e instanceof TypeError && e.message === "fetch failed") console.error(`cannot reach the voxqueue API (${e.cause?.code ?? e.cause?.message ?? e.message}); start it with: pnpm start, or pass --api URL`);
     else console.error(e instanceof ApiError ? e.message : `error: ${e.message}`);
     process.exit(1);
   },

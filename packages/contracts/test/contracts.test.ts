@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { ERROR_TYPES, JOB_ERROR_TYPES, VoxqueueError, createJobRequestSchema, queueForVoice, synthJobDataSchema } from "../src/index.js";
+
+const schema = createJobRequestSchema({ maxTextChars: 20 });
+const firstIssuePath = (body: unknown) => {
+  const r = schema.safeParse(body);
+  return r.success ? null : r.error.issues[0]!.path.join(".");
+};
+
+describe("job request schema", () => {
+  it("accepts a minimal body and trims the text", () => {
+    expect(schema.parse({ text: "  hi  " })).toEqual({ text: "hi" });
+  });
+
+  it.each([
+    [{ text: "   " }, "text"],
+    [{ text: "x".repeat(21) }, "text"],
+    [{ text: 5 }, "text"],
+    [{}, "text"],
+    [{ text: "hi", length_scale: 0 }, "length_scale"],
+    [{ text: "hi", noise_scale: 2.5 }, "noise_scale"],
+    [{ text: "hi", noise_w: -1 }, "noise_w"],
+    [{ text: "hi", priority: 0 }, "priority"],
+    [{ text: "hi", priority: 1.5 }, "priority"],
+    [{ text: "hi", speaker: -1 }, "speaker"],
+    [{ text: "hi", voice: "" }, "voice"],
+  ])("rejects %j naming %s", (body, field) => {
+    expect(firstIssuePath(body)).toBe(field);
+  });
+
+  it("rejects unknown fields", () => {
+    const r = schema.safeParse({ text: "hi", lenght_scale: 1 });
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toContain("lenght_scale");
+  });
+});
+
+describe("job data", () => {
+  it("defaults the trace carrier to an empty object", () => {
+    const data = synthJobDataSchema.parse({ text: "a", voice: "v", speaker: null, speaker_id: null, length_scale: 1, noise_scale: 0.667, noise_w: 0.8, submitted_at: 1 });
+    expect(data.trace).toEqual({});
+  });
+});
+
+describe("error taxonomy", () => {
+  it("gives every job error type a status and a retry policy; invalid input is never retried", () => {
+    for (const type of JOB_ERROR_TYPES) expect(ERROR_TYPES[type].status).toBeGreaterThanOrEqual(400);
+    expect(ERROR_TYPES.invalid_input.retryable).toBe(false);
+    const err = new VoxqueueError("invalid_input", "text must not be empty", "text");
+    expect(err.status).toBe(400);
+    expect(err.toBody()).toEqual({ error: { type: "invalid_input", message: "text must not be empty", field: "text" } });
+  });
+
+  it("routes every voice to the configured queue for now", () => {
+    expect(queueForVoice("en_US-lessac-medium", "tts")).toBe("tts");
+  });
+});
