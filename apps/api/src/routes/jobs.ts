@@ -46,8 +46,12 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   }
 
   async function viewOf(id: string): Promise<JobView> {
+    // State first, then the job hash: a job finishing between the two reads then shows
+    // its earlier state, never "completed" without its result.
+    if (!jobIdSchema.safeParse(id).success) throw new VoxqueueError("not_found", `no job ${id}`);
+    assertConnected(deps.redis);
+    const state = await redisStep("read job state", () => deps.queue.getJobState(id));
     const job = await findJob(id);
-    const state = await redisStep("read job state", () => job.getState());
     const view = toJobView(job, state, logger);
     if (!view) throw new VoxqueueError("not_found", `no job ${id}`);
     return view;
