@@ -49,7 +49,21 @@ export const WAV_HEADER_BYTES = 44;
  * @param sampleRate samples per second (the voice's `audio.sample_rate`)
  */
 export function encodeWav(pcm: Int16Array, sampleRate: number): Buffer {
-  const dataBytes = pcm.length * 2;
+  return encodeWavSentences([pcm], 0, sampleRate);
+}
+
+/**
+ * The WAV of sentences joined with `gapSamples` of silence between them, written
+ * straight into the file's one buffer: the same bytes as
+ * `encodeWav(joinWithSilence(chunks, gapSamples), sampleRate)` without the joined
+ * copy, so the longest text costs its audio twice (sentences + file), not three times.
+ * @throws RangeError when the audio does not fit a WAV file (4 GiB)
+ */
+export function encodeWavSentences(chunks: readonly Int16Array[], gapSamples: number, sampleRate: number): Buffer {
+  const samples = chunks.reduce((n, c) => n + c.length, 0) + Math.max(0, chunks.length - 1) * gapSamples;
+  const dataBytes = samples * 2;
+  if (36 + dataBytes > 0xffff_ffff) throw new RangeError(`audio of ${samples} samples does not fit a WAV file`);
+  // Zero-filled: the gaps are silence.
   const buf = Buffer.alloc(WAV_HEADER_BYTES + dataBytes);
   buf.write("RIFF", 0, "ascii");
   buf.writeUInt32LE(36 + dataBytes, 4);
@@ -64,6 +78,11 @@ export function encodeWav(pcm: Int16Array, sampleRate: number): Buffer {
   buf.writeUInt16LE(16, 34); // bits per sample
   buf.write("data", 36, "ascii");
   buf.writeUInt32LE(dataBytes, 40);
-  Buffer.from(pcm.buffer, pcm.byteOffset, dataBytes).copy(buf, WAV_HEADER_BYTES);
+  let offset = WAV_HEADER_BYTES;
+  chunks.forEach((chunk, i) => {
+    // Int16Array is host-endian; every platform Node ships on is little-endian, as WAV is.
+    Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length * 2).copy(buf, offset);
+    offset += (chunk.length + (i < chunks.length - 1 ? gapSamples : 0)) * 2;
+  });
   return buf;
 }

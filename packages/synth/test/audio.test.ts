@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WaveFile } from "wavefile";
 import { describe, expect, it } from "vitest";
-import { WAV_HEADER_BYTES, encodeWav, floatToInt16, joinWithSilence, silenceSamples } from "../src/audio.js";
+import { WAV_HEADER_BYTES, encodeWav, encodeWavSentences, floatToInt16, joinWithSilence, silenceSamples } from "../src/audio.js";
 
 describe("floatToInt16 (Piper's normalisation)", () => {
   it("scales the peak to full range and keeps the sign", () => {
@@ -54,5 +54,22 @@ describe("encodeWav", () => {
     expect(samples).toBe(pcm.length);
     expect(rate).toBe(sampleRate);
     expect(seconds).toBeCloseTo(pcm.length / sampleRate, 6);
+  });
+});
+
+describe("encodeWavSentences", () => {
+  it("writes the same bytes as joining first, then encoding", () => {
+    const chunks = [Int16Array.of(1, -2, 3), Int16Array.of(-32768), Int16Array.of(32767, 5)];
+    expect(encodeWavSentences(chunks, 3, 16000).equals(encodeWav(joinWithSilence(chunks, 3), 16000))).toBe(true);
+    // Views into a larger buffer (as transferred from the inference thread) keep their offset.
+    const backing = Int16Array.of(9, 9, 7, 8, 9);
+    const view = backing.subarray(2, 4);
+    expect(encodeWavSentences([view], 0, 8000).equals(encodeWav(Int16Array.of(7, 8), 8000))).toBe(true);
+  });
+
+  it("writes a header-only file for no sentences", () => {
+    const wav = encodeWavSentences([], 100, 22050);
+    expect(wav.length).toBe(WAV_HEADER_BYTES);
+    expect(wav.readUInt32LE(40)).toBe(0);
   });
 });
