@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { VoxqueueError } from "@voxqueue/contracts";
-import { InferenceError, InferenceTimeoutError } from "@voxqueue/synth";
+import { InferenceError, InferenceOutOfMemoryError, InferenceTimeoutError } from "@voxqueue/synth";
 import { classifyError, jobErrorMessage } from "../src/classify.js";
 
 describe("classifyError", () => {
@@ -9,6 +9,7 @@ describe("classifyError", () => {
     [new InferenceTimeoutError("too slow"), "timeout"],
     [new InferenceError("Failed to allocate memory for requested buffer of size 123", "Error"), "oom"],
     [new RangeError("Array buffer allocation failed"), "oom"],
+    [new InferenceOutOfMemoryError("inference thread ran out of memory", "ERR_WORKER_OUT_OF_MEMORY"), "oom"],
     [new InferenceError("Non-zero status code returned while running Gather node", "Error"), "model_error"],
     [Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6379"), { name: "Error" }), "storage_error"],
     [new TypeError("x is undefined"), "internal"],

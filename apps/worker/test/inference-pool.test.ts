@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InferencePool, InferenceTimeoutError, discoverVoices, prepareText, type VoiceFiles } from "@voxqueue/synth";
+import { InferenceOutOfMemoryError, InferencePool, InferenceTimeoutError, discoverVoices, prepareText, type VoiceFiles } from "@voxqueue/synth";
 import { ensureReferenceVoices } from "@voxqueue/voice-forge";
 
 // The pool lives in synth; it is tested here because the reference voices it runs come
@@ -60,5 +60,20 @@ describe("InferencePool (onnxruntime on worker_threads)", () => {
   it("rejects phoneme ids outside the voice's symbol table instead of crashing the model", async () => {
     const v = voice("en_US-voxqueue_ref-x_low");
     await expect(pool.run({ voiceId: v.id, sentences: [[1, 0, 9999, 0, 2]], scales, speakerId: null, timeoutMs: 60_000 })).rejects.toThrow(/outside/);
+  });
+
+  it("fails a request whose thread runs out of heap with InferenceOutOfMemoryError, then serves again", async () => {
+    const v = voice("en_US-voxqueue_ref-x_low");
+    // 8 MiB is enough to load an x_low voice; ~10 M phoneme ids as JS arrays are not.
+    const small = (await InferencePool.start({ voices: [v], threads: 1, executionProvider: "cpu", intraOpNumThreads: 1, maxHeapMb: 8 })).pool;
+    try {
+      const huge = Array.from({ length: 100 }, () => new Array<number>(100_000).fill(1.5));
+      await expect(small.run({ voiceId: v.id, sentences: huge, scales, speakerId: null, timeoutMs: 60_000 })).rejects.toBeInstanceOf(InferenceOutOfMemoryError);
+      const { sentences } = prepareText("Still here.", v.config);
+      const after = await small.run({ voiceId: v.id, sentences, scales, speakerId: null, timeoutMs: 60_000 });
+      expect(after.chunks).toHaveLength(1);
+    } finally {
+      await small.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import { Worker, type ResourceLimits } from "node:worker_threads";
 import type { ExecutionProvider, Scales } from "../onnx-session.js";
 import type { VoiceFiles } from "../voice.js";
 import type { DoneMessage, FromThread, InitMessage, ReadyMessage, RunMessage } from "./protocol.js";
@@ -19,6 +19,14 @@ export class InferenceError extends Error {
   }
 }
 
+/**
+ * An inference thread ran out of memory (Node's `ERR_WORKER_OUT_OF_MEMORY`: its V8 heap
+ * reached `maxHeapMb`); the thread was replaced. Callers report it as `oom`.
+ */
+export class InferenceOutOfMemoryError extends InferenceError {
+  override readonly name = "InferenceOutOfMemoryError";
+}
+
 /** Options of {@link InferencePool.start}. */
 export interface InferencePoolOptions {
   voices: readonly VoiceFiles[];
@@ -27,6 +35,13 @@ export interface InferencePoolOptions {
   executionProvider: ExecutionProvider;
   /** onnxruntime intra-op threads per inference thread (0 = onnxruntime's choice). */
   intraOpNumThreads: number;
+  /**
+   * Old-generation heap limit of each thread, MiB (worker_threads `resourceLimits`);
+   * a thread past it is stopped and its request fails with {@link InferenceOutOfMemoryError}.
+   * onnxruntime's native buffers are outside this limit. 0 = Node's default.
+   * @defaultValue 0
+   */
+  maxHeapMb?: number;
 }
 
 /** One {@link InferencePool.run} request. */
@@ -71,7 +86,10 @@ export class InferencePool {
   private nextId = 1;
   private closed = false;
 
-  private constructor(private readonly init: InitMessage) {}
+  private constructor(
+    private readonly init: InitMessage,
+    private readonly resourceLimits: ResourceLimits,
+  ) {}
 
   /**
    * Starts `threads` threads and waits until each has loaded and warmed up every voice.
@@ -85,7 +103,7 @@ export class InferencePool {
       executionProvider: opts.executionProvider,
       intraOpNumThreads: opts.intraOpNumThreads,
     };
-    const pool = new InferencePool(init);
+    const pool = new InferencePool(init, opts.maxHeapMb ? { maxOldGenerationSizeMb: opts.maxHeapMb } : {});
     try {
       const ready = await Promise.all(Array.from({ length: opts.threads }, () => pool.spawn()));
       return { pool, loadSeconds: ready[0]?.loadSeconds ?? {} };
@@ -103,7 +121,7 @@ export class InferencePool {
   // One listener per event for the thread's whole life: messages are routed to the
   // slot's pending request by id.
   private spawn(): Promise<ReadyMessage> {
-    const worker = new Worker(BOOTSTRAP, { eval: true });
+    const worker = new Worker(BOOTSTRAP, { eval: true, resourceLimits: this.resourceLimits });
     const slot: Slot = { worker, busy: true, pending: null };
     this.slots.push(slot);
     return new Promise<ReadyMessage>((resolveReady, rejectReady) => {
@@ -136,7 +154,13 @@ export class InferencePool {
           else if (msg.kind === "failed") pending.reject(new InferenceError(msg.message, msg.errorName));
         }
       });
-      worker.on("error", (err) => fail(new InferenceError(`inference thread crashed: ${err.message}`, err.name)));
+      worker.on("error", (err: NodeJS.ErrnoException) =>
+        fail(
+          err.code === "ERR_WORKER_OUT_OF_MEMORY"
+            ? new InferenceOutOfMemoryError(`inference thread ran out of memory: ${err.message}`, err.code)
+            : new InferenceError(`inference thread crashed: ${err.message}`, err.name),
+        ),
+      );
       worker.on("exit", (code) => fail(new InferenceError(`inference thread exited (${code})`, "ThreadExit")));
       worker.postMessage(this.init);
     });
