@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { REPO_ROOT } from "@voxqueue/config";
+import { espeakInfo } from "@voxqueue/synth";
 import { ensureRedis } from "./redis.js";
 
 /** Options of {@link startStack}. */
@@ -54,9 +55,12 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals, timeoutMs: numbe
  * Starts Redis if needed, the worker and the API as child processes, and waits until
  * the API's `/readyz` says both Redis and a worker are up (the first start generates
  * the reference voices, which takes a while; progress shows in the worker's log).
- * @throws when Redis cannot be had, or an app exits before the stack is ready
+ * @throws EspeakNotFoundError (with what to install) when libespeak-ng is missing;
+ *   when Redis cannot be had, or an app exits before the stack is ready
  */
 export async function startStack(opts: StackOptions): Promise<Stack> {
+  // The worker needs libespeak-ng; say what to install here, not in a log file.
+  espeakInfo();
   const env = { ...opts.env };
   const redisUrl = env.REDIS_URL || "redis://127.0.0.1:6379";
   const redis = await ensureRedis(redisUrl, join(REPO_ROOT, "data", "redis"), opts.log);

@@ -1,12 +1,16 @@
 import { mkdir } from "node:fs/promises";
-import { discoverVoices, type VoiceFiles } from "@voxqueue/synth";
+import { EspeakError, discoverVoices, espeakInfo, phonemize, type VoiceFiles } from "@voxqueue/synth";
 import { ensureReferenceVoices } from "@voxqueue/voice-forge";
 import type { Logger } from "@voxqueue/telemetry";
 
 /**
  * Makes sure `dir` holds voices: generates voxqueue's reference voices there when
  * `reference` is on and they are missing (cached afterwards), then loads every valid
- * Piper voice in it. Progress of the generation is logged.
+ * Piper voice in it. Progress of the generation is logged. Each espeak voice is tried
+ * once, so a missing libespeak-ng stops the worker at start with what to install
+ * (rather than failing every job), and a voice whose `espeak.voice` this espeak-ng
+ * does not know is skipped with a warning.
+ * @throws EspeakNotFoundError when libespeak-ng or its data is missing
  * @throws when no usable voice is found
  */
 export async function loadVoices(dir: string, reference: boolean, logger: Logger): Promise<VoiceFiles[]> {
@@ -25,8 +29,20 @@ export async function loadVoices(dir: string, reference: boolean, logger: Logger
   }
   const { voices, problems } = await discoverVoices(dir);
   for (const problem of problems) logger.warn({ problem }, "voice skipped");
-  if (voices.length === 0) {
+  const usable = voices.filter((voice) => {
+    if (voice.config.phoneme_type === "text") return true;
+    try {
+      phonemize("test", voice.config.espeak.voice);
+      return true;
+    } catch (err) {
+      if (!(err instanceof EspeakError)) throw err;
+      logger.warn({ voice: voice.id, espeak_voice: voice.config.espeak.voice, err: err.message }, "voice skipped: espeak-ng does not know its language");
+      return false;
+    }
+  });
+  if (usable.length > 0 && voices.some((v) => v.config.phoneme_type !== "text")) logger.info(espeakInfo(), "espeak-ng loaded");
+  if (usable.length === 0) {
     throw new Error(`no usable Piper voice in ${dir}: put NAME.onnx with NAME.onnx.json there, or set REFERENCE_VOICES=true`);
   }
-  return voices;
+  return usable;
 }
