@@ -42,6 +42,11 @@ export const sharedEnvShape = {
   LOG_LEVEL: env.logLevel(),
   /** How many characters of the user's text may appear in logs (0 = none). */
   LOG_TEXT_PREFIX_CHARS: env.int(32, 0, 1000),
+  /**
+   * Approximate length cap of the queue's BullMQ event stream (`streams.events.maxLen`,
+   * kept in the queue's meta by whichever app starts last: set it the same on both).
+   */
+  QUEUE_EVENTS_MAX_LEN: env.int(10_000, 100, 1_000_000),
 };
 
 /**

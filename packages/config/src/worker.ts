@@ -17,15 +17,21 @@ const workerEnvSchema = z.object({
   ORT_INTRA_OP_THREADS: env.int(0, 0, 256),
   /** Silence between sentences, seconds (Piper's C++ CLI uses 0.2). */
   SENTENCE_SILENCE_SECONDS: env.num(0.2, 0, 10),
+  /** V8 heap limit of each inference thread, MiB (worker_threads `resourceLimits`); past it the job fails with `oom`. 0 = Node's default. */
+  INFERENCE_THREAD_MAX_HEAP_MB: env.int(512, 0, 65_536),
   /** Per-job synthesis time limit; past it the job fails with `timeout`. */
   JOB_TIMEOUT_SECONDS: env.num(300, 1),
   /** On SIGTERM, in-flight jobs get this long to finish before they are handed back to the queue. */
   SHUTDOWN_GRACE_SECONDS: env.num(30, 0),
-  /** BullMQ lock duration (ms): a job whose worker stops renewing its lock this long is stalled and retried. */
+  /**
+   * BullMQ job lock (ms), renewed every LOCK_DURATION_MS / 2 while a job runs. When its
+   * worker dies the lock expires, and the next stalled check moves the job back to the
+   * queue: a killed worker delays its jobs by at most LOCK_DURATION_MS + STALLED_INTERVAL_MS.
+   */
   LOCK_DURATION_MS: env.int(30_000, 1000),
-  /** BullMQ stalled-job check interval (ms). */
+  /** BullMQ stalled-job check interval (ms); every worker runs the check. */
   STALLED_INTERVAL_MS: env.int(15_000, 1000),
-  /** Times a job may stall (worker died) before it fails. */
+  /** Times a job may stall (its worker died mid-job) and still be retried; one more stall fails it (a job that kills workers). */
   MAX_STALLED_COUNT: env.int(2, 0, 100),
   /** Heartbeat period to Redis (ms), read by the API's /readyz. */
   HEARTBEAT_INTERVAL_MS: env.int(5000, 100),

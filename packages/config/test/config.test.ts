@@ -9,6 +9,7 @@ describe("parseApiEnv", () => {
     expect(cfg.MAX_TEXT_CHARS).toBe(5000);
     expect(cfg.AUDIO_TTL_SECONDS).toBe(86_400);
     expect(cfg.QUEUE_NAME).toBe("tts-synthesis");
+    expect(cfg.QUEUE_EVENTS_MAX_LEN).toBe(10_000);
   });
 
   it("coerces numbers and treats empty strings as unset", () => {
@@ -41,6 +42,11 @@ describe("parseWorkerEnv", () => {
     expect(cfg.VOICES_DIR).toBe(DEFAULT_VOICES_DIR);
     expect(cfg.REFERENCE_VOICES).toBe(true);
     expect(cfg.EXECUTION_PROVIDER).toBe("cpu");
+    expect(cfg.INFERENCE_THREAD_MAX_HEAP_MB).toBe(512);
+    expect(cfg.QUEUE_EVENTS_MAX_LEN).toBe(10_000);
+    // A killed worker's job is back in the queue within lock + check interval (45 s).
+    expect(cfg.LOCK_DURATION_MS + cfg.STALLED_INTERVAL_MS).toBe(45_000);
+    expect(cfg.MAX_STALLED_COUNT).toBe(2);
   });
 
   it("parses booleans and rejects unknown execution providers", () => {
