@@ -10,7 +10,7 @@ export class InferenceTimeoutError extends Error {
 
 /** onnxruntime (or the thread) failed; `errorName` is the original error's name. */
 export class InferenceError extends Error {
-  override readonly name = "InferenceError";
+  override readonly name: string = "InferenceError";
   constructor(
     message: string,
     readonly errorName: string,
