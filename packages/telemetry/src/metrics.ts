@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from "prom-client";
+import { JOB_ERROR_TYPES } from "@voxqueue/contracts";
 import { BACKLOG_STATES, BUCKETS, JOB_STATES, METRIC } from "./metric-names.js";
 
 /** Labels of per-synthesis metrics: `model` is the voice id, `language` its code (e.g. `en_US`). */
@@ -10,18 +11,43 @@ export type SynthLabels = { model: string; language: string };
  */
 export type JobCountsReader = () => Promise<Record<string, number>>;
 
-function queueGauges(registry: Registry, queue: string, readCounts: JobCountsReader) {
-  // One Redis read per scrape feeds both gauges.
-  let pending: Promise<Record<string, number>> | null = null;
-  const read = () => (pending ??= readCounts().finally(() => setTimeout(() => (pending = null), 0)));
+/** How long a scrape waits for the Redis read of the queue gauges. */
+export const QUEUE_READ_TIMEOUT_MS = 1000;
+
+/**
+ * Shares one in-flight call of `read` among the collectors of one scrape, so two
+ * gauges fed by the same source cost one read. prom-client starts every collector in
+ * one synchronous pass, so they all join the call before it settles; the next scrape
+ * starts a fresh one.
+ */
+function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | null = null;
+  return () => (pending ??= read().finally(() => (pending = null)));
+}
+
+/** `promise`, or a rejection after `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function queueGauges(registry: Registry, queue: string, readCounts: JobCountsReader, readTimeoutMs: number) {
+  // One Redis read per scrape feeds both gauges. A failed or slow read leaves both
+  // absent for that scrape (never a stale value) and the rest of /metrics is served:
+  // a worker that cannot reach Redis must still be scrapeable (`up` stays 1).
+  const read = oncePerScrape(() => withTimeout(readCounts(), readTimeoutMs, "queue counts").catch(() => null));
+  const fill = (gauge: Gauge<"queue" | "state">, states: readonly string[], counts: Record<string, number> | null) => {
+    gauge.reset();
+    if (counts) for (const state of states) gauge.set({ queue, state }, counts[state] ?? 0);
+  };
   new Gauge({
     name: METRIC.queueLength,
     help: "Jobs waiting in Redis (BullMQ waiting + prioritized + delayed), read at scrape time. Same value on every replica: aggregate with max by (queue, state).",
     labelNames: ["queue", "state"],
     registers: [registry],
     async collect() {
-      const counts = await read();
-      for (const state of BACKLOG_STATES) this.set({ queue, state }, counts[state] ?? 0);
+      fill(this, BACKLOG_STATES, await read());
     },
   });
   new Gauge({
@@ -30,26 +56,67 @@ function queueGauges(registry: Registry, queue: string, readCounts: JobCountsRea
     labelNames: ["queue", "state"],
     registers: [registry],
     async collect() {
-      const counts = await read();
-      for (const state of JOB_STATES) this.set({ queue, state }, counts[state] ?? 0);
+      fill(this, JOB_STATES, await read());
     },
   });
 }
 
-/** Error counter shared by both apps (`error_type` from the contracts' taxonomy). */
+/**
+ * Error counter shared by both apps (`error_type` from the contracts' taxonomy). Every
+ * type starts at 0, so `increase()` sees the first error of a type (a series born at
+ * 1 has no earlier sample to rise from).
+ */
 function errorsCounter(registry: Registry) {
-  return new Counter({
+  const counter = new Counter({
     name: METRIC.errors,
-    help: "Errors by type (invalid_input, timeout, oom, model_error, storage_error, internal).",
+    help: `Errors by type (${JOB_ERROR_TYPES.join(", ")}).`,
     labelNames: ["error_type"],
     registers: [registry],
   });
+  for (const error_type of JOB_ERROR_TYPES) counter.inc({ error_type }, 0);
+  return counter;
+}
+
+/** One GPU's memory, bytes; `gpuId` is nvidia-smi's index. */
+export interface GpuMemoryReading {
+  gpuId: string;
+  usedBytes: number;
+  totalBytes: number;
+}
+
+/**
+ * Reads GPU memory at scrape time. Resolving `[]` (no GPU, sampler off) or rejecting
+ * leaves `tts_gpu_memory_bytes` and `tts_gpu_memory_total_bytes` absent for that scrape.
+ */
+export type GpuMemoryReader = () => Promise<GpuMemoryReading[]>;
+
+/** Options shared by {@link createApiMetrics} and {@link createWorkerMetrics}. */
+export interface MetricsOptions {
+  /** BullMQ queue this process serves (label `queue`). */
+  queue: string;
+  readCounts: JobCountsReader;
+  /** Register prom-client's process metrics (RSS, event loop lag, ...). @defaultValue true */
+  defaultMetrics?: boolean;
+  /** Longest wait for `readCounts` in one scrape, ms. @defaultValue {@link QUEUE_READ_TIMEOUT_MS} */
+  queueReadTimeoutMs?: number;
+}
+
+/** Options of {@link createWorkerMetrics}. */
+export interface WorkerMetricsOptions extends MetricsOptions {
+  /**
+   * The voices this worker serves: their per-voice series start at 0 (requests of both
+   * statuses, the three histograms), so dashboards show them before the first job
+   * and `rate()`/`increase()` count that job.
+   */
+  models?: readonly SynthLabels[];
+  /** GPU memory source (see `apps/worker/src/gpu-sampler.ts`); without it the GPU gauges stay absent. */
+  readGpuMemory?: GpuMemoryReader;
 }
 
 /** Metrics of the API process, registered on `registry`. */
-export function createApiMetrics(registry: Registry, opts: { queue: string; readCounts: JobCountsReader; defaultMetrics?: boolean }) {
+export function createApiMetrics(registry: Registry, opts: MetricsOptions) {
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
-  queueGauges(registry, opts.queue, opts.readCounts);
+  queueGauges(registry, opts.queue, opts.readCounts, opts.queueReadTimeoutMs ?? QUEUE_READ_TIMEOUT_MS);
   return {
     errors: errorsCounter(registry),
     httpRequests: new Counter({
@@ -70,11 +137,18 @@ export function createApiMetrics(registry: Registry, opts: { queue: string; read
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
 
 /** Metrics of a worker process, registered on `registry`. */
-export function createWorkerMetrics(registry: Registry, opts: { queue: string; readCounts: JobCountsReader; defaultMetrics?: boolean }) {
+export function createWorkerMetrics(registry: Registry, opts: WorkerMetricsOptions) {
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
-  queueGauges(registry, opts.queue, opts.readCounts);
+  queueGauges(registry, opts.queue, opts.readCounts, opts.queueReadTimeoutMs ?? QUEUE_READ_TIMEOUT_MS);
   const synthLabels = ["model", "language"];
-  return {
+  // One GPU read per scrape feeds both GPU gauges; no reader, no collect: absent.
+  const readGpu = opts.readGpuMemory && oncePerScrape(opts.readGpuMemory);
+  const collectGpu = (field: "usedBytes" | "totalBytes") =>
+    readGpu &&
+    async function (this: Gauge<"gpu_id">) {
+      fillGpu(this, await readGpu().catch(() => []), field);
+    };
+  const metrics = {
     errors: errorsCounter(registry),
     requests: new Counter({
       name: METRIC.requests,
@@ -118,16 +192,35 @@ export function createWorkerMetrics(registry: Registry, opts: { queue: string; r
     }),
     gpuMemory: new Gauge({
       name: METRIC.gpuMemory,
-      help: "GPU memory in use, bytes (absent on CPU hosts).",
+      help: "GPU memory in use, bytes, read at scrape time (absent on CPU hosts).",
       labelNames: ["gpu_id"],
       registers: [registry],
+      collect: collectGpu("usedBytes"),
     }),
     gpuMemoryTotal: new Gauge({
       name: METRIC.gpuMemoryTotal,
-      help: "GPU memory in total, bytes (absent on CPU hosts).",
+      help: "GPU memory in total, bytes, read at scrape time (absent on CPU hosts).",
       labelNames: ["gpu_id"],
       registers: [registry],
+      collect: collectGpu("totalBytes"),
     }),
   };
+  // Series that exist before the first job: gauges at 0, counters and histograms of
+  // every voice at 0 (label sets are bounded: statuses x installed voices).
+  metrics.jobsInProgress.set({ queue: opts.queue }, 0);
+  metrics.queueWait.zero({ queue: opts.queue });
+  for (const labels of opts.models ?? []) {
+    for (const status of ["success", "error"]) metrics.requests.inc({ status, ...labels }, 0);
+    metrics.synthesisDuration.zero(labels);
+    metrics.audioDuration.zero(labels);
+    metrics.rtf.zero(labels);
+  }
+  return metrics;
 }
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+
+/** Sets one GPU gauge from a reading; GPUs missing from it (or a failed read) disappear. */
+function fillGpu(gauge: Gauge<"gpu_id">, readings: readonly GpuMemoryReading[], field: "usedBytes" | "totalBytes"): void {
+  gauge.reset();
+  for (const r of readings) gauge.set({ gpu_id: r.gpuId }, r[field]);
+}
