@@ -1,7 +1,12 @@
 import { mkdir } from "node:fs/promises";
 import { EspeakError, discoverVoices, espeakInfo, phonemize, type VoiceFiles } from "@voxqueue/synth";
 import { ensureReferenceVoices } from "@voxqueue/voice-forge";
-import type { Logger } from "@voxqueue/telemetry";
+import type { Logger, SynthLabels } from "@voxqueue/telemetry";
+
+/** Metric labels of a voice's jobs: `model` is the voice id, `language` its code (`en_US`; the espeak voice when the config has none). */
+export function voiceLabels(voice: VoiceFiles): SynthLabels {
+  return { model: voice.id, language: voice.config.language?.code ?? voice.config.espeak.voice };
+}
 
 /**
  * Makes sure `dir` holds voices: generates voxqueue's reference voices there when

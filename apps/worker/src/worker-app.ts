@@ -9,9 +9,10 @@ import { SYNTH_JOB_NAME, queueForVoice, type SynthJobData, type SynthJobResult }
 import { FleetRegistry } from "@voxqueue/fleet";
 import { InferencePool, voiceInfo } from "@voxqueue/synth";
 import { createWorkerMetrics, type Logger } from "@voxqueue/telemetry";
+import { startGpuSampler } from "./gpu-sampler.js";
 import { startMetricsServer } from "./metrics-server.js";
 import { createProcessor } from "./processor.js";
-import { loadVoices } from "./voices.js";
+import { loadVoices, voiceLabels } from "./voices.js";
 
 /** A running worker; `close` drains it. */
 export interface WorkerHandle {
@@ -51,7 +52,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const queueName = queueForVoice(voices[0]!.id, config.QUEUE_NAME);
   const queue = new Queue(queueName, { connection });
   const registry = new Registry();
-  const metrics = createWorkerMetrics(registry, { queue: queueName, readCounts: () => queue.getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed") });
+  const gpu = await startGpuSampler(log); // null on CPU hosts: GPU gauges absent
+  const metrics = createWorkerMetrics(registry, {
+    queue: queueName,
+    readCounts: () => queue.getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed"),
+    models: voices.map(voiceLabels),
+    readGpuMemory: gpu ? () => gpu.read() : undefined,
+  });
   const { server, url } = await startMetricsServer(registry, config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT);
 
   const processor = createProcessor({
