@@ -1,7 +1,7 @@
-import { UnrecoverableError, type Job } from "bullmq";
+import { UnrecoverableError, WaitingError, type Job } from "bullmq";
 import { ERROR_TYPES, VoxqueueError, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import type { AudioStore } from "@voxqueue/audio-store";
-import { encodeWav, joinWithSilence, prepareText, resolveSpeakerId, silenceSamples, type InferencePool, type VoiceFiles } from "@voxqueue/synth";
+import { WAV_HEADER_BYTES, encodeWavSentences, prepareText, resolveSpeakerId, silenceSamples, type InferencePool, type VoiceFiles } from "@voxqueue/synth";
 import { textPreview, type Logger, type WorkerMetrics } from "@voxqueue/telemetry";
 import { classifyError, jobErrorMessage } from "./classify.js";
 
@@ -23,15 +23,21 @@ export interface ProcessorDeps {
  * inference (a pool thread) → int16 PCM with sentence silence → WAV → audio store →
  * result with timings. Failures throw an Error whose message is `"<type>: ..."`;
  * non-retryable types throw BullMQ's `UnrecoverableError` so no attempt is wasted.
+ *
+ * When `signal` aborts during inference (the worker is shutting down and its grace
+ * period is over), the job is moved back to the queue with its lock token and the
+ * processor throws BullMQ's `WaitingError`: no attempt is spent, no error counted.
+ * Success is counted by {@link createCompletionRecorder} once BullMQ has recorded it.
  */
 export function createProcessor(deps: ProcessorDeps) {
   const warnedMissing = new Set<string>();
 
-  return async function process(job: Job<SynthJobData, SynthJobResult>): Promise<SynthJobResult> {
+  return async function process(job: Job<SynthJobData, SynthJobResult>, token?: string, signal?: AbortSignal): Promise<SynthJobResult> {
     const startedAt = Date.now();
     const log = deps.logger.child({ job_id: job.id, attempt: job.attemptsMade + 1 });
     deps.metrics.jobsInProgress.inc({ queue: deps.queueName });
-    if (job.attemptsMade === 0) deps.metrics.queueWait.observe({ queue: deps.queueName }, Math.max(0, (startedAt - job.timestamp) / 1000));
+    // Queue wait once per job: a job back from a dead or stopping worker starts again.
+    if (job.attemptsMade === 0 && job.attemptsStarted <= 1) deps.metrics.queueWait.observe({ queue: deps.queueName }, Math.max(0, (startedAt - job.timestamp) / 1000));
     let labels = { model: "unknown", language: "unknown" };
     try {
       const parsed = synthJobDataSchema.safeParse(job.data);
@@ -39,7 +45,7 @@ export function createProcessor(deps: ProcessorDeps) {
       const data = parsed.data;
       const voice = deps.voices.get(data.voice);
       if (!voice) throw new VoxqueueError("invalid_input", `voice "${data.voice}" is not installed on this worker`, "voice");
-      labels = { model: voice.id, language: voice.config.language?.code ?? voice.config.espeak.voice };
+      labels = synthLabels(deps.voices, voice.id);
       log.info({ voice: voice.id, chars: data.text.length, text: textPreview(data.text, deps.logTextPrefixChars) }, "job started");
 
       const t0 = performance.now();
@@ -60,19 +66,21 @@ export function createProcessor(deps: ProcessorDeps) {
       } catch (err) {
         throw new VoxqueueError("invalid_input", (err as Error).message, "speaker");
       }
-      const inference = await deps.pool.run({
-        voiceId: voice.id,
-        sentences: prepared.sentences,
-        scales: { noise_scale: data.noise_scale, length_scale: data.length_scale, noise_w: data.noise_w },
-        speakerId,
-        timeoutMs: deps.jobTimeoutMs,
-      });
+      const inference = await unlessAborted(
+        deps.pool.run({
+          voiceId: voice.id,
+          sentences: prepared.sentences,
+          scales: { noise_scale: data.noise_scale, length_scale: data.length_scale, noise_w: data.noise_w },
+          speakerId,
+          timeoutMs: deps.jobTimeoutMs,
+        }),
+        signal,
+      );
       const synthesisSeconds = (performance.now() - t0) / 1000;
 
       const sampleRate = voice.config.audio.sample_rate;
-      const pcm = joinWithSilence(inference.chunks, silenceSamples(deps.sentenceSilenceSeconds, sampleRate));
-      const wav = encodeWav(pcm, sampleRate);
-      const audioSeconds = pcm.length / sampleRate;
+      const wav = encodeWavSentences(inference.chunks, silenceSamples(deps.sentenceSilenceSeconds, sampleRate), sampleRate);
+      const audioSeconds = (wav.length - WAV_HEADER_BYTES) / 2 / sampleRate;
       let audioKey: string;
       try {
         audioKey = await deps.store.put(String(job.id), wav);
@@ -90,13 +98,10 @@ export function createProcessor(deps: ProcessorDeps) {
         speaker: data.speaker,
         sentences: prepared.sentences.length,
       };
-      deps.metrics.requests.inc({ status: "success", ...labels });
-      deps.metrics.synthesisDuration.observe(labels, synthesisSeconds);
-      deps.metrics.audioDuration.observe(labels, audioSeconds);
-      deps.metrics.rtf.observe(labels, result.rtf);
-      log.info({ audio_duration_s: audioSeconds, synthesis_s: synthesisSeconds, rtf: result.rtf, sentences: result.sentences }, "job completed");
+      log.info({ audio_duration_s: audioSeconds, synthesis_s: synthesisSeconds, rtf: result.rtf, sentences: result.sentences }, "job synthesized");
       return result;
     } catch (err) {
+      if (err instanceof HandBack) throw await handBack(job, token, log);
       const type = classifyError(err);
       const message = jobErrorMessage(type, err);
       const final = !ERROR_TYPES[type].retryable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -107,5 +112,60 @@ export function createProcessor(deps: ProcessorDeps) {
     } finally {
       deps.metrics.jobsInProgress.dec({ queue: deps.queueName });
     }
+  };
+}
+
+/** The job's signal aborted: the worker hands the job back instead of finishing it. */
+class HandBack extends Error {
+  override readonly name = "HandBack";
+}
+
+/** `work`, unless `signal` aborts first (then rejects with {@link HandBack}; `work` runs on, ignored). */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(new HandBack(String(signal.reason ?? "aborted")));
+    if (signal.aborted) abort();
+    signal.addEventListener("abort", abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
+}
+
+/**
+ * Moves an active job back to the queue (waiting, or prioritized) under its lock token,
+ * keeping its attempts; returns the `WaitingError` that tells BullMQ the job has moved.
+ * If Redis refuses (lock lost, Redis away), the job stays active without a lock and
+ * BullMQ's stalled check returns it to the queue instead.
+ */
+async function handBack(job: Job, token: string | undefined, log: Logger): Promise<WaitingError> {
+  try {
+    await job.moveToWait(token);
+    log.info("job handed back to the queue");
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, "could not hand the job back; the stalled check will return it to the queue");
+  }
+  return new WaitingError();
+}
+
+/** Labels of a completed job's metrics. */
+function synthLabels(voices: ReadonlyMap<string, VoiceFiles>, voiceId: string) {
+  const voice = voices.get(voiceId);
+  return { model: voiceId, language: voice ? (voice.config.language?.code ?? voice.config.espeak.voice) : "unknown" };
+}
+
+/**
+ * Builds the listener of the BullMQ worker's `completed` event: counts the success and
+ * observes the job's durations and logs `job completed`. BullMQ emits it only after the
+ * job has moved to completed under this worker's lock, so a job that is processed twice
+ * (its lock expired mid-job and another worker took it over) is counted once.
+ */
+export function createCompletionRecorder(deps: Pick<ProcessorDeps, "voices" | "metrics" | "logger">) {
+  return (job: Job<SynthJobData, SynthJobResult>, result: SynthJobResult): void => {
+    const labels = synthLabels(deps.voices, result.voice);
+    deps.metrics.requests.inc({ status: "success", ...labels });
+    deps.metrics.synthesisDuration.observe(labels, result.synthesis_s);
+    deps.metrics.audioDuration.observe(labels, result.audio_duration_s);
+    deps.metrics.rtf.observe(labels, result.rtf);
+    deps.logger.info({ job_id: job.id, attempt: job.attemptsMade, audio_duration_s: result.audio_duration_s, rtf: result.rtf }, "job completed");
   };
 }

@@ -4,15 +4,38 @@ import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { AudioStore } from "@voxqueue/audio-store";
-import type { WorkerConfig } from "@voxqueue/config";
+import { checkRedisServer, type WorkerConfig } from "@voxqueue/config";
 import { SYNTH_JOB_NAME, queueForVoice, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { InferencePool, voiceInfo } from "@voxqueue/synth";
 import { createWorkerMetrics, type Logger } from "@voxqueue/telemetry";
 import { startGpuSampler } from "./gpu-sampler.js";
 import { startMetricsServer } from "./metrics-server.js";
-import { createProcessor } from "./processor.js";
+import { createCompletionRecorder, createProcessor } from "./processor.js";
 import { loadVoices, voiceLabels } from "./voices.js";
+
+/** How long processors get to hand their jobs back once cancelled, ms. */
+const HAND_BACK_TIMEOUT_MS = 5_000;
+
+/** True when `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return settled;
+}
+
+/** Logs a warning for each Redis setting that puts queued jobs at risk (see `checkRedisServer`). */
+async function warnAboutRedis(redis: Redis, log: Logger): Promise<void> {
+  const { settings, warnings } = await checkRedisServer(redis);
+  for (const warning of warnings) log.warn({ redis_settings: settings }, warning);
+}
 
 /** A running worker; `close` drains it. */
 export interface WorkerHandle {
@@ -20,8 +43,8 @@ export interface WorkerHandle {
   metricsUrl: string;
   voices: string[];
   /**
-   * Stops taking jobs, lets in-flight ones finish for up to `graceMs`, then force-closes
-   * (unfinished jobs keep no lock and return to the queue through BullMQ's stalled check).
+   * Stops taking jobs, lets in-flight ones finish for up to `graceMs`, then hands the
+   * unfinished ones back to the queue (waiting, attempts unchanged) and stops.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -42,15 +65,18 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     threads: config.WORKER_CONCURRENCY,
     executionProvider: config.EXECUTION_PROVIDER,
     intraOpNumThreads: intraOp,
+    maxHeapMb: config.INFERENCE_THREAD_MAX_HEAP_MB,
   });
   log.info({ voices: voices.map((v) => v.id), load_seconds: loadSeconds, threads: pool.size, intra_op_threads: intraOp, execution_provider: config.EXECUTION_PROVIDER, total_s: (performance.now() - t0) / 1000 }, "voices loaded");
 
   // BullMQ workers need maxRetriesPerRequest: null (blocking commands, reconnects).
   const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   connection.on("error", (err) => log.warn({ err: err.message }, "redis connection error"));
+  // On every (re)connect: a Redis that came back may have come back with other settings.
+  connection.on("ready", () => void warnAboutRedis(connection, log));
   const fleet = new FleetRegistry(connection);
   const queueName = queueForVoice(voices[0]!.id, config.QUEUE_NAME);
-  const queue = new Queue(queueName, { connection });
+  const queue = new Queue(queueName, { connection, streams: { events: { maxLen: config.QUEUE_EVENTS_MAX_LEN } } });
   const registry = new Registry();
   const gpu = await startGpuSampler(log); // null on CPU hosts: GPU gauges absent
   const metrics = createWorkerMetrics(registry, {
@@ -61,8 +87,9 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   });
   const { server, url } = await startMetricsServer(registry, config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT);
 
+  const voiceMap = new Map(voices.map((v) => [v.id, v]));
   const processor = createProcessor({
-    voices: new Map(voices.map((v) => [v.id, v])),
+    voices: voiceMap,
     pool,
     store: new AudioStore(connection, config.AUDIO_TTL_SECONDS),
     metrics,
@@ -72,9 +99,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     jobTimeoutMs: config.JOB_TIMEOUT_SECONDS * 1000,
     logTextPrefixChars: config.LOG_TEXT_PREFIX_CHARS,
   });
-  const worker = new Worker<SynthJobData, SynthJobResult>(queueName, async (job) => {
+  // Three parameters: BullMQ passes an AbortSignal only to processors that declare it.
+  const worker = new Worker<SynthJobData, SynthJobResult>(queueName, async (job, token, signal) => {
     if (job.name !== SYNTH_JOB_NAME) throw new Error(`internal: unknown job name ${job.name}`);
-    return processor(job);
+    return processor(job, token, signal);
   }, {
     connection,
     concurrency: config.WORKER_CONCURRENCY,
@@ -83,6 +111,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     maxStalledCount: config.MAX_STALLED_COUNT,
   });
   worker.on("error", (err) => log.warn({ err: err.message }, "worker error"));
+  worker.on("completed", createCompletionRecorder({ voices: voiceMap, metrics, logger: log }));
   await worker.waitUntilReady();
 
   await fleet.publishVoices(voices.map(voiceInfo));
@@ -100,15 +129,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       closing ??= (async () => {
         clearInterval(heartbeat);
         log.info({ grace_ms: graceMs }, "draining: no new jobs, finishing those in flight");
-        let timer: NodeJS.Timeout | undefined;
-        const drained = await Promise.race([
-          worker.close().then(() => true),
-          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
-        ]);
-        clearTimeout(timer);
-        if (!drained) {
+        const closed = worker.close();
+        if (!(await settlesWithin(closed, graceMs))) {
+          // Each processor moves its job back to the queue with its lock token (no attempt
+          // spent) and returns; whatever cannot (Redis away) is left to the stalled check.
           log.warn("grace period over: handing unfinished jobs back to the queue");
-          await worker.close(true);
+          worker.cancelAllJobs("worker shutting down");
+          if (!(await settlesWithin(closed, HAND_BACK_TIMEOUT_MS))) log.warn("jobs not handed back in time: the stalled check will return them to the queue");
         }
         await fleet.leave(id).catch(() => undefined);
         await pool.close();
