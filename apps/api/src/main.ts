@@ -10,7 +10,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { AudioStore } from "@voxqueue/audio-store";
-import { ConfigError, parseApiEnv, type ApiConfig } from "@voxqueue/config";
+import { ConfigError, checkRedisServer, parseApiEnv, type ApiConfig } from "@voxqueue/config";
 import type { SynthJobData, SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { JOB_STATES, createApiMetrics, createLogger, type Logger } from "@voxqueue/telemetry";
@@ -41,6 +41,12 @@ function connectRedis(url: string, logger: Logger): Redis {
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
   redis.on("ready", () => logger.info("redis ready"));
+  // On every (re)connect: a Redis that came back may have come back with other settings.
+  redis.on("ready", () =>
+    void checkRedisServer(redis).then(({ settings, warnings }) => {
+      for (const warning of warnings) logger.warn({ redis_settings: settings }, warning);
+    }),
+  );
   return redis;
 }
 
@@ -72,7 +78,7 @@ async function main(): Promise<void> {
   const redis = connectRedis(config.REDIS_URL, logger);
   const warnOnce = outageLogger(redis, logger);
   redis.on("error", (err: Error) => warnOnce(err, "redis error"));
-  const queue = new Queue<SynthJobData, SynthJobResult>(config.QUEUE_NAME, { connection: redis });
+  const queue = new Queue<SynthJobData, SynthJobResult>(config.QUEUE_NAME, { connection: redis, streams: { events: { maxLen: config.QUEUE_EVENTS_MAX_LEN } } });
   queue.on("error", (err) => warnOnce(err, `queue ${queue.name}: error`));
   const queues = new QueuePool(queue, redis, logger);
   const registry = new Registry();

@@ -9,7 +9,7 @@ export type SynthQueue = Queue<SynthJobData, SynthJobResult>;
 /**
  * The BullMQ queues the API writes to, one `Queue` per name (`queueForVoice` may
  * send voices to different queues). The base queue is given; others are opened on
- * first use on the same Redis connection, and closed by {@link close}, which
+ * first use on the same Redis connection and event-stream cap, and closed by {@link close}, which
  * leaves the base queue and the connection to their owner.
  */
 export class QueuePool {
@@ -28,7 +28,7 @@ export class QueuePool {
   get(name: string): SynthQueue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue<SynthJobData, SynthJobResult>(name, { connection: this.connection });
+      queue = new Queue<SynthJobData, SynthJobResult>(name, { connection: this.connection, streams: this.base.opts.streams });
       queue.on("error", (err) => this.logger?.warn({ err, queue: name }, "queue error"));
       this.queues.set(name, queue);
       this.opened.push(queue);
