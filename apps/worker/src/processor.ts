@@ -2,8 +2,9 @@ import { UnrecoverableError, WaitingError, type Job } from "bullmq";
 import { ERROR_TYPES, VoxqueueError, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import type { AudioStore } from "@voxqueue/audio-store";
 import { WAV_HEADER_BYTES, encodeWavSentences, prepareText, resolveSpeakerId, silenceSamples, type InferencePool, type VoiceFiles } from "@voxqueue/synth";
-import { textPreview, type Logger, type WorkerMetrics } from "@voxqueue/telemetry";
+import { textPreview, type Logger, type SynthLabels, type WorkerMetrics } from "@voxqueue/telemetry";
 import { classifyError, jobErrorMessage } from "./classify.js";
+import { voiceLabels } from "./voices.js";
 
 /** What the processor needs; all I/O comes in through here. */
 export interface ProcessorDeps {
@@ -147,10 +148,10 @@ async function handBack(job: Job, token: string | undefined, log: Logger): Promi
   return new WaitingError();
 }
 
-/** Labels of a completed job's metrics. */
-function synthLabels(voices: ReadonlyMap<string, VoiceFiles>, voiceId: string) {
+/** Metric labels of a job of `voiceId` (known voices: {@link voiceLabels}). */
+function synthLabels(voices: ReadonlyMap<string, VoiceFiles>, voiceId: string): SynthLabels {
   const voice = voices.get(voiceId);
-  return { model: voiceId, language: voice ? (voice.config.language?.code ?? voice.config.espeak.voice) : "unknown" };
+  return voice ? voiceLabels(voice) : { model: voiceId, language: "unknown" };
 }
 
 /**
