@@ -1,8 +1,10 @@
 import { pino, type Logger, type LoggerOptions } from "pino";
+import { activeTraceFields } from "./spans.js";
 
 /**
  * A JSON logger on stdout (pino). `app` is added to every line; `level` as in pino.
- * Trace correlation fields (`trace_id`, `span_id`) are added by {@link withTraceContext}.
+ * A line written inside an active span also carries its `trace_id` and `span_id`
+ * (nothing when tracing is off), so Loki can find a job's lines by trace.
  */
 export function createLogger(app: string, level: LoggerOptions["level"] = "info", destination?: pino.DestinationStream): Logger {
   const options: LoggerOptions = {
@@ -10,6 +12,7 @@ export function createLogger(app: string, level: LoggerOptions["level"] = "info"
     base: { app },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    mixin: activeTraceFields,
   };
   return destination ? pino(options, destination) : pino(options);
 }
