@@ -1,8 +1,10 @@
 // apps/worker entry: reads the environment, starts one worker, drains on SIGTERM/SIGINT.
 import { ConfigError, parseWorkerEnv } from "@voxqueue/config";
-import { createLogger } from "@voxqueue/telemetry";
+import { SERVICE, createLogger, startTracing } from "@voxqueue/telemetry";
 import { startWorker } from "./worker-app.js";
 
+// First: every span and log line after this can carry a trace (OTEL_* variables).
+const tracing = startTracing(SERVICE.worker);
 const logger = createLogger("worker", process.env.LOG_LEVEL as "info" | undefined);
 
 async function main(): Promise<void> {
@@ -17,7 +19,10 @@ async function main(): Promise<void> {
     }
     logger.info({ signal }, "shutting down");
     handle.close().then(
-      () => process.exit(0),
+      async () => {
+        await tracing.shutdown();
+        process.exit(0);
+      },
       (err: Error) => {
         logger.error({ err: err.message }, "shutdown failed");
         process.exit(1);

@@ -2,9 +2,10 @@ import { UnrecoverableError, WaitingError, type Job } from "bullmq";
 import { ERROR_TYPES, VoxqueueError, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import type { AudioStore } from "@voxqueue/audio-store";
 import { WAV_HEADER_BYTES, encodeWavSentences, prepareText, resolveSpeakerId, silenceSamples, type InferencePool, type VoiceFiles } from "@voxqueue/synth";
-import { textPreview, type Logger, type SynthLabels, type WorkerMetrics } from "@voxqueue/telemetry";
+import { ATTR, SERVICE, SPAN, getTracer, textPreview, withTraceContext, type Logger, type Span, type SynthLabels, type Tracer, type WorkerMetrics } from "@voxqueue/telemetry";
 import { classifyError, jobErrorMessage } from "./classify.js";
 import { voiceLabels } from "./voices.js";
+import { inJobSpan, inStage, preprocessAttributes, recordSentenceSpans, resultAttributes, voiceAttributes } from "./job-spans.js";
 
 /** What the processor needs; all I/O comes in through here. */
 export interface ProcessorDeps {
@@ -17,6 +18,8 @@ export interface ProcessorDeps {
   sentenceSilenceSeconds: number;
   jobTimeoutMs: number;
   logTextPrefixChars: number;
+  /** Tracer of the job's spans; default: the global provider's (`startTracing`), a no-op when tracing is off. */
+  tracer?: Tracer;
 }
 
 /**
@@ -29,11 +32,16 @@ export interface ProcessorDeps {
  * period is over), the job is moved back to the queue with its lock token and the
  * processor throws BullMQ's `WaitingError`: no attempt is spent, no error counted.
  * Success is counted by {@link createCompletionRecorder} once BullMQ has recorded it.
+ *
+ * Each attempt is one CONSUMER span `process <queue>` continuing the API's trace, with
+ * `preprocess`, `inference` (one `inference.sentence` per sentence) and `postprocess`
+ * (`encode`, `store`) below it; log lines inside carry its trace and span ids.
  */
 export function createProcessor(deps: ProcessorDeps) {
   const warnedMissing = new Set<string>();
+  const tracer = deps.tracer ?? getTracer(SERVICE.worker);
 
-  return async function process(job: Job<SynthJobData, SynthJobResult>, token?: string, signal?: AbortSignal): Promise<SynthJobResult> {
+  const processInSpan = async (job: Job<SynthJobData, SynthJobResult>, token: string | undefined, signal: AbortSignal | undefined, span: Span): Promise<SynthJobResult> => {
     const startedAt = Date.now();
     const log = deps.logger.child({ job_id: job.id, attempt: job.attemptsMade + 1 });
     deps.metrics.jobsInProgress.inc({ queue: deps.queueName });
@@ -47,10 +55,15 @@ export function createProcessor(deps: ProcessorDeps) {
       const voice = deps.voices.get(data.voice);
       if (!voice) throw new VoxqueueError("invalid_input", `voice "${data.voice}" is not installed on this worker`, "voice");
       labels = synthLabels(deps.voices, voice.id);
+      span.setAttributes(voiceAttributes(voice.id, labels.language, data.text.length));
       log.info({ voice: voice.id, chars: data.text.length, text: textPreview(data.text, deps.logTextPrefixChars) }, "job started");
 
       const t0 = performance.now();
-      const prepared = prepareText(data.text, voice.config);
+      const prepared = inStage(tracer, SPAN.preprocess, (stage) => {
+        const text = prepareText(data.text, voice.config);
+        stage.setAttributes(preprocessAttributes(text));
+        return text;
+      });
       for (const phoneme of prepared.missing.keys()) {
         const key = `${voice.id}\u0000${phoneme}`;
         if (!warnedMissing.has(key)) {
@@ -67,27 +80,36 @@ export function createProcessor(deps: ProcessorDeps) {
       } catch (err) {
         throw new VoxqueueError("invalid_input", (err as Error).message, "speaker");
       }
-      const inference = await unlessAborted(
-        deps.pool.run({
-          voiceId: voice.id,
-          sentences: prepared.sentences,
-          scales: { noise_scale: data.noise_scale, length_scale: data.length_scale, noise_w: data.noise_w },
-          speakerId,
-          timeoutMs: deps.jobTimeoutMs,
-        }),
-        signal,
-      );
+      const sampleRate = voice.config.audio.sample_rate;
+      const inference = await inStage(tracer, SPAN.inference, async () => {
+        const result = await unlessAborted(
+          deps.pool.run({
+            voiceId: voice.id,
+            sentences: prepared.sentences,
+            scales: { noise_scale: data.noise_scale, length_scale: data.length_scale, noise_w: data.noise_w },
+            speakerId,
+            timeoutMs: deps.jobTimeoutMs,
+          }),
+          signal,
+        );
+        recordSentenceSpans(tracer, prepared.sentences, result, sampleRate);
+        return result;
+      });
       const synthesisSeconds = (performance.now() - t0) / 1000;
 
-      const sampleRate = voice.config.audio.sample_rate;
-      const wav = encodeWavSentences(inference.chunks, silenceSamples(deps.sentenceSilenceSeconds, sampleRate), sampleRate);
+      const { wav, audioKey } = await inStage(tracer, SPAN.postprocess, async () => {
+        const wav = inStage(tracer, SPAN.encode, (stage) => {
+          const bytes = encodeWavSentences(inference.chunks, silenceSamples(deps.sentenceSilenceSeconds, sampleRate), sampleRate);
+          stage.setAttribute(ATTR.audioBytes, bytes.length);
+          return bytes;
+        });
+        try {
+          return { wav, audioKey: await inStage(tracer, SPAN.store, () => deps.store.put(String(job.id), wav)) };
+        } catch (err) {
+          throw new VoxqueueError("storage_error", `could not store audio: ${(err as Error).message}`);
+        }
+      });
       const audioSeconds = (wav.length - WAV_HEADER_BYTES) / 2 / sampleRate;
-      let audioKey: string;
-      try {
-        audioKey = await deps.store.put(String(job.id), wav);
-      } catch (err) {
-        throw new VoxqueueError("storage_error", `could not store audio: ${(err as Error).message}`);
-      }
       const result: SynthJobResult = {
         audio_key: audioKey,
         audio_bytes: wav.length,
@@ -99,12 +121,14 @@ export function createProcessor(deps: ProcessorDeps) {
         speaker: data.speaker,
         sentences: prepared.sentences.length,
       };
+      span.setAttributes(resultAttributes(result));
       log.info({ audio_duration_s: audioSeconds, synthesis_s: synthesisSeconds, rtf: result.rtf, sentences: result.sentences }, "job synthesized");
       return result;
     } catch (err) {
       if (err instanceof HandBack) throw await handBack(job, token, log);
       const type = classifyError(err);
       const message = jobErrorMessage(type, err);
+      span.setAttribute(ATTR.errorType, type);
       const final = !ERROR_TYPES[type].retryable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       deps.metrics.errors.inc({ error_type: type });
       if (final) deps.metrics.requests.inc({ status: "error", ...labels });
@@ -113,6 +137,10 @@ export function createProcessor(deps: ProcessorDeps) {
     } finally {
       deps.metrics.jobsInProgress.dec({ queue: deps.queueName });
     }
+  };
+
+  return function process(job: Job<SynthJobData, SynthJobResult>, token?: string, signal?: AbortSignal): Promise<SynthJobResult> {
+    return inJobSpan(tracer, job, deps.queueName, (span) => processInSpan(job, token, signal, span));
   };
 }
 
@@ -167,6 +195,9 @@ export function createCompletionRecorder(deps: Pick<ProcessorDeps, "voices" | "m
     deps.metrics.synthesisDuration.observe(labels, result.synthesis_s);
     deps.metrics.audioDuration.observe(labels, result.audio_duration_s);
     deps.metrics.rtf.observe(labels, result.rtf);
-    deps.logger.info({ job_id: job.id, attempt: job.attemptsMade, audio_duration_s: result.audio_duration_s, rtf: result.rtf }, "job completed");
+    // After the job's span has ended: the line joins the job's trace through its data.
+    withTraceContext(job.data.trace, () =>
+      deps.logger.info({ job_id: job.id, attempt: job.attemptsMade, audio_duration_s: result.audio_duration_s, rtf: result.rtf }, "job completed"),
+    );
   };
 }

@@ -11,6 +11,8 @@ export interface PreparedText {
   missing: Map<string, number>;
   /** Sentences dropped because nothing in them was pronounceable. */
   skippedSentences: number;
+  /** Phonemes the phonemizer produced, in every sentence (missing and skipped ones included). */
+  phonemes: number;
 }
 
 /**
@@ -27,17 +29,19 @@ export function prepareText(text: string, config: PiperVoiceConfig): PreparedTex
   const missing = new Map<string, number>();
   const sentences: number[][] = [];
   let skippedSentences = 0;
+  let phonemeCount = 0;
   const sentencePhonemes = function* () {
     for (const chunk of chunkText(normalizeText(text))) {
       yield* config.phoneme_type === "text" ? phonemizeCodepoints(chunk) : phonemize(chunk, config.espeak.voice);
     }
   };
   for (const phonemes of sentencePhonemes()) {
+    phonemeCount += phonemes.length;
     const { ids, missing: miss } = phonemeIds(phonemes, config);
     for (const [p, n] of miss) missing.set(p, (missing.get(p) ?? 0) + n);
     // BOS, pad, EOS only: nothing to say.
     if (ids.length <= 3) skippedSentences++;
     else sentences.push(ids);
   }
-  return { sentences, missing, skippedSentences };
+  return { sentences, missing, skippedSentences, phonemes: phonemeCount };
 }

@@ -13,6 +13,9 @@ describe("prepareText", () => {
     const prepared = prepareText(v.text, lessac);
     expect(prepared.sentences).toHaveLength(2);
     expect(prepared.sentences.flat()).toEqual(v.ids);
+    // ^ _ (id _)* $ with one id per phoneme, none missing.
+    expect(prepared.missing.size).toBe(0);
+    expect(prepared.phonemes).toBe(prepared.sentences.reduce((n, ids) => n + (ids.length - 3) / 2, 0));
   });
 
   it("skips sentences with nothing pronounceable and reports none left for punctuation only", () => {
