@@ -2,6 +2,7 @@ import express, { type Express } from "express";
 import { errorHandler, notFound } from "./errors.js";
 import { observeRequests } from "./observe.js";
 import { QueuePool } from "./queues.js";
+import { traceRequests } from "./request-span.js";
 import { healthRouter } from "./routes/health.js";
 import { jobsRouter } from "./routes/jobs.js";
 import { metricsRouter } from "./routes/metrics.js";
@@ -16,6 +17,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   const queues = deps.queues ?? new QueuePool(deps.queue, deps.redis, deps.logger);
+  app.use(traceRequests(deps));
   app.use(observeRequests(deps));
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps));

@@ -13,7 +13,7 @@ import { AudioStore } from "@voxqueue/audio-store";
 import { ConfigError, checkRedisServer, parseApiEnv, type ApiConfig } from "@voxqueue/config";
 import type { SynthJobData, SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
-import { JOB_STATES, createApiMetrics, createLogger, type Logger } from "@voxqueue/telemetry";
+import { JOB_STATES, SERVICE, createApiMetrics, createLogger, startTracing, type Logger } from "@voxqueue/telemetry";
 import { createApp } from "./app.js";
 import { QueuePool } from "./queues.js";
 
@@ -73,6 +73,8 @@ async function listen(server: Server, port: number, host: string): Promise<strin
 }
 
 async function main(): Promise<void> {
+  // First: every span and log line after this can carry a trace (OTEL_* variables).
+  const tracing = startTracing(SERVICE.api);
   const config = readConfig();
   const logger = createLogger("api", config.LOG_LEVEL);
   const redis = connectRedis(config.REDIS_URL, logger);
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
 
   const server = createServer(app);
   const url = await listen(server, config.PORT, config.HOST);
-  logger.info({ url, queue: queue.name }, `listening on ${url}`);
+  logger.info({ url, queue: queue.name, tracing: tracing.mode }, `listening on ${url}`);
 
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
     await queues.close().catch((err: unknown) => logger.warn({ err }, "closing queues failed"));
     await queue.close().catch((err: unknown) => logger.warn({ err }, "closing queue failed"));
     await redis.quit().catch(() => redis.disconnect());
+    await tracing.shutdown();
     logger.info("stopped");
     process.exit(0);
   };

@@ -1,11 +1,16 @@
 import type { SynthJobData } from "@voxqueue/contracts";
+import { inProducerSpan, type Tracer } from "@voxqueue/telemetry";
 
 /**
- * The W3C trace context (`traceparent`, `tracestate`) to store in a job's `trace`
- * field so the worker's span continues the API's. Tracing is not wired yet, so it
- * is empty; this is the one place to add the OpenTelemetry propagator's `inject`.
+ * Enqueues one job inside the PRODUCER span `send <queue>` (a child of the request's
+ * span): `enqueue` gets the job's data with `trace` replaced by this span's W3C trace
+ * context (`{}` when tracing is off), which the worker's consumer span continues.
+ * BullMQ keeps the data as written across retries, so every attempt shares the parent.
  */
-export function injectTraceContext(data: Omit<SynthJobData, "trace">): Record<string, string> {
-  void data;
-  return {};
+export function sendJob<T>(
+  tracer: Tracer,
+  job: { queue: string; id: string; data: Omit<SynthJobData, "trace"> },
+  enqueue: (data: SynthJobData) => Promise<T>,
+): Promise<T> {
+  return inProducerSpan(tracer, job.queue, job.id, (trace) => enqueue({ ...job.data, trace }));
 }

@@ -3,7 +3,7 @@ import type { Registry } from "prom-client";
 import type { AudioStore } from "@voxqueue/audio-store";
 import type { ApiConfig } from "@voxqueue/config";
 import type { FleetRegistry } from "@voxqueue/fleet";
-import type { ApiMetrics, Logger } from "@voxqueue/telemetry";
+import type { ApiMetrics, Logger, Tracer } from "@voxqueue/telemetry";
 import type { QueuePool, SynthQueue } from "./queues.js";
 
 /** What {@link createApp} needs; `main.ts` builds them from the environment, tests from their own. */
@@ -23,4 +23,6 @@ export interface AppDeps {
   /** The registry `GET /metrics` serves. */
   registry: Registry;
   logger: Logger;
+  /** Tracer of the request and producer spans; default: the global provider's (`startTracing`), a no-op when tracing is off. */
+  tracer?: Tracer;
 }

@@ -3,12 +3,12 @@ import express, { Router, type RequestHandler } from "express";
 import type { Job } from "bullmq";
 import { z } from "zod";
 import { SYNTH_JOB_NAME, VoxqueueError, queueForVoice, type JobAccepted, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
-import { textPreview } from "@voxqueue/telemetry";
+import { SERVICE, getTracer, textPreview } from "@voxqueue/telemetry";
 import { assertConnected, methodNotAllowed, redisStep } from "../errors.js";
 import { jobLinks, parseJobFailure, toJobView } from "../job-view.js";
 import type { QueuePool } from "../queues.js";
 import { createJobRequestParser, resolveJobRequest } from "../resolve-request.js";
-import { injectTraceContext } from "../trace-context.js";
+import { sendJob } from "../trace-context.js";
 import type { AppDeps } from "../types.js";
 
 /** Seconds a client polling for audio of a queued or active job is told to wait. */
@@ -31,6 +31,7 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
  */
 export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   const { config, logger } = deps;
+  const tracer = deps.tracer ?? getTracer(SERVICE.api);
   const router = Router();
   const parseRequest = createJobRequestParser({ maxTextChars: config.MAX_TEXT_CHARS });
   const parseJson = express.json({ type: "application/json", strict: true, limit: config.MAX_BODY_BYTES });
@@ -64,26 +65,28 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       assertConnected(deps.redis);
       const voices = await redisStep("read voice catalog", () => deps.fleet.voices());
       const resolved = resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() });
-      const data: SynthJobData = { ...resolved, trace: injectTraceContext(resolved) };
       const id = randomUUID();
-      const queue = queues.get(queueForVoice(data.voice, config.QUEUE_NAME));
+      const queue = queues.get(queueForVoice(resolved.voice, config.QUEUE_NAME));
       // Wait for the connection first: a Queue that never connected would otherwise hold
       // the add until Redis comes back, long after this request has been answered.
       await redisStep("connect to queue", () => queue.waitUntilReady());
-      await redisStep("enqueue job", () =>
-        queue.add(SYNTH_JOB_NAME, data, {
-          jobId: id,
-          attempts: config.JOB_ATTEMPTS,
-          backoff: { type: "exponential", delay: config.JOB_BACKOFF_MS },
-          ...(request.priority !== undefined ? { priority: request.priority } : {}),
-          removeOnComplete: { age: config.JOB_RETENTION_SECONDS },
-          removeOnFail: { age: config.JOB_RETENTION_SECONDS },
-        }),
-      );
-      logger.info(
-        { job_id: id, queue: queue.name, voice: data.voice, speaker: data.speaker, text_chars: data.text.length, text: textPreview(data.text, config.LOG_TEXT_PREFIX_CHARS) },
-        "job accepted",
-      );
+      await sendJob(tracer, { queue: queue.name, id, data: resolved }, async (data) => {
+        await redisStep("enqueue job", () =>
+          queue.add(SYNTH_JOB_NAME, data, {
+            jobId: id,
+            attempts: config.JOB_ATTEMPTS,
+            backoff: { type: "exponential", delay: config.JOB_BACKOFF_MS },
+            ...(request.priority !== undefined ? { priority: request.priority } : {}),
+            removeOnComplete: { age: config.JOB_RETENTION_SECONDS },
+            removeOnFail: { age: config.JOB_RETENTION_SECONDS },
+          }),
+        );
+        // Inside the producer span: this line's span_id is the worker's parent span.
+        logger.info(
+          { job_id: id, queue: queue.name, voice: data.voice, speaker: data.speaker, text_chars: data.text.length, text: textPreview(data.text, config.LOG_TEXT_PREFIX_CHARS) },
+          "job accepted",
+        );
+      });
       const links = jobLinks(id);
       const body: JobAccepted = { id, status: "queued", links };
       res.status(202).location(links.self).json(body);

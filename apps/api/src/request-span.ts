@@ -1,0 +1,22 @@
+import type { RequestHandler } from "express";
+import { SERVICE, getTracer, startServerSpan, type Tracer } from "@voxqueue/telemetry";
+import { UNMATCHED_ROUTE, routeLabel } from "./observe.js";
+
+/**
+ * The SERVER span of every request (`POST /v1/jobs`, `GET /v1/jobs/:id`, ...), made
+ * here rather than by OpenTelemetry's HTTP/Express auto-instrumentation, which needs
+ * a module loader hook under ESM. Install it first: the routes and the request log
+ * line then run inside the span, so their log lines carry its `trace_id`. A no-op
+ * span when tracing is off.
+ */
+export function traceRequests(opts: { tracer?: Tracer | undefined }): RequestHandler {
+  const tracer = opts.tracer ?? getTracer(SERVICE.api);
+  return (req, res, next) => {
+    const span = startServerSpan(tracer, { method: req.method, path: req.path, headers: req.headers }, [req, res]);
+    res.once("close", () => {
+      const route = routeLabel(req);
+      span.end(route === UNMATCHED_ROUTE ? undefined : route, res.statusCode);
+    });
+    span.run(next);
+  };
+}
