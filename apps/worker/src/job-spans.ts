@@ -1,7 +1,7 @@
 import type { Job } from "bullmq";
 import type { SynthJobData, SynthJobResult } from "@voxqueue/contracts";
 import type { InferenceResult, PreparedText } from "@voxqueue/synth";
-import { ATTR, SPAN, inConsumerSpan, inSpan, recordSpan, type Span, type Tracer } from "@voxqueue/telemetry";
+import { ATTR, SPAN, inConsumerSpan, inSpan, recordSpans, type Span, type TimedSpan, type Tracer } from "@voxqueue/telemetry";
 
 // Span helpers of the job processor, so that processor.ts reads as the pipeline it is.
 // Names and attributes: packages/telemetry/src/trace-names.ts.
@@ -39,18 +39,24 @@ export function preprocessAttributes(prepared: PreparedText) {
  * here; the gap before the first is the wait for a free thread and the message hop.
  */
 export function recordSentenceSpans(tracer: Tracer, sentences: readonly number[][], result: InferenceResult, sampleRate: number, arrivedMs = performance.now()): void {
+  const spans: TimedSpan[] = [];
   let end = arrivedMs;
   for (let i = result.inferenceSeconds.length - 1; i >= 0; i--) {
     const seconds = result.inferenceSeconds[i] ?? 0;
     const start = end - seconds * 1000;
-    recordSpan(tracer, SPAN.inferenceSentence, { startMs: start, endMs: end }, {
-      [ATTR.sentenceIndex]: i,
-      [ATTR.phonemeIds]: sentences[i]?.length ?? 0,
-      [ATTR.inferenceSeconds]: seconds,
-      [ATTR.audioSeconds]: (result.chunks[i]?.length ?? 0) / sampleRate,
+    spans.unshift({
+      startMs: start,
+      endMs: end,
+      attributes: {
+        [ATTR.sentenceIndex]: i,
+        [ATTR.phonemeIds]: sentences[i]?.length ?? 0,
+        [ATTR.inferenceSeconds]: seconds,
+        [ATTR.audioSeconds]: (result.chunks[i]?.length ?? 0) / sampleRate,
+      },
     });
     end = start;
   }
+  recordSpans(tracer, SPAN.inferenceSentence, spans);
 }
 
 /** Attributes of the consumer span once the job has its result. */

@@ -30,13 +30,25 @@ export function inSpan<T>(tracer: Tracer, name: string, options: SpanOptions, fn
   });
 }
 
+/** A span that already happened: times in `performance.now()` milliseconds of this thread. */
+export interface TimedSpan {
+  startMs: number;
+  endMs: number;
+  attributes: Attributes;
+}
+
 /**
- * Records a span that already happened, with explicit start and end times in
- * `performance.now()` milliseconds of this thread: for work timed elsewhere, such as
- * a sentence on an inference thread. `parent` defaults to the active context.
+ * Records spans `name` that already happened, for work timed elsewhere, such as the
+ * sentences of an inference thread. All of them share one conversion to wall-clock
+ * time, so spans laid end to end stay end to end. `parent` defaults to the active context.
  */
-export function recordSpan(tracer: Tracer, name: string, times: { startMs: number; endMs: number }, attributes: Attributes, parent: Context = context.active()): void {
-  tracer.startSpan(name, { startTime: times.startMs, attributes }, parent).end(times.endMs);
+export function recordSpans(tracer: Tracer, name: string, spans: readonly TimedSpan[], parent: Context = context.active()): void {
+  // The wall clock as the SDK sees it, now; performance.now() alone drifts from it over days.
+  const offsetMs = Date.now() - (performance.timeOrigin + performance.now());
+  const wallMs = (ms: number) => performance.timeOrigin + ms + offsetMs;
+  for (const span of spans) {
+    tracer.startSpan(name, { startTime: wallMs(span.startMs), attributes: span.attributes }, parent).end(wallMs(span.endMs));
+  }
 }
 
 /** Marks `span` failed: status ERROR with the error's message, the exception recorded as an event. */
