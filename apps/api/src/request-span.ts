@@ -2,8 +2,11 @@ import type { RequestHandler } from "express";
 import { SERVICE, getTracer, startServerSpan, type Tracer } from "@voxqueue/telemetry";
 import { UNMATCHED_ROUTE, routeLabel } from "./observe.js";
 
+/** Probes and scrapes: a span every few seconds per replica would bury the traces of jobs. */
+const UNTRACED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+
 /**
- * The SERVER span of every request (`POST /v1/jobs`, `GET /v1/jobs/:id`, ...), made
+ * The SERVER span of every request but probes and scrapes (`POST /v1/jobs`, `GET /v1/jobs/:id`, ...), made
  * here rather than by OpenTelemetry's HTTP/Express auto-instrumentation, which needs
  * a module loader hook under ESM. Install it first: the routes and the request log
  * line then run inside the span, so their log lines carry its `trace_id`. A no-op
@@ -12,6 +15,7 @@ import { UNMATCHED_ROUTE, routeLabel } from "./observe.js";
 export function traceRequests(opts: { tracer?: Tracer | undefined }): RequestHandler {
   const tracer = opts.tracer ?? getTracer(SERVICE.api);
   return (req, res, next) => {
+    if (UNTRACED_PATHS.has(req.path)) return next();
     const span = startServerSpan(tracer, { method: req.method, path: req.path, headers: req.headers }, [req, res]);
     res.once("close", () => {
       const route = routeLabel(req);

@@ -257,6 +257,17 @@ describe("one job, one trace: API request → producer → consumer → stages",
     expect(JSON.stringify(apiLogs.lines.concat(workerLogs.lines))).not.toContain("and traces meet");
   });
 
+  it("traces other requests by route pattern, but not probes and scrapes", async () => {
+    const { id } = await runJob("Look me up.");
+    await request(app).get(`/v1/jobs/${id}`).expect(200);
+    await request(app).get("/healthz").expect(200);
+    await request(app).get("/metrics").expect(200);
+    const servers = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER);
+    expect(servers.find((s) => s.attributes[ATTR.urlPath] === `/v1/jobs/${id}`)).toMatchObject({ name: "GET /v1/jobs/:id", attributes: { [ATTR.httpRoute]: "/v1/jobs/:id" } });
+    expect(servers.map((s) => s.attributes[ATTR.urlPath])).not.toContain("/healthz");
+    expect(servers.map((s) => s.attributes[ATTR.urlPath])).not.toContain("/metrics");
+  });
+
   it("marks the consumer span ERROR with the taxonomy's error.type when the job fails", async () => {
     const { id, outcome } = await runJob("...");
     expect(outcome).toBe("failed");
