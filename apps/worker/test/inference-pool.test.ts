@@ -47,10 +47,13 @@ describe("InferencePool (onnxruntime on worker_threads)", () => {
     expect(Array.from(a.chunks[0]!)).not.toEqual(Array.from(b.chunks[0]!));
   });
 
-  it("fails a request past its time limit and keeps serving with a fresh thread", async () => {
+  it("fails a request past its time limit at once; its thread stops at the next sentence and serves again", async () => {
     const v = voice("en_US-voxqueue_ref-x_low");
     const long = prepareText("word ".repeat(2000), v.config).sentences;
-    await expect(pool.run({ voiceId: v.id, sentences: long, scales, speakerId: null, timeoutMs: 50 })).rejects.toBeInstanceOf(InferenceTimeoutError);
+    const t0 = performance.now();
+    // 300 ms: the thread is inside a native session.run then (terminating it there would abort the process).
+    await expect(pool.run({ voiceId: v.id, sentences: long, scales, speakerId: null, timeoutMs: 300 })).rejects.toBeInstanceOf(InferenceTimeoutError);
+    expect(performance.now() - t0).toBeLessThan(1000);
     const { sentences } = prepareText("Still here.", v.config);
     const after = await pool.run({ voiceId: v.id, sentences, scales, speakerId: null, timeoutMs: 60_000 });
     expect(after.chunks).toHaveLength(1);
@@ -60,6 +63,18 @@ describe("InferencePool (onnxruntime on worker_threads)", () => {
   it("rejects phoneme ids outside the voice's symbol table instead of crashing the model", async () => {
     const v = voice("en_US-voxqueue_ref-x_low");
     await expect(pool.run({ voiceId: v.id, sentences: [[1, 0, 9999, 0, 2]], scales, speakerId: null, timeoutMs: 60_000 })).rejects.toThrow(/outside/);
+  });
+
+  it("closes in the middle of a request without aborting the process", async () => {
+    const v = voice("en_US-voxqueue_ref-x_low");
+    const own = (await InferencePool.start({ voices: [v], threads: 1, executionProvider: "cpu", intraOpNumThreads: 1 })).pool;
+    const long = prepareText("Sentence after sentence. ".repeat(100), v.config).sentences;
+    const running = own.run({ voiceId: v.id, sentences: long, scales, speakerId: null, timeoutMs: 60_000 }).catch((err: Error) => err);
+    await new Promise((r) => setTimeout(r, 300));
+    await own.close();
+    expect(await running).toBeInstanceOf(Error);
+    expect(((await running) as Error).message).toMatch(/closed/);
+    await expect(own.run({ voiceId: v.id, sentences: long, scales, speakerId: null, timeoutMs: 1000 })).rejects.toThrow(/closed/);
   });
 
   it("fails a request whose thread runs out of heap with InferenceOutOfMemoryError, then serves again", async () => {

@@ -72,22 +72,44 @@ interface Slot {
   busy: boolean;
   /** The request this thread is running, if any. */
   pending: Pending | null;
+  /** Shared with the thread, read before each sentence: the id of a request to give up. */
+  cancel: Int32Array;
+  /** A request given up on (timed out, pool closing) that the thread has not acknowledged yet. */
+  abandoned: number | null;
+  /** Retires the slot if the thread does not acknowledge in time. */
+  retireTimer?: NodeJS.Timeout;
+  /** Called once the thread has acknowledged its abandoned request. */
+  onSettled?: () => void;
 }
 
 /**
+ * How long a thread may take to give up an abandoned request (it stops between
+ * sentences) before a fresh thread takes its place, ms.
+ */
+const RETIRE_AFTER_MS = 30_000;
+
+/**
  * A fixed set of inference threads, each holding one onnxruntime session per voice.
- * Requests queue in FIFO order for the next free thread. A request that times out
- * terminates its thread (native `session.run` cannot be cancelled) and a fresh thread
- * replaces it, so one stuck sentence never blocks the pool for good.
+ * Requests queue in FIFO order for the next free thread.
+ *
+ * Native `session.run` cannot be interrupted, and terminating a thread inside it
+ * aborts the whole process (onnxruntime-node throws into a dying environment). So a
+ * request that times out fails at once, and its thread is told (through shared
+ * memory) to stop before its next sentence; it serves again once it has. A thread
+ * that does not stop within {@link RETIRE_AFTER_MS} (one stuck sentence) is replaced
+ * by a fresh one and terminated when it finally returns. Threads are only ever
+ * terminated while idle.
  */
 export class InferencePool {
   private readonly slots: Slot[] = [];
+  /** Replaced threads still finishing a sentence; terminated when they do. */
+  private readonly retired = new Set<Slot>();
   private readonly waiting: (() => void)[] = [];
   private nextId = 1;
   private closed = false;
 
   private constructor(
-    private readonly init: InitMessage,
+    private readonly init: Omit<InitMessage, "cancel">,
     private readonly resourceLimits: ResourceLimits,
   ) {}
 
@@ -97,8 +119,8 @@ export class InferencePool {
    * @throws InferenceError when a voice fails to load
    */
   static async start(opts: InferencePoolOptions): Promise<{ pool: InferencePool; loadSeconds: Record<string, number> }> {
-    const init: InitMessage = {
-      kind: "init",
+    const init = {
+      kind: "init" as const,
       voices: opts.voices.map((v) => ({ id: v.id, onnxPath: v.onnxPath, config: v.config })),
       executionProvider: opts.executionProvider,
       intraOpNumThreads: opts.intraOpNumThreads,
@@ -122,7 +144,8 @@ export class InferencePool {
   // slot's pending request by id.
   private spawn(): Promise<ReadyMessage> {
     const worker = new Worker(BOOTSTRAP, { eval: true, resourceLimits: this.resourceLimits });
-    const slot: Slot = { worker, busy: true, pending: null };
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const slot: Slot = { worker, busy: true, pending: null, cancel, abandoned: null };
     this.slots.push(slot);
     return new Promise<ReadyMessage>((resolveReady, rejectReady) => {
       let loaded = false;
@@ -137,6 +160,8 @@ export class InferencePool {
         const pending = slot.pending;
         slot.pending = null;
         pending?.reject(err);
+        // The thread is gone: nothing is left to acknowledge.
+        if (slot.abandoned !== null) this.settle(slot, false);
         this.replace(slot);
       };
       worker.on("message", (msg: FromThread) => {
@@ -147,11 +172,14 @@ export class InferencePool {
           resolveReady(msg);
         } else if (msg.kind === "failed" && msg.requestId === null) {
           fail(new InferenceError(msg.message, msg.errorName));
+        } else if (slot.abandoned !== null && msg.requestId === slot.abandoned) {
+          this.settle(slot, true);
         } else if (slot.pending && msg.requestId === slot.pending.requestId) {
           const pending = slot.pending;
           slot.pending = null;
           if (msg.kind === "done") pending.resolve({ chunks: msg.chunks, inferenceSeconds: msg.inferenceSeconds });
           else if (msg.kind === "failed") pending.reject(new InferenceError(msg.message, msg.errorName));
+          else pending.reject(new InferenceError("request cancelled", "Cancelled"));
         }
       });
       worker.on("error", (err: NodeJS.ErrnoException) =>
@@ -162,10 +190,11 @@ export class InferencePool {
         ),
       );
       worker.on("exit", (code) => fail(new InferenceError(`inference thread exited (${code})`, "ThreadExit")));
-      worker.postMessage(this.init);
+      worker.postMessage({ ...this.init, cancel } satisfies InitMessage);
     });
   }
 
+  /** Replaces a thread that died (crash, out of memory) with a fresh one. */
   private replace(slot: Slot): void {
     const i = this.slots.indexOf(slot);
     if (i < 0) return; // already replaced (an error event is followed by exit)
@@ -173,6 +202,38 @@ export class InferencePool {
     slot.worker.removeAllListeners("exit");
     void slot.worker.terminate();
     if (!this.closed) void this.spawn().catch(() => undefined);
+  }
+
+  /** Tells the thread of `slot` to give up request `requestId` before its next sentence. */
+  private abandon(slot: Slot, requestId: number): void {
+    slot.abandoned = requestId;
+    Atomics.store(slot.cancel, 0, requestId);
+    slot.retireTimer = setTimeout(() => this.retire(slot), RETIRE_AFTER_MS);
+    slot.retireTimer.unref();
+  }
+
+  /** A thread stuck in one sentence: a fresh thread takes its place; it is terminated once it returns. */
+  private retire(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return;
+    this.slots.splice(i, 1);
+    this.retired.add(slot);
+    if (!this.closed) void this.spawn().catch(() => undefined);
+  }
+
+  /** The thread of `slot` has stopped working on its abandoned request (or is gone). */
+  private settle(slot: Slot, alive: boolean): void {
+    clearTimeout(slot.retireTimer);
+    slot.abandoned = null;
+    slot.onSettled?.();
+    slot.onSettled = undefined;
+    if (this.retired.delete(slot)) {
+      slot.worker.removeAllListeners("exit");
+      if (alive) void slot.worker.terminate(); // idle now: safe
+    } else if (alive && !this.closed) {
+      slot.busy = false;
+      this.release();
+    }
   }
 
   private release(): void {
@@ -207,29 +268,49 @@ export class InferencePool {
         timer = setTimeout(() => {
           timedOut = true;
           slot.pending = null;
+          this.abandon(slot, requestId);
           reject(new InferenceTimeoutError(`synthesis took longer than ${req.timeoutMs} ms`));
         }, req.timeoutMs);
         slot.worker.postMessage(msg);
       });
     } finally {
       clearTimeout(timer);
-      if (timedOut) this.replace(slot);
-      else if (this.slots.includes(slot)) {
+      // A timed-out thread is freed when it acknowledges (settle).
+      if (!timedOut && this.slots.includes(slot)) {
         slot.busy = false;
         this.release();
       }
     }
   }
 
-  /** Terminates every thread; pending and later requests fail. */
-  async close(): Promise<void> {
+  /**
+   * Fails pending and later requests, lets each thread stop at its next sentence
+   * boundary (at most `stopWaitMs`), then terminates every thread.
+   */
+  async close(stopWaitMs = RETIRE_AFTER_MS): Promise<void> {
     this.closed = true;
     for (const resolve of this.waiting.splice(0)) resolve();
+    const slots = [...this.slots.splice(0), ...this.retired];
+    this.retired.clear();
     await Promise.all(
-      this.slots.splice(0).map((s) => {
+      slots.map(async (s) => {
+        const pending = s.pending;
+        if (pending) {
+          s.pending = null;
+          pending.reject(new InferenceError("inference pool closed", "PoolClosed"));
+          this.abandon(s, pending.requestId);
+        }
+        if (s.abandoned !== null) {
+          let timer: NodeJS.Timeout | undefined;
+          await new Promise<void>((resolve) => {
+            s.onSettled = resolve;
+            timer = setTimeout(resolve, stopWaitMs);
+          });
+          clearTimeout(timer);
+        }
+        clearTimeout(s.retireTimer);
         s.worker.removeAllListeners("exit");
-        s.pending?.reject(new InferenceError("inference pool closed", "PoolClosed"));
-        return s.worker.terminate();
+        await s.worker.terminate();
       }),
     );
   }

@@ -7,6 +7,11 @@ export interface InitMessage {
   voices: { id: string; onnxPath: string; config: PiperVoiceConfig }[];
   executionProvider: ExecutionProvider;
   intraOpNumThreads: number;
+  /**
+   * Shared with the pool (one Int32 on a SharedArrayBuffer): the id of a request the
+   * thread should give up, checked before each sentence.
+   */
+  cancel: Int32Array;
 }
 
 /** One synthesis request: every sentence of one job, as phoneme ids. */
@@ -43,4 +48,10 @@ export interface FailedMessage {
   errorName: string;
 }
 
-export type FromThread = ReadyMessage | DoneMessage | FailedMessage;
+/** The thread gave up a request the pool had abandoned (it stopped between sentences). */
+export interface CancelledMessage {
+  kind: "cancelled";
+  requestId: number;
+}
+
+export type FromThread = ReadyMessage | DoneMessage | FailedMessage | CancelledMessage;

@@ -10,6 +10,7 @@ const port = parentPort;
 if (!port) throw new Error("inference thread must run inside worker_threads");
 
 const sessions = new Map<string, VoiceSession>();
+let cancel: Int32Array<ArrayBufferLike> = new Int32Array(1);
 const post = (msg: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
 port.on("message", (msg: ToThread) => {
@@ -21,6 +22,7 @@ port.on("message", (msg: ToThread) => {
 
 async function handle(msg: ToThread): Promise<void> {
   if (msg.kind === "init") {
+    cancel = msg.cancel;
     const loadSeconds: Record<string, number> = {};
     for (const v of msg.voices) {
       const t0 = performance.now();
@@ -37,6 +39,12 @@ async function handle(msg: ToThread): Promise<void> {
   const chunks: Int16Array[] = [];
   const inferenceSeconds: number[] = [];
   for (const ids of msg.sentences) {
+    // The pool gave up on this request (timeout, shutdown): stop at a sentence boundary,
+    // the only place this thread can stop without aborting the process.
+    if (Atomics.load(cancel, 0) === msg.requestId) {
+      post({ kind: "cancelled", requestId: msg.requestId });
+      return;
+    }
     const t0 = performance.now();
     const audio = await session.infer(ids, msg.scales, msg.speakerId);
     // Piper normalises each sentence on its own before joining.
