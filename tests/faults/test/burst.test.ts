@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { runBurst } from "../src/index.js";
+
+// CI runs a few hundred jobs; `pnpm load` runs the 5,000 of the README's figures.
+const JOBS = Number(process.env.FAULTS_BURST_JOBS ?? 300);
+
+describe(`a burst of ${JOBS} submits against one worker`, () => {
+  it("accepts and completes every job; the queue drains; memory stays bounded", async () => {
+    const report = await runBurst({ jobs: JOBS });
+    console.log(JSON.stringify({ test: "burst", ...report }));
+    expect(report.accepted).toBe(JOBS);
+    expect(report.refused).toEqual({});
+    expect(report.lost).toBe(0);
+    expect(report.failed).toBe(0);
+    expect(report.completed).toBe(JOBS);
+    expect(report.audio_keys).toBe(JOBS);
+    // Generous bounds: short WAVs are ~20–60 KiB each, kept for AUDIO_TTL_SECONDS.
+    expect(report.peak_redis_used_memory_mib).toBeLessThan(32 + (JOBS * 100) / 1024);
+    expect(report.peak_worker_rss_mib).toBeLessThan(1024);
+    expect(report.peak_api_rss_mib).toBeLessThan(512);
+  });
+});
