@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import { VoxqueueError, isJobErrorType, type ErrorBody } from "@voxqueue/contracts";
 import type { Redis } from "ioredis";
@@ -69,7 +70,20 @@ interface BodyParserError {
   type?: unknown;
   status?: unknown;
   expose?: unknown;
+  /** zlib's code (`Z_DATA_ERROR`, ...) when a compressed body does not inflate. */
+  code?: unknown;
   message: string;
+}
+
+/** `type` of the error thrown by {@link requireUtf8}. */
+const INVALID_UTF8 = "entity.invalid.utf8";
+
+/**
+ * body-parser `verify` hook: a body declared (or defaulted) UTF-8 must be valid UTF-8.
+ * Without it, invalid bytes would be decoded to U+FFFD and the text queued as such.
+ */
+export function requireUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: string): void {
+  if (encoding === "utf-8" && !isUtf8(body)) throw Object.assign(new Error("request body is not valid UTF-8"), { type: INVALID_UTF8 });
 }
 
 /**
@@ -79,8 +93,14 @@ interface BodyParserError {
 function fromBodyParser(err: unknown, maxBodyBytes: number): VoxqueueError | null {
   if (!(err instanceof Error)) return null;
   const e = err as Error & BodyParserError;
+  // A body that does not inflate reaches us as zlib's error with a 400, but no type.
+  if (e.status === 400 && typeof e.code === "string" && e.code.startsWith("Z_")) {
+    return new VoxqueueError("invalid_input", "request body does not match its Content-Encoding", "body");
+  }
   if (typeof e.type !== "string" || typeof e.status !== "number") return null;
   switch (e.type) {
+    case INVALID_UTF8:
+      return new VoxqueueError("invalid_input", "request body is not valid UTF-8", "body");
     case "entity.parse.failed":
       return new VoxqueueError("invalid_input", "request body is not valid JSON (an object is expected)", "body");
     case "entity.too.large":

@@ -4,7 +4,7 @@ import type { Job } from "bullmq";
 import { z } from "zod";
 import { SYNTH_JOB_NAME, VoxqueueError, queueForVoice, type JobAccepted, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { SERVICE, getTracer, textPreview } from "@voxqueue/telemetry";
-import { assertConnected, methodNotAllowed, redisStep } from "../errors.js";
+import { assertConnected, methodNotAllowed, redisStep, requireUtf8 } from "../errors.js";
 import { jobLinks, parseJobFailure, toJobView } from "../job-view.js";
 import type { QueuePool } from "../queues.js";
 import { createJobRequestParser, resolveJobRequest } from "../resolve-request.js";
@@ -34,7 +34,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   const tracer = deps.tracer ?? getTracer(SERVICE.api);
   const router = Router();
   const parseRequest = createJobRequestParser({ maxTextChars: config.MAX_TEXT_CHARS });
-  const parseJson = express.json({ type: "application/json", strict: true, limit: config.MAX_BODY_BYTES });
+  const parseJson = express.json({ type: "application/json", strict: true, limit: config.MAX_BODY_BYTES, verify: requireUtf8 });
 
   /** The job `id` names in the base queue, or a 404 (also for ids that are not ours). */
   async function findJob(id: string): Promise<Job<SynthJobData, SynthJobResult>> {
