@@ -1,0 +1,161 @@
+import { gzipSync } from "node:zlib";
+import request from "supertest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ErrorBody } from "@voxqueue/contracts";
+import { MULTI, SINGLE, createHarness, type Harness } from "./helpers.js";
+
+// Redis db 8 is this file's alone (the catalog key is fixed).
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness({ db: 8 });
+  await h.fleet.heartbeat("malformed-test-worker");
+});
+afterAll(async () => {
+  await h.close();
+});
+
+/** One malformed `POST /v1/jobs`: a raw body (string or bytes) or a value sent as JSON. */
+interface Case {
+  name: string;
+  /** Sent as is. */
+  raw?: string | Buffer;
+  /** Sent as `JSON.stringify(json)`. */
+  json?: unknown;
+  contentType?: string | null;
+  headers?: Record<string, string>;
+  status: number;
+  type: string;
+  /** The field the error must name; a list when either name is right. */
+  field?: string | string[];
+}
+
+const single = SINGLE.id; // harness limits: MAX_TEXT_CHARS 200, MAX_BODY_BYTES 1024
+const ok = { text: "Hello.", voice: single };
+const bad = (name: string, patch: Record<string, unknown>, field: string): Case => ({ name, json: { ...ok, ...patch }, status: 400, type: "invalid_input", field });
+
+const CASES: Case[] = [
+  // Not JSON, or not a JSON object.
+  { name: "truncated JSON", raw: '{"text": "hi"', status: 400, type: "invalid_input", field: "body" },
+  { name: "trailing comma", raw: '{"text": "hi",}', status: 400, type: "invalid_input", field: "body" },
+  { name: "single quotes", raw: "{'text': 'hi'}", status: 400, type: "invalid_input", field: "body" },
+  { name: "plain words", raw: "synthesize this please", status: 400, type: "invalid_input", field: "body" },
+  { name: "a JSON string", raw: '"Hello."', status: 400, type: "invalid_input", field: "body" },
+  { name: "a JSON number", raw: "42", status: 400, type: "invalid_input", field: "body" },
+  { name: "JSON null", raw: "null", status: 400, type: "invalid_input", field: "body" },
+  { name: "an empty array", raw: "[]", status: 400, type: "invalid_input", field: "body" },
+  { name: "an array of requests", json: [ok], status: 400, type: "invalid_input", field: "body" },
+  { name: "garbage after the object", raw: '{"text": "hi"} trailing', status: 400, type: "invalid_input", field: "body" },
+  { name: "bare NaN", raw: '{"text": "hi", "length_scale": NaN}', status: 400, type: "invalid_input", field: "body" },
+  { name: "bare Infinity", raw: '{"text": "hi", "noise_w": Infinity}', status: 400, type: "invalid_input", field: "body" },
+  { name: "undefined", raw: '{"text": undefined}', status: 400, type: "invalid_input", field: "body" },
+  { name: "a comment", raw: '{"text": "hi" /* note */}', status: 400, type: "invalid_input", field: "body" },
+  { name: "an empty body", raw: "", status: 400, type: "invalid_input", field: ["body", "text"] },
+  { name: "whitespace only", raw: " \n\t ", status: 400, type: "invalid_input", field: "body" },
+  { name: "deeply nested text", raw: `{"text": ${"[".repeat(400)}${"]".repeat(400)}}`, status: 400, type: "invalid_input", field: "text" },
+  // Bytes that are not UTF-8.
+  { name: "invalid UTF-8 in a string", raw: Buffer.concat([Buffer.from('{"text": "caf'), Buffer.from([0xe9]), Buffer.from('"}')]), status: 400, type: "invalid_input", field: "body" },
+  { name: "a lone continuation byte", raw: Buffer.concat([Buffer.from('{"text": "'), Buffer.from([0x80, 0x80]), Buffer.from('"}')]), status: 400, type: "invalid_input", field: "body" },
+  { name: "an overlong encoding", raw: Buffer.concat([Buffer.from('{"text": "'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]), status: 400, type: "invalid_input", field: "body" },
+  { name: "UTF-16 bytes sent as UTF-8", raw: Buffer.from('{"text": "hi"}', "utf16le"), status: 400, type: "invalid_input", field: "body" },
+  // Wrong types.
+  bad("text as a number", { text: 123 }, "text"),
+  bad("text as a boolean", { text: true }, "text"),
+  bad("text as null", { text: null }, "text"),
+  bad("text as an array", { text: ["Hello."] }, "text"),
+  bad("text as an object", { text: { value: "Hello." } }, "text"),
+  bad("voice as a number", { voice: 5 }, "voice"),
+  bad("voice empty", { voice: "" }, "voice"),
+  bad("voice as null", { voice: null }, "voice"),
+  bad("speaker negative", { voice: MULTI.id, speaker: -1 }, "speaker"),
+  bad("speaker fractional", { voice: MULTI.id, speaker: 1.5 }, "speaker"),
+  bad("speaker as a boolean", { voice: MULTI.id, speaker: true }, "speaker"),
+  bad("speaker empty", { voice: MULTI.id, speaker: "" }, "speaker"),
+  bad("speaker id out of range", { voice: MULTI.id, speaker: 2 ** 31 }, "speaker"),
+  // Numbers: strings, NaN-like strings, out of range, huge.
+  bad("length_scale as a numeric string", { length_scale: "1.0" }, "length_scale"),
+  bad('length_scale "NaN"', { length_scale: "NaN" }, "length_scale"),
+  bad('length_scale "Infinity"', { length_scale: "Infinity" }, "length_scale"),
+  bad('noise_scale "-0"', { noise_scale: "-0" }, "noise_scale"),
+  bad('noise_w "1e999"', { noise_w: "1e999" }, "noise_w"),
+  bad("length_scale 1e308", { length_scale: 1e308 }, "length_scale"),
+  bad("length_scale negative", { length_scale: -1 }, "length_scale"),
+  bad("length_scale zero", { length_scale: 0 }, "length_scale"),
+  { name: "noise_scale 1e999 (Infinity once parsed)", raw: '{"text": "hi", "noise_scale": 1e999}', status: 400, type: "invalid_input", field: "noise_scale" },
+  { name: "noise_w -1e999", raw: '{"text": "hi", "noise_w": -1e999}', status: 400, type: "invalid_input", field: "noise_w" },
+  bad("noise_w just below zero", { noise_w: -0.0001 }, "noise_w"),
+  bad("noise_w null", { noise_w: null }, "noise_w"),
+  bad("priority zero", { priority: 0 }, "priority"),
+  bad("priority above 1000", { priority: 1001 }, "priority"),
+  bad("priority fractional", { priority: 1.5 }, "priority"),
+  bad("priority as a string", { priority: "1" }, "priority"),
+  { name: "priority past 2^53", raw: '{"text": "hi", "priority": 9007199254740993}', status: 400, type: "invalid_input", field: "priority" },
+  { name: "priority with 400 digits", raw: `{"text": "hi", "priority": ${"9".repeat(400)}}`, status: 400, type: "invalid_input", field: "priority" },
+  // Missing and extra fields.
+  { name: "an empty object", json: {}, status: 400, type: "invalid_input", field: "text" },
+  { name: "voice without text", json: { voice: single }, status: 400, type: "invalid_input", field: "text" },
+  { name: "a misspelt text field", json: { txt: "Hello." }, status: 400, type: "invalid_input", field: ["text", "txt"] },
+  bad("an extra field", { speed: 2 }, "speed"),
+  { name: "a __proto__ field", raw: '{"text": "hi", "__proto__": {"priority": 1}}', status: 400, type: "invalid_input", field: "__proto__" },
+  bad("a constructor field", { constructor: { name: "x" } }, "constructor"),
+  // Unicode and control characters where they cannot be right.
+  bad("text only spaces", { text: "   " }, "text"),
+  bad("text only Unicode spaces", { text: "\u3000\u2003\u00a0\u2028" }, "text"),
+  bad("text past MAX_TEXT_CHARS", { text: "x".repeat(201) }, "text"),
+  bad("text of emoji past MAX_TEXT_CHARS", { text: "😀".repeat(201) }, "text"),
+  bad("a NUL in the voice", { voice: `${single}\u0000` }, "voice"),
+  bad("a lone surrogate as the voice", { voice: "\ud800" }, "voice"),
+  bad("a right-to-left override in the voice", { voice: `\u202e${single}` }, "voice"),
+  bad("a control character as the speaker", { voice: MULTI.id, speaker: "\u0007" }, "speaker"),
+  bad("a voice of 201 characters", { voice: "v".repeat(201) }, "voice"),
+  // Wrong content types and encodings.
+  { name: "text/plain", raw: JSON.stringify(ok), contentType: "text/plain", status: 415, type: "unsupported_media_type" },
+  { name: "a form", raw: "text=Hello.", contentType: "application/x-www-form-urlencoded", status: 415, type: "unsupported_media_type" },
+  { name: "multipart", raw: "--x\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nHello.\r\n--x--", contentType: "multipart/form-data; boundary=x", status: 415, type: "unsupported_media_type" },
+  { name: "XML", raw: "<text>Hello.</text>", contentType: "application/xml", status: 415, type: "unsupported_media_type" },
+  { name: "JSON patch type", raw: JSON.stringify(ok), contentType: "application/merge-patch+json", status: 415, type: "unsupported_media_type" },
+  { name: "no content type", raw: JSON.stringify(ok), contentType: null, status: 415, type: "unsupported_media_type" },
+  { name: "a Latin-1 charset", raw: Buffer.from(JSON.stringify(ok), "latin1"), contentType: "application/json; charset=iso-8859-1", status: 415, type: "unsupported_media_type" },
+  { name: "an unknown content encoding", raw: JSON.stringify(ok), headers: { "Content-Encoding": "zstd-x" }, status: 415, type: "unsupported_media_type" },
+  { name: "gzip header on plain bytes", raw: JSON.stringify(ok), headers: { "Content-Encoding": "gzip" }, status: 400, type: "invalid_input", field: "body" },
+  // Too large.
+  { name: "a body past MAX_BODY_BYTES", json: { ...ok, text: "x".repeat(2000) }, status: 413, type: "payload_too_large" },
+  { name: "a gzip bomb past MAX_BODY_BYTES once inflated", raw: gzipSync(JSON.stringify({ ...ok, text: " ".repeat(100_000) })), headers: { "Content-Encoding": "gzip" }, status: 413, type: "payload_too_large" },
+];
+
+async function send(c: Case) {
+  let req = request(h.app).post("/v1/jobs");
+  if (c.contentType !== null) req = req.set("Content-Type", c.contentType ?? "application/json");
+  for (const [k, v] of Object.entries(c.headers ?? {})) req = req.set(k, v);
+  const body = c.raw ?? JSON.stringify(c.json);
+  // The bytes as they are (superagent would serialize a Buffer as JSON for a JSON type).
+  return req.serialize((b: unknown) => b as string).send(Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8"));
+}
+
+describe(`POST /v1/jobs: ${CASES.length} malformed requests`, () => {
+  it("has at least 50 cases", () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(50);
+    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
+  });
+
+  it.each(CASES)("$name → $status $type", async (c) => {
+    const before = await h.queue.count();
+    const res = await send(c);
+    expect(res.status, JSON.stringify(res.body)).toBe(c.status);
+    expect(res.headers["content-type"]).toMatch(/^application\/json/);
+    const { error } = res.body as ErrorBody;
+    expect(error.type).toBe(c.type);
+    expect(error.message.length).toBeGreaterThan(0);
+    if (c.field !== undefined) expect([c.field].flat()).toContain(error.field);
+    expect(await h.queue.count()).toBe(before);
+  });
+
+  it("queued nothing, logged no unhandled error, and the API is still ready", async () => {
+    expect(await h.queue.count()).toBe(0);
+    expect(h.logs.lines.filter((l) => l.msg === "unhandled error")).toEqual([]);
+    const ready = await request(h.app).get("/readyz");
+    expect(ready.status).toBe(200);
+    // The same app still accepts a good request.
+    const good = await request(h.app).post("/v1/jobs").send(ok);
+    expect(good.status).toBe(202);
+  });
+});
