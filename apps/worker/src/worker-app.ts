@@ -17,6 +17,12 @@ import { loadVoices, voiceLabels } from "./voices.js";
 /** How long processors get to hand their jobs back once cancelled, ms. */
 const HAND_BACK_TIMEOUT_MS = 5_000;
 
+/**
+ * How long inference threads get to stop at a sentence boundary when the worker
+ * stops, ms. Grace + hand-back + this stays under the pods' terminationGracePeriodSeconds (45).
+ */
+const THREADS_STOP_MS = 5_000;
+
 /** True when `promise` settles within `ms`. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -138,7 +144,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
           if (!(await settlesWithin(closed, HAND_BACK_TIMEOUT_MS))) log.warn("jobs not handed back in time: the stalled check will return them to the queue");
         }
         await fleet.leave(id).catch(() => undefined);
-        await pool.close();
+        await pool.close(THREADS_STOP_MS);
         await queue.close();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await connection.quit().catch(() => connection.disconnect());
