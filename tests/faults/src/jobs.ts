@@ -70,7 +70,12 @@ export function completionsByJob(workers: readonly AppProcess[]): Map<string, nu
   for (const w of workers) {
     for (const text of w.output().split("\n")) {
       if (!text.includes('"job completed"')) continue;
-      const line = JSON.parse(text) as { msg?: string; job_id?: string };
+      let line: { msg?: string; job_id?: string };
+      try {
+        line = JSON.parse(text) as typeof line;
+      } catch {
+        continue; // the line being written right now
+      }
       if (line.msg === "job completed" && typeof line.job_id === "string") counts.set(line.job_id, (counts.get(line.job_id) ?? 0) + 1);
     }
   }
