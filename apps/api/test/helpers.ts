@@ -92,7 +92,7 @@ export async function createHarness(opts: { db: number; voices?: VoiceInfo[]; en
   const queue = new Queue<SynthJobData, SynthJobResult>(queueName, { connection: redis });
   await queue.waitUntilReady();
   const fleet = new FleetRegistry(redis);
-  await fleet.publishVoices(opts.voices ?? [SINGLE, MULTI]);
+  await fleet.publishVoices("test-worker", opts.voices ?? [SINGLE, MULTI]);
   const audioStore = new AudioStore(redis, config.AUDIO_TTL_SECONDS);
   const registry = new Registry();
   const metrics = createApiMetrics(registry, { queue: queueName, readCounts: () => queue.getJobCounts(...JOB_STATES), defaultMetrics: false });

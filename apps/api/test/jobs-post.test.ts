@@ -1,6 +1,6 @@
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SYNTH_JOB_NAME, VOICE_CATALOG_KEY, type ErrorBody, type JobAccepted } from "@voxqueue/contracts";
+import { SYNTH_JOB_NAME, type ErrorBody, type JobAccepted } from "@voxqueue/contracts";
 import { createApp } from "../src/app.js";
 import { MULTI, SINGLE, createHarness, type Harness } from "./helpers.js";
 
@@ -174,7 +174,7 @@ describe("POST /v1/jobs: rejected, nothing queued", () => {
   });
 
   it("answers 503 with Retry-After while no worker has published a voice", async () => {
-    await h.redis.del(VOICE_CATALOG_KEY);
+    await h.fleet.leave("test-worker");
     try {
       const before = await h.queue.count();
       const res = await post({ text: "Hi" });
@@ -183,7 +183,7 @@ describe("POST /v1/jobs: rejected, nothing queued", () => {
       expect((res.body as ErrorBody).error.type).toBe("service_unavailable");
       expect(await h.queue.count()).toBe(before);
     } finally {
-      await h.fleet.publishVoices([SINGLE, MULTI]);
+      await h.fleet.publishVoices("test-worker", [SINGLE, MULTI]);
     }
   });
 });
@@ -223,5 +223,25 @@ describe("routing", () => {
     const res = await request(h.app).get("/v2/nothing");
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: { type: "not_found", message: "no route GET /v2/nothing" } });
+  });
+});
+
+describe("the voice catalog follows the live workers", () => {
+  it("rejects a voice whose only worker left, and defaults to the first voice in code-point order", async () => {
+    const h = await createHarness({ db: 9 });
+    try {
+      const other = { ...SINGLE, id: "zz_other-voice" };
+      await h.fleet.publishVoices("leaving-worker", [other]);
+      const accepted = await request(h.app).post("/v1/jobs").set("Content-Type", "application/json").send({ text: "Hi", voice: other.id });
+      expect(accepted.status).toBe(202);
+      await h.fleet.leave("leaving-worker");
+      const before = await h.queue.count();
+      const rejected = await request(h.app).post("/v1/jobs").set("Content-Type", "application/json").send({ text: "Hi", voice: other.id });
+      expect(rejected.status).toBe(400);
+      expect((rejected.body as ErrorBody).error.field).toBe("voice");
+      expect(await h.queue.count()).toBe(before);
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -120,7 +120,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   worker.on("completed", createCompletionRecorder({ voices: voiceMap, metrics, logger: log }));
   await worker.waitUntilReady();
 
-  await fleet.publishVoices(voices.map(voiceInfo));
+  await fleet.publishVoices(id, voices.map(voiceInfo));
   const beat = () => fleet.heartbeat(id).catch((err: Error) => log.warn({ err: err.message }, "heartbeat failed"));
   await beat();
   const heartbeat = setInterval(beat, config.HEARTBEAT_INTERVAL_MS);

@@ -18,6 +18,8 @@ const apiEnvSchema = z.object({
   JOB_RETENTION_SECONDS: env.int(172_800, 60),
   /** /readyz needs a worker heartbeat younger than this. */
   WORKER_STALE_SECONDS: env.int(30, 1),
+  /** Voices count as installed while a worker serving them was seen this recently (a worker that leaves cleanly takes its voices at once). */
+  VOICE_CATALOG_MAX_AGE_SECONDS: env.int(600, 1),
   /** Grace period for in-flight requests on SIGTERM. */
   SHUTDOWN_GRACE_SECONDS: env.int(10, 0),
 });

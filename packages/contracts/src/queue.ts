@@ -19,8 +19,13 @@ export function queueForVoice(voiceId: string, baseQueue: string): string {
   return baseQueue;
 }
 
-/** Redis hash: voice id → JSON {@link VoiceInfo}, written by workers at start. */
-export const VOICE_CATALOG_KEY = `${KEY_PREFIX}:voices`;
+/**
+ * Redis string: JSON array of the {@link VoiceInfo} a worker serves, written at its
+ * start, kept alive by its heartbeats, deleted when it leaves.
+ */
+export function workerVoicesKey(workerId: string): string {
+  return `${KEY_PREFIX}:worker-voices:${workerId}`;
+}
 
 /** Redis sorted set: worker id → last heartbeat (ms since epoch). */
 export const WORKER_HEARTBEATS_KEY = `${KEY_PREFIX}:workers`;

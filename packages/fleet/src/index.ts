@@ -1,40 +1,60 @@
 import type { Redis } from "ioredis";
-import { VOICE_CATALOG_KEY, WORKER_HEARTBEATS_KEY, voiceInfoSchema, type VoiceInfo } from "@voxqueue/contracts";
+import { WORKER_HEARTBEATS_KEY, voiceInfoSchema, workerVoicesKey, type VoiceInfo } from "@voxqueue/contracts";
+
+/** Heartbeats and voice lists older than this are dropped from Redis, ms. */
+const FORGET_AFTER_MS = 3_600_000;
 
 /**
- * What the fleet of workers tells the API through Redis: which voices are installed
- * (a hash, voice id → {@link VoiceInfo} JSON) and which workers are alive (a sorted
- * set, worker id → last heartbeat in ms). The API validates requests against the
- * catalog and its `/readyz` needs a recent heartbeat.
+ * What the fleet of workers tells the API through Redis: which workers are alive (a
+ * sorted set, worker id → last heartbeat in ms) and which voices each one serves (one
+ * JSON key per worker). The catalog the API validates requests against is the union of
+ * the voices of workers seen recently, so a voice disappears with the last worker that
+ * served it: at once when that worker leaves cleanly, after the API's catalog window
+ * when it dies. `/readyz` needs a recent heartbeat.
  */
 export class FleetRegistry {
   constructor(private readonly redis: Redis) {}
 
-  /** Adds or replaces these voices in the catalog (workers call it at start). */
-  async publishVoices(voices: readonly VoiceInfo[]): Promise<void> {
-    if (voices.length === 0) return;
-    await this.redis.hset(VOICE_CATALOG_KEY, Object.fromEntries(voices.map((v) => [v.id, JSON.stringify(v)])));
+  /** Records the voices `workerId` serves and a heartbeat (workers call it at start). */
+  async publishVoices(workerId: string, voices: readonly VoiceInfo[], now = Date.now()): Promise<void> {
+    await this.redis
+      .multi()
+      .set(workerVoicesKey(workerId), JSON.stringify(voices), "PX", FORGET_AFTER_MS)
+      .zadd(WORKER_HEARTBEATS_KEY, now, workerId)
+      .exec();
   }
 
-  /** Every voice any worker has published, sorted by id; malformed entries are skipped. */
-  async voices(): Promise<VoiceInfo[]> {
-    const raw = await this.redis.hgetall(VOICE_CATALOG_KEY);
-    const voices: VoiceInfo[] = [];
-    for (const json of Object.values(raw)) {
-      const parsed = voiceInfoSchema.safeParse(safeJson(json));
-      if (parsed.success) voices.push(parsed.data);
+  /**
+   * The voices of workers whose last heartbeat is younger than `maxAgeMs`, one entry per
+   * voice id (the first worker's description wins), sorted by id in code-point order;
+   * malformed entries are skipped.
+   */
+  async voices(maxAgeMs: number, now = Date.now()): Promise<VoiceInfo[]> {
+    const workers = await this.liveWorkers(maxAgeMs, now);
+    if (workers.length === 0) return [];
+    const lists = await this.redis.mget(workers.map(workerVoicesKey));
+    const byId = new Map<string, VoiceInfo>();
+    for (const json of lists) {
+      const parsed = voiceInfoSchema.array().safeParse(safeJson(json));
+      if (!parsed.success) continue;
+      for (const voice of parsed.data) if (!byId.has(voice.id)) byId.set(voice.id, voice);
     }
-    return voices.sort((a, b) => a.id.localeCompare(b.id));
+    return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** Records that `workerId` is alive now; also drops entries older than an hour. */
+  /** Records that `workerId` is alive now, keeps its voice list, drops workers silent for an hour. */
   async heartbeat(workerId: string, now = Date.now()): Promise<void> {
-    await this.redis.multi().zadd(WORKER_HEARTBEATS_KEY, now, workerId).zremrangebyscore(WORKER_HEARTBEATS_KEY, 0, now - 3_600_000).exec();
+    await this.redis
+      .multi()
+      .zadd(WORKER_HEARTBEATS_KEY, now, workerId)
+      .pexpire(workerVoicesKey(workerId), FORGET_AFTER_MS)
+      .zremrangebyscore(WORKER_HEARTBEATS_KEY, 0, now - FORGET_AFTER_MS)
+      .exec();
   }
 
-  /** Removes `workerId` (clean shutdown). */
+  /** Removes `workerId` and its voices (clean shutdown). */
   async leave(workerId: string): Promise<void> {
-    await this.redis.zrem(WORKER_HEARTBEATS_KEY, workerId);
+    await this.redis.multi().zrem(WORKER_HEARTBEATS_KEY, workerId).del(workerVoicesKey(workerId)).exec();
   }
 
   /** Ids of workers whose last heartbeat is younger than `staleMs`. */
@@ -43,7 +63,8 @@ export class FleetRegistry {
   }
 }
 
-function safeJson(text: string): unknown {
+function safeJson(text: string | null): unknown {
+  if (text === null) return undefined;
   try {
     return JSON.parse(text);
   } catch {

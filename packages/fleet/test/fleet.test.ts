@@ -1,23 +1,40 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { workerVoicesKey } from "@voxqueue/contracts";
 import { FleetRegistry } from "../src/index.js";
 
 // A separate logical database keeps these keys away from a running stack's.
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { db: 7 });
+beforeEach(() => redis.flushdb());
 afterAll(async () => {
   await redis.flushdb();
   await redis.quit();
 });
 
+const voice = (id: string, sample_rate = 22050) => ({ id, language: "en_US", sample_rate, num_speakers: 1, speakers: [], reference: false, defaults: { length_scale: 1, noise_scale: 0.667, noise_w: 0.8 } });
+
 describe("FleetRegistry (real Redis)", () => {
-  it("publishes voices and reads them back sorted, skipping malformed entries", async () => {
-    await redis.flushdb();
+  it("lists the union of live workers' voices, once per id, in code-point order", async () => {
     const fleet = new FleetRegistry(redis);
-    const voice = (id: string) => ({ id, language: "en_US", sample_rate: 22050, num_speakers: 1, speakers: [], reference: false, defaults: { length_scale: 1, noise_scale: 0.667, noise_w: 0.8 } });
-    await fleet.publishVoices([voice("b"), voice("a")]);
-    await redis.hset("voxqueue:voices", "broken", "{not json");
-    expect((await fleet.voices()).map((v) => v.id)).toEqual(["a", "b"]);
+    await fleet.publishVoices("w1", [voice("en_US-ref_multi-x_low"), voice("en_US-ref-medium")]);
+    await fleet.publishVoices("w2", [voice("en_US-ref-medium", 16000), voice("en_US-ref-x_low")]);
+    await redis.set(workerVoicesKey("w3"), "{not json");
+    await fleet.heartbeat("w3");
+    const voices = await fleet.voices(30_000);
+    expect(voices.map((v) => v.id)).toEqual(["en_US-ref-medium", "en_US-ref-x_low", "en_US-ref_multi-x_low"]);
+  });
+
+  it("forgets a worker's voices when it leaves, and ignores workers past the window", async () => {
+    const fleet = new FleetRegistry(redis);
+    const now = Date.now();
+    await fleet.publishVoices("gone", [voice("old")], now);
+    await fleet.publishVoices("stale", [voice("stale")], now - 60_000);
+    await fleet.publishVoices("live", [voice("new")], now);
+    expect((await fleet.voices(30_000, now)).map((v) => v.id)).toEqual(["new", "old"]);
+    await fleet.leave("gone");
+    expect((await fleet.voices(30_000, now)).map((v) => v.id)).toEqual(["new"]);
+    expect(await redis.exists(workerVoicesKey("gone"))).toBe(0);
   });
 
   it("lists only workers with a recent heartbeat", async () => {

@@ -81,7 +81,7 @@ beforeAll(async () => {
   const voices = (await discoverVoices(await testVoicesDir())).voices.filter((v) => v.id === VOICE);
   pool = (await InferencePool.start({ voices, threads: 1, executionProvider: "cpu", intraOpNumThreads: 1 })).pool;
   const fleet = new FleetRegistry(redis);
-  await fleet.publishVoices(voices.map(voiceInfo));
+  await fleet.publishVoices("trace-test-worker", voices.map(voiceInfo));
 
   const registry = new Registry();
   const metrics = createApiMetrics(registry, { queue: QUEUE, readCounts: () => queue.getJobCounts(...JOB_STATES), defaultMetrics: false });

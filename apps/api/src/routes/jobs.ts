@@ -63,7 +63,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
     .post(requireJsonBody, parseJson, async (req, res) => {
       const request = parseRequest(req.body);
       assertConnected(deps.redis);
-      const voices = await redisStep("read voice catalog", () => deps.fleet.voices());
+      const voices = await redisStep("read voice catalog", () => deps.fleet.voices(deps.config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000));
       const resolved = resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() });
       const id = randomUUID();
       const queue = queues.get(queueForVoice(resolved.voice, config.QUEUE_NAME));
