@@ -115,6 +115,17 @@ function fromBodyParser(err: unknown, maxBodyBytes: number): VoxqueueError | nul
 }
 
 /**
+ * Maps the router's error for a route parameter that is not valid percent-encoding
+ * (`/v1/jobs/%ZZ`, `/v1/jobs/%E0%A4%A`: a `URIError` from `decodeURIComponent` with
+ * status 400) to `invalid_input` naming `id`, the API's only route parameter; returns
+ * null for anything else.
+ */
+function fromUndecodablePath(err: unknown): VoxqueueError | null {
+  if (!(err instanceof URIError)) return null;
+  return new VoxqueueError("invalid_input", "the job id in the URL path is not valid percent-encoding (% must start an escape of UTF-8 bytes, as %2F)", "id");
+}
+
+/**
  * The app's last middleware: every error becomes `{error: {type, message, field?}}`
  * with the status of its type; anything unexpected is logged with its stack and
  * answered as a bare 500 `internal` (no stack, no details). Job-error types
@@ -126,7 +137,7 @@ export function errorHandler(opts: { logger: Logger; metrics: ApiMetrics; maxBod
       next(err);
       return;
     }
-    let known = err instanceof VoxqueueError ? err : fromBodyParser(err, opts.maxBodyBytes);
+    let known = err instanceof VoxqueueError ? err : (fromUndecodablePath(err) ?? fromBodyParser(err, opts.maxBodyBytes));
     if (!known) {
       opts.logger.error({ err, method: req.method, path: req.path }, "unhandled error");
       known = new VoxqueueError("internal", "internal error");

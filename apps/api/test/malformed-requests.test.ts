@@ -159,3 +159,27 @@ describe(`POST /v1/jobs: ${CASES.length} malformed requests`, () => {
     expect(good.status).toBe(202);
   });
 });
+
+describe("malformed percent-escapes in the job id of the path", () => {
+  const paths: [method: "get" | "post" | "delete", path: string][] = [
+    ["get", "/v1/jobs/%ZZ"],
+    ["get", "/v1/jobs/%E0%A4%A"],
+    ["get", "/v1/jobs/%"],
+    ["get", "/v1/jobs/%ZZ/audio"],
+    ["post", "/v1/jobs/%ZZ"],
+    ["delete", "/v1/jobs/%E0%A4%A/audio"],
+  ];
+
+  it.each(paths)("%s %s → 400 invalid_input naming id, counted as invalid_input, never internal", async (method, path) => {
+    const internal = () => h.metrics.errors.get().then((m) => m.values.find((v) => v.labels.error_type === "internal")?.value ?? 0);
+    const before = await internal();
+    const res = await request(h.app)[method](path);
+    expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.headers["content-type"]).toMatch(/^application\/json/);
+    const { error } = res.body as ErrorBody;
+    expect(error).toMatchObject({ type: "invalid_input", field: "id" });
+    expect(error.message).toMatch(/percent/);
+    expect(await internal()).toBe(before);
+    expect(h.logs.lines.filter((l) => l.msg === "unhandled error")).toEqual([]);
+  });
+});
