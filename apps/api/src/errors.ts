@@ -65,12 +65,15 @@ export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
   };
 }
 
-/** The body-parser error fields the error handler reads. */
+/** The fields of body-parser's, raw-body's and zlib's errors that the error handler reads. */
 interface BodyParserError {
+  /** body-parser/raw-body's kind of error (`entity.parse.failed`, ...); absent on zlib's. */
   type?: unknown;
+  /** HTTP status (http-errors sets both); body-parser gives a body that does not inflate 400. */
   status?: unknown;
+  statusCode?: unknown;
   expose?: unknown;
-  /** zlib's code (`Z_DATA_ERROR`, ...) when a compressed body does not inflate. */
+  /** zlib's or Brotli's code (`Z_DATA_ERROR`, `ERR__ERROR_FORMAT_PADDING_1`, ...) when a compressed body does not inflate. */
   code?: unknown;
   message: string;
 }
@@ -87,17 +90,18 @@ export function requireUtf8(_req: unknown, _res: unknown, body: Buffer, encoding
 }
 
 /**
- * Maps body-parser's errors (they carry a `type` and a `status`) to the taxonomy;
- * returns null for anything else.
+ * Maps an error that carries a 4xx HTTP status (body-parser's, raw-body's, and zlib's
+ * or Brotli's once body-parser has given it a 400) to the taxonomy: a known `type`
+ * gets its own message; otherwise the status decides (413, 415, any other 4xx is
+ * `invalid_input` naming `body`), so a client-caused body error never answers 500.
+ * Returns null for errors without a 4xx status (server-side ones stay `internal`).
  */
 function fromBodyParser(err: unknown, maxBodyBytes: number): VoxqueueError | null {
   if (!(err instanceof Error)) return null;
   const e = err as Error & BodyParserError;
-  // A body that does not inflate reaches us as zlib's error with a 400, but no type.
-  if (e.status === 400 && typeof e.code === "string" && e.code.startsWith("Z_")) {
-    return new VoxqueueError("invalid_input", "request body does not match its Content-Encoding", "body");
-  }
-  if (typeof e.type !== "string" || typeof e.status !== "number") return null;
+  const status = typeof e.status === "number" ? e.status : typeof e.statusCode === "number" ? e.statusCode : undefined;
+  if (status === undefined || status < 400 || status >= 500) return null;
+  const exposed = (fallback: string) => (e.expose === true && e.message ? e.message : fallback);
   switch (e.type) {
     case INVALID_UTF8:
       return new VoxqueueError("invalid_input", "request body is not valid UTF-8", "body");
@@ -107,11 +111,15 @@ function fromBodyParser(err: unknown, maxBodyBytes: number): VoxqueueError | nul
       return new VoxqueueError("payload_too_large", `request body is larger than ${maxBodyBytes} bytes`);
     case "encoding.unsupported":
     case "charset.unsupported":
-      return new VoxqueueError("unsupported_media_type", e.expose === true ? e.message : "unsupported body encoding");
-    default:
-      if (e.status >= 400 && e.status < 500) return new VoxqueueError("invalid_input", e.expose === true ? e.message : "bad request body", "body");
-      return null;
+      return new VoxqueueError("unsupported_media_type", exposed("unsupported body encoding"));
   }
+  // A body that does not inflate: the decompressor's own error (a code such as Z_DATA_ERROR, no type).
+  if (e.type === undefined && typeof e.code === "string") {
+    return new VoxqueueError("invalid_input", `request body does not match its Content-Encoding (${e.message})`, "body");
+  }
+  if (status === 413) return new VoxqueueError("payload_too_large", exposed(`request body is larger than ${maxBodyBytes} bytes`));
+  if (status === 415) return new VoxqueueError("unsupported_media_type", exposed("unsupported request body"));
+  return new VoxqueueError("invalid_input", exposed("bad request body"), "body");
 }
 
 /**

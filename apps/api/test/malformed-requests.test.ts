@@ -1,7 +1,11 @@
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, gzipSync } from "node:zlib";
+import express from "express";
+import { Registry } from "prom-client";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ErrorBody } from "@voxqueue/contracts";
+import { createApiMetrics, createLogger } from "@voxqueue/telemetry";
+import { errorHandler } from "../src/errors.js";
 import { MULTI, SINGLE, createHarness, type Harness } from "./helpers.js";
 
 // Redis db 8 is this file's alone (the catalog key is fixed).
@@ -117,6 +121,10 @@ const CASES: Case[] = [
   { name: "a Latin-1 charset", raw: Buffer.from(JSON.stringify(ok), "latin1"), contentType: "application/json; charset=iso-8859-1", status: 415, type: "unsupported_media_type" },
   { name: "an unknown content encoding", raw: JSON.stringify(ok), headers: { "Content-Encoding": "zstd-x" }, status: 415, type: "unsupported_media_type" },
   { name: "gzip header on plain bytes", raw: JSON.stringify(ok), headers: { "Content-Encoding": "gzip" }, status: 400, type: "invalid_input", field: "body" },
+  { name: "deflate header on plain bytes", raw: JSON.stringify(ok), headers: { "Content-Encoding": "deflate" }, status: 400, type: "invalid_input", field: "body" },
+  { name: "br header on plain bytes", raw: JSON.stringify(ok), headers: { "Content-Encoding": "br" }, status: 400, type: "invalid_input", field: "body" },
+  { name: "br header on a truncated Brotli body", raw: brotliCompressSync(JSON.stringify(ok)).subarray(0, 8), headers: { "Content-Encoding": "br" }, status: 400, type: "invalid_input", field: "body" },
+  { name: "br header on gzip bytes", raw: gzipSync(JSON.stringify(ok)), headers: { "Content-Encoding": "br" }, status: 400, type: "invalid_input", field: "body" },
   // Too large.
   { name: "a body past MAX_BODY_BYTES", json: { ...ok, text: "x".repeat(2000) }, status: 413, type: "payload_too_large" },
   { name: "a gzip bomb past MAX_BODY_BYTES once inflated", raw: gzipSync(JSON.stringify({ ...ok, text: " ".repeat(100_000) })), headers: { "Content-Encoding": "gzip" }, status: 413, type: "payload_too_large" },
@@ -157,6 +165,37 @@ describe(`POST /v1/jobs: ${CASES.length} malformed requests`, () => {
     // The same app still accepts a good request.
     const good = await request(h.app).post("/v1/jobs").send(ok);
     expect(good.status).toBe(202);
+  });
+});
+
+// Errors as body-parser, raw-body and zlib raise them, thrown at the error handler
+// directly: every client-caused one (a 4xx status) is a 4xx JSON error, whatever its
+// type or code; only a server-side one stays 500 internal.
+describe("error handler: body errors by status, type and code", () => {
+  const httpError = (message: string, fields: Record<string, unknown>) => Object.assign(new Error(message), { expose: true, ...fields });
+  const cases: [name: string, status: number, type: string, err: Error][] = [
+    ["zlib data error", 400, "invalid_input", httpError("incorrect header check", { code: "Z_DATA_ERROR", errno: -3, status: 400, statusCode: 400 })],
+    ["Brotli format error", 400, "invalid_input", httpError("Decompression failed", { code: "ERR__ERROR_FORMAT_PADDING_2", errno: -15, status: 400, statusCode: 400 })],
+    ["a decoder error of an unknown code", 400, "invalid_input", httpError("Decompression failed", { code: "ERR_SOMETHING_NEW", status: 400 })],
+    ["request size mismatch", 400, "invalid_input", httpError("request size did not match content length", { type: "request.size.invalid", status: 400 })],
+    ["request aborted", 400, "invalid_input", httpError("request aborted", { type: "request.aborted", status: 400 })],
+    ["a failed verify hook", 400, "invalid_input", httpError("nope", { type: "entity.verify.failed", status: 403 })],
+    ["415 without a type", 415, "unsupported_media_type", httpError('unsupported content encoding "zstd"', { status: 415 })],
+    ["413 without a type", 413, "payload_too_large", httpError("request entity too large", { statusCode: 413 })],
+    ["a status-less error", 500, "internal", new Error("boom")],
+    ["a server-side body error", 500, "internal", httpError("stream is not readable", { type: "stream.not.readable", status: 500, expose: false })],
+  ];
+  const app = express();
+  let next: Error = new Error("unset");
+  app.use((_req, _res, fail) => fail(next));
+  app.use(errorHandler({ logger: createLogger("test", "silent"), metrics: createApiMetrics(new Registry(), { queue: "q", readCounts: async () => ({}), defaultMetrics: false }), maxBodyBytes: 1024 }));
+
+  it.each(cases)("%s → %i %s", async (_name, status, type, err) => {
+    next = err;
+    const res = await request(app).post("/v1/jobs");
+    expect(res.status).toBe(status);
+    expect((res.body as ErrorBody).error.type).toBe(type);
+    if (status === 400) expect((res.body as ErrorBody).error.field).toBe("body");
   });
 });
 
