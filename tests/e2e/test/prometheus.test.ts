@@ -132,6 +132,17 @@ describe("Prometheus against the live API and workers", () => {
     finalSeenAt = Date.now();
   });
 
+  /**
+   * The single sample of the recorded series `expr` from a rule evaluation at or after
+   * finalSeenAt. A raw sample visible to a query then has a timestamp at or before it,
+   * and an evaluation at a later timestamp runs later still, so it includes that sample:
+   * the recorded value reflects every job. (Rules evaluate every second.)
+   */
+  async function recorded(expr: string): Promise<number> {
+    const samples = await queryUntil(`(${expr}) and (timestamp(${expr}) >= ${finalSeenAt / 1000})`, (s) => s.length === 1);
+    return samples[0]!.value;
+  }
+
   it("RTF, throughput and P99 agree with the jobs' own results", async () => {
     const done = jobs.filter((j) => j.status === "completed").map((j) => j.result!);
     const synthesis = done.reduce((n, r) => n + r.synthesis_s, 0);
@@ -163,20 +174,21 @@ describe("Prometheus against the live API and workers", () => {
     within(await scalar("sum(increase(tts_requests_total[5m]))"), 13);
     within(await scalar('sum(increase(tts_errors_total{job="voxqueue-worker",error_type="invalid_input"}[5m]))'), 1);
 
-    // The recorded series, once the rules have evaluated after the last scrape: a 5m
-    // rate times 300 s reaches the jobs' total only then (extrapolation only adds).
-    const throughput = await queryUntil('job:tts_requests:rate5m{job="voxqueue-worker"}', (s) => (s[0]?.value ?? 0) * 300 >= 13 * 0.999);
-    within(throughput[0]!.value * 300, 13);
-    const audioRate = await queryUntil(`model:tts_audio_duration_seconds_sum:rate5m{${model}}`, (s) => (s[0]?.value ?? 0) * 300 >= audio * 0.999);
-    within(audioRate[0]!.value * 300, audio);
-    within((await scalar(`model:tts_synthesis_duration_seconds_sum:rate5m{${model}}`)) * 300, synthesis);
-    const recordedRtf = await scalar(`model:tts_rtf:ratio_rate5m{${model}}`);
+    // The recorded series, each read only once its rule has been evaluated after every
+    // job's final counters were scraped (finalSeenAt). An earlier evaluation may lack the
+    // last jobs, and a value threshold cannot tell: extrapolation can lift 12 jobs' rate
+    // above 13's (an error ratio read that way was once 0).
+    const throughput = await recorded('job:tts_requests:rate5m{job="voxqueue-worker"}');
+    within(throughput * 300, 13);
+    within((await recorded(`model:tts_audio_duration_seconds_sum:rate5m{${model}}`)) * 300, audio);
+    within((await recorded(`model:tts_synthesis_duration_seconds_sum:rate5m{${model}}`)) * 300, synthesis);
+    const recordedRtf = await recorded(`model:tts_rtf:ratio_rate5m{${model}}`);
     expect(Math.abs(recordedRtf / rtf - 1), `recorded ${recordedRtf}, jobs ${rtf}`).toBeLessThan(0.05);
-    const jobRtf = await scalar('job:tts_rtf:ratio_rate5m{job="voxqueue-worker"}');
+    const jobRtf = await recorded('job:tts_rtf:ratio_rate5m{job="voxqueue-worker"}');
     expect(Math.abs(jobRtf / rtf - 1)).toBeLessThan(0.05);
     // A ratio of two rates: each side extrapolates on its own, so the ratio lies within
     // a factor `extrapolation` of the jobs' 1/13 either way.
-    const errorRatio = await scalar(`model:tts_requests_errors:ratio_rate5m{${model}}`);
+    const errorRatio = await recorded(`model:tts_requests_errors:ratio_rate5m{${model}}`);
     expect(errorRatio).toBeGreaterThanOrEqual((1 / 13 / extrapolation) * 0.999);
     expect(errorRatio).toBeLessThanOrEqual((1 / 13) * extrapolation);
 
@@ -184,7 +196,7 @@ describe("Prometheus against the live API and workers", () => {
     const max = Math.max(...done.map((r) => r.synthesis_s));
     const upper = SYNTHESIS_BUCKETS.find((le) => max <= le) ?? Infinity;
     const lower = [0, ...SYNTHESIS_BUCKETS].filter((le) => le < upper).at(-1)!;
-    const p99 = await scalar('job:tts_synthesis_duration_seconds:p99_rate5m{job="voxqueue-worker"}');
+    const p99 = await recorded('job:tts_synthesis_duration_seconds:p99_rate5m{job="voxqueue-worker"}');
     expect(p99, `max synthesis_s ${max} is in (${lower}, ${upper}]`).toBeGreaterThan(lower);
     expect(p99).toBeLessThanOrEqual(Math.min(upper, 10));
   });
