@@ -1,6 +1,8 @@
 // `pnpm tts "text" -o out.wav`: submits a job over HTTP, shows progress while it
 // polls, writes the WAV and prints its duration and RTF.
-import { writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, stat, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ApiError, VoxqueueClient, type SubmitOptions } from "./client.js";
 import { progressReporter } from "./progress.js";
@@ -29,6 +31,20 @@ function num(name: string, value: string | undefined): number | undefined {
   const n = Number(value);
   if (!Number.isFinite(n)) throw new ApiError(`--${name} must be a number, got "${value}"`, 0);
   return n;
+}
+
+/**
+ * Checks before any synthesis that `out` can be written: its folder exists and is
+ * writable, and `out` is not a folder. Returns what is wrong, or null.
+ */
+async function outputProblem(out: string): Promise<string | null> {
+  const dir = dirname(resolve(out));
+  const dirStat = await stat(dir).catch(() => null);
+  if (!dirStat) return `cannot write ${out}: the folder ${dir} does not exist (create it first)`;
+  if (!dirStat.isDirectory()) return `cannot write ${out}: ${dir} is not a folder`;
+  if (await access(dir, constants.W_OK).then(() => false, () => true)) return `cannot write ${out}: the folder ${dir} is not writable`;
+  if ((await stat(out).catch(() => null))?.isDirectory()) return `cannot write ${out}: it is a folder`;
+  return null;
 }
 
 async function readStdin(): Promise<string> {
@@ -63,6 +79,12 @@ async function main(): Promise<number> {
     const res = await fetch(new URL("/v1/voices", client.baseUrl));
     console.log(JSON.stringify(await res.json(), null, 2));
     return 0;
+  }
+  // Before reading stdin or submitting: a bad -o fails now, not after the synthesis.
+  const problem = await outputProblem(values.out);
+  if (problem) {
+    console.error(problem);
+    return 2;
   }
   let text = positionals.join(" ");
   if (text === "-" ) text = await readStdin();
