@@ -13,7 +13,7 @@ import { AudioStore } from "@voxqueue/audio-store";
 import { ConfigError, checkRedisServer, parseApiEnv, type ApiConfig } from "@voxqueue/config";
 import type { SynthJobData, SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
-import { JOB_STATES, SERVICE, createApiMetrics, createLogger, startTracing, type Logger } from "@voxqueue/telemetry";
+import { JOB_STATES, SERVICE, createApiMetrics, createLogger, outageLogger, startTracing, type Logger } from "@voxqueue/telemetry";
 import { createApp } from "./app.js";
 import { QueuePool } from "./queues.js";
 
@@ -50,21 +50,6 @@ function connectRedis(url: string, logger: Logger): Redis {
   return redis;
 }
 
-/**
- * A warn-logger for connection errors that logs each distinct message once per
- * outage: every reconnect attempt repeats the same error, from the client and
- * again from each Queue on it.
- */
-function outageLogger(redis: Redis, logger: Logger): (err: Error, msg: string) => void {
-  let last = "";
-  redis.on("ready", () => (last = ""));
-  return (err, msg) => {
-    if (err.message === last) return;
-    last = err.message;
-    logger.warn({ err }, msg);
-  };
-}
-
 async function listen(server: Server, port: number, host: string): Promise<string> {
   server.listen(port, host);
   await once(server, "listening");
@@ -78,7 +63,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger("api", config.LOG_LEVEL);
   const redis = connectRedis(config.REDIS_URL, logger);
-  const warnOnce = outageLogger(redis, logger);
+  const warnOnce = outageLogger(logger, redis);
   redis.on("error", (err: Error) => warnOnce(err, "redis error"));
   const queue = new Queue<SynthJobData, SynthJobResult>(config.QUEUE_NAME, { connection: redis, streams: { events: { maxLen: config.QUEUE_EVENTS_MAX_LEN } } });
   queue.on("error", (err) => warnOnce(err, `queue ${queue.name}: error`));

@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { SynthJobData, SynthJobResult } from "@voxqueue/contracts";
-import type { Logger } from "@voxqueue/telemetry";
+import { outageLogger, type Logger } from "@voxqueue/telemetry";
 
 /** A BullMQ queue of synthesis jobs. */
 export type SynthQueue = Queue<SynthJobData, SynthJobResult>;
@@ -15,13 +15,16 @@ export type SynthQueue = Queue<SynthJobData, SynthJobResult>;
 export class QueuePool {
   private readonly queues = new Map<string, SynthQueue>();
   private readonly opened: SynthQueue[] = [];
+  /** Logs a queue's connection error once per outage (every queue repeats it on each reconnect attempt). */
+  private readonly warnOnce: ((err: Error, msg: string) => void) | undefined;
 
   constructor(
     private readonly base: SynthQueue,
     private readonly connection: Redis,
-    private readonly logger?: Logger,
+    logger?: Logger,
   ) {
     this.queues.set(base.name, base);
+    this.warnOnce = logger ? outageLogger(logger, connection) : undefined;
   }
 
   /** The queue called `name`, opened on first use. */
@@ -29,7 +32,7 @@ export class QueuePool {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue<SynthJobData, SynthJobResult>(name, { connection: this.connection, streams: this.base.opts.streams });
-      queue.on("error", (err) => this.logger?.warn({ err, queue: name }, "queue error"));
+      queue.on("error", (err) => this.warnOnce?.(err, `queue ${name}: error`));
       this.queues.set(name, queue);
       this.opened.push(queue);
     }

@@ -8,7 +8,7 @@ import { checkRedisServer, type WorkerConfig } from "@voxqueue/config";
 import { SYNTH_JOB_NAME, queueForVoice, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { InferencePool, voiceInfo } from "@voxqueue/synth";
-import { createWorkerMetrics, type Logger } from "@voxqueue/telemetry";
+import { createWorkerMetrics, outageLogger, type Logger } from "@voxqueue/telemetry";
 import { startGpuSampler } from "./gpu-sampler.js";
 import { startMetricsServer } from "./metrics-server.js";
 import { createCompletionRecorder, createProcessor } from "./processor.js";
@@ -77,12 +77,14 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
 
   // BullMQ workers need maxRetriesPerRequest: null (blocking commands, reconnects).
   const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  connection.on("error", (err) => log.warn({ err: err.message }, "redis connection error"));
+  // One JSON line per outage: every reconnect attempt repeats the error on the client, the Queue and the Worker.
+  const warnOnce = outageLogger(log, connection);
+  connection.on("error", (err) => warnOnce(err, "redis connection error"));
   // On every (re)connect: a Redis that came back may have come back with other settings.
   connection.on("ready", () => void warnAboutRedis(connection, log));
   const fleet = new FleetRegistry(connection);
   const queueName = queueForVoice(voices[0]!.id, config.QUEUE_NAME);
-  const queue = new Queue(queueName, { connection, streams: { events: { maxLen: config.QUEUE_EVENTS_MAX_LEN } } });
+  const queue = new Queue(queueName, { connection, streams: { events: { maxLen: config.QUEUE_EVENTS_MAX_LEN } } }).on("error", (err) => warnOnce(err, `queue ${queueName}: error`));
   const registry = new Registry();
   const gpu = await startGpuSampler(log); // null on CPU hosts: GPU gauges absent
   const metrics = createWorkerMetrics(registry, {
@@ -116,7 +118,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     stalledInterval: config.STALLED_INTERVAL_MS,
     maxStalledCount: config.MAX_STALLED_COUNT,
   });
-  worker.on("error", (err) => log.warn({ err: err.message }, "worker error"));
+  worker.on("error", (err) => warnOnce(err, "worker error"));
   worker.on("completed", createCompletionRecorder({ voices: voiceMap, metrics, logger: log }));
   await worker.waitUntilReady();
 

@@ -1,6 +1,7 @@
 export * from "./metric-names.js";
 export * from "./metrics.js";
 export * from "./logger.js";
+export * from "./outage-logger.js";
 export * from "./trace-names.js";
 export * from "./tracing.js";
 export * from "./propagation.js";

@@ -1,0 +1,115 @@
+import { once } from "node:events";
+import { mkdtemp } from "node:fs/promises";
+import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { parseWorkerEnv, type EnvSource } from "@voxqueue/config";
+import { createLogger, type Logger } from "@voxqueue/telemetry";
+import { ensureReferenceVoices } from "@voxqueue/voice-forge";
+import { startWorker, type WorkerHandle } from "../src/worker-app.js";
+
+// startWorker in this process, on real Redis (logical db 12 is this file's alone: the
+// fleet keys are fixed names), with the x_low reference voice.
+const REDIS = new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const VOICE = "en_US-voxqueue_ref-x_low";
+
+/** JSON log lines written to memory; a line that is not JSON fails the test. */
+class Lines extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    for (const line of chunk.toString().split("\n")) if (line) this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    done();
+  }
+}
+
+/** A TCP port with nothing listening on it (until {@link forwardToRedis} starts there). */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Forwards `port` to the test's Redis: Redis "comes back" on that port. */
+async function forwardToRedis(port: number): Promise<{ close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(REDIS.port || 6379), REDIS.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => (client.destroy(), upstream.destroy()));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  server.listen(port, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    async close() {
+      const closed = new Promise((resolve) => server.close(resolve));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}
+
+let voicesDir: string;
+beforeAll(async () => {
+  voicesDir = await mkdtemp(join(tmpdir(), "vq-worker-app-"));
+  await ensureReferenceVoices(voicesDir, { only: [VOICE] });
+}, 120_000);
+
+const handles: WorkerHandle[] = [];
+const proxies: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.all(handles.splice(0).map((h) => h.close(0)));
+  await Promise.all(proxies.splice(0).map((p) => p.close()));
+}, 30_000);
+
+function config(env: EnvSource) {
+  return parseWorkerEnv({
+    REDIS_URL: `redis://${REDIS.host}/12`,
+    QUEUE_NAME: `worker-app-test-${process.pid}`,
+    VOICES_DIR: voicesDir,
+    REFERENCE_VOICES: "false",
+    WORKER_METRICS_HOST: "127.0.0.1",
+    WORKER_METRICS_PORT: "0",
+    ORT_INTRA_OP_THREADS: "1",
+    LOG_LEVEL: "info",
+    ...env,
+  });
+}
+
+function logger(): { logs: Lines; logger: Logger } {
+  const logs = new Lines();
+  return { logs, logger: createLogger("worker-test", "info", logs) };
+}
+
+describe("startWorker while Redis is down", () => {
+  it("logs the outage once as JSON (nothing on the console), then starts when Redis comes back", async () => {
+    const consoleError = vi.spyOn(console, "error");
+    const consoleWarn = vi.spyOn(console, "warn");
+    const port = await closedPort();
+    const { logs, logger: log } = logger();
+    const started = startWorker(config({ REDIS_URL: `redis://127.0.0.1:${port}/12` }), log);
+    // Voices load first; then a few seconds of reconnect attempts (ioredis retries every 50 ms, growing).
+    await vi.waitFor(() => expect(logs.lines.some((l) => l.msg === "voices loaded")).toBe(true), { timeout: 60_000, interval: 100 });
+    await new Promise((r) => setTimeout(r, 3_000));
+    const errors = () => logs.lines.filter((l) => l.level === "warn" && l.err !== undefined);
+    expect(errors().map((l) => l.msg)).toEqual(["redis connection error"]);
+    expect(errors()[0]).toMatchObject({ err: { message: expect.stringContaining("ECONNREFUSED"), code: "ECONNREFUSED" } });
+    expect(consoleError).not.toHaveBeenCalled();
+    expect(consoleWarn).not.toHaveBeenCalled();
+
+    proxies.push(await forwardToRedis(port));
+    const handle = await started;
+    handles.push(handle);
+    expect(handle.voices).toEqual([VOICE]);
+    expect(errors()).toHaveLength(1);
+    expect(consoleError).not.toHaveBeenCalled();
+  }, 120_000);
+});
