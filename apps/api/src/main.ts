@@ -57,11 +57,26 @@ async function listen(server: Server, port: number, host: string): Promise<strin
   return `http://${address.includes(":") ? `[${address}]` : address}:${bound}`;
 }
 
+/** The process's configuration and logger once read (the fatal line of a failed start uses them). */
+let processConfig: ApiConfig | undefined;
+let processLogger: Logger | undefined;
+
+/** The message of the fatal line when the API cannot start: what failed, and for a busy port what to do. */
+function startFailure(err: unknown, config: ApiConfig | undefined): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === "EADDRINUSE" && config) return `api failed to start: ${config.HOST}:${config.PORT} is already in use (another process listens there; set PORT to a free port)`;
+  if (e.code === "EACCES" && config) return `api failed to start: no permission to listen on ${config.HOST}:${config.PORT}`;
+  if (e.code === "EADDRNOTAVAIL" && config) return `api failed to start: ${config.HOST} is not an address of this host (HOST)`;
+  return `api failed to start: ${err instanceof Error ? err.message : String(err)}`;
+}
+
 async function main(): Promise<void> {
   // First: every span and log line after this can carry a trace (OTEL_* variables).
   const tracing = startTracing(SERVICE.api);
   const config = readConfig();
+  processConfig = config;
   const logger = createLogger("api", config.LOG_LEVEL);
+  processLogger = logger;
   const redis = connectRedis(config.REDIS_URL, logger);
   const warnOnce = outageLogger(logger, redis);
   redis.on("error", (err: Error) => warnOnce(err, "redis error"));
@@ -115,6 +130,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error("api failed to start:", err);
+  // One JSON line (pino writes stdout synchronously), then exit: no plain-text dump.
+  (processLogger ?? createLogger("api")).fatal({ err }, startFailure(err, processConfig));
   process.exit(1);
 });
