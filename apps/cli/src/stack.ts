@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { REPO_ROOT } from "@voxqueue/config";
 import { espeakInfo } from "@voxqueue/synth";
-import { ensureRedis } from "./redis.js";
+import { ensureRedis, RedisUnavailableError } from "./redis.js";
 
 /** Options of {@link startStack}. */
 export interface StackOptions {
@@ -23,6 +23,22 @@ export interface Stack {
   exited: Promise<{ name: string; code: number | null }>;
   /** Stops the apps (SIGTERM, they drain) and the Redis we started. */
   stop(): Promise<void>;
+}
+
+/**
+ * Where a Redis that voxqueue starts for `redisUrl` keeps its AOF: one folder per port
+ * (`data/redis-<port>`), so that stacks on different ports never share one; the
+ * default port keeps `data/redis`, where it always was.
+ * @throws RedisUnavailableError when `redisUrl` is not a URL
+ */
+export function redisDataDir(redisUrl: string): string {
+  let port: string;
+  try {
+    port = new URL(redisUrl).port || "6379";
+  } catch {
+    throw new RedisUnavailableError(`REDIS_URL is not a URL: ${redisUrl}`);
+  }
+  return join(REPO_ROOT, "data", port === "6379" ? "redis" : `redis-${port}`);
 }
 
 function spawnApp(name: string, entry: string, opts: StackOptions, logDir: string): ChildProcess {
@@ -63,7 +79,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   espeakInfo();
   const env = { ...opts.env };
   const redisUrl = env.REDIS_URL || "redis://127.0.0.1:6379";
-  const redis = await ensureRedis(redisUrl, join(REPO_ROOT, "data", "redis"), opts.log);
+  const redis = await ensureRedis(redisUrl, redisDataDir(redisUrl), opts.log);
   env.REDIS_URL = redisUrl;
   const logDir = join(REPO_ROOT, "data", "logs");
   mkdirSync(logDir, { recursive: true });

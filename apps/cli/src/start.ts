@@ -6,8 +6,9 @@ if (process.argv.includes("--help") || process.argv.includes("-h")) {
   console.log(`Usage: pnpm start
 
 Runs voxqueue locally in the foreground: uses the Redis at REDIS_URL (default
-redis://127.0.0.1:6379) or starts redis-server with AOF persistence in data/redis,
-then one worker (generating the reference voices on first start) and the API.
+redis://127.0.0.1:6379) or starts redis-server with AOF persistence in data/redis
+(data/redis-<port> for another port), then one worker (generating the reference
+voices on first start) and the API.
 Ctrl-C stops everything. Settings come from the environment (see README).`);
   process.exit(0);
 }
