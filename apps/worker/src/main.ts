@@ -1,14 +1,27 @@
 // apps/worker entry: reads the environment, starts one worker, drains on SIGTERM/SIGINT.
-import { ConfigError, parseWorkerEnv } from "@voxqueue/config";
+// Exit codes: 0 after a clean shutdown, 1 on a startup failure (or a second signal),
+// 2 on invalid configuration.
+import { ConfigError, parseWorkerEnv, type WorkerConfig } from "@voxqueue/config";
 import { SERVICE, createLogger, startTracing } from "@voxqueue/telemetry";
 import { startWorker } from "./worker-app.js";
 
+/** The settings, or exit 2 with what is wrong (before any logger exists: LOG_LEVEL is one of them). */
+function readConfig(): WorkerConfig {
+  try {
+    return parseWorkerEnv(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`voxqueue worker: ${err.message}`);
+    process.exit(2);
+  }
+}
+
 // First: every span and log line after this can carry a trace (OTEL_* variables).
 const tracing = startTracing(SERVICE.worker);
-const logger = createLogger("worker", process.env.LOG_LEVEL as "info" | undefined);
+const config = readConfig();
+const logger = createLogger("worker", config.LOG_LEVEL);
 
 async function main(): Promise<void> {
-  const config = parseWorkerEnv(process.env);
   const handle = await startWorker(config, logger);
   let signals = 0;
   const stop = (signal: string) => {
@@ -34,10 +47,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    console.error(`voxqueue worker: ${err.message}`);
-    process.exit(2);
-  }
-  logger.fatal({ err: err instanceof Error ? err.message : String(err) }, "worker failed to start");
+  const message = err instanceof Error ? err.message : String(err);
+  logger.fatal({ err: message }, `worker failed to start: ${message}`);
   process.exit(1);
 });

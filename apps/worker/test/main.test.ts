@@ -1,0 +1,32 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+
+/** Runs the worker process with `env` until it exits. */
+async function runWorker(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const [code] = (await once(child, "exit")) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+describe("worker process start", () => {
+  it.each([
+    ["LOG_LEVEL", "verbose"],
+    ["WORKER_CONCURRENCY", "zero"],
+  ])("with %s=%s: says which setting is wrong, no stack trace, exit 2, before doing anything", async (name, value) => {
+    const { code, stdout, stderr } = await runWorker({ [name]: value, VOICES_DIR: "/nonexistent/voices", REDIS_URL: "redis://127.0.0.1:1" });
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(name);
+    expect(stderr).not.toMatch(/^\s+at /m);
+  }, 60_000);
+});
