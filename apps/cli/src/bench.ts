@@ -12,7 +12,7 @@ import { discoverVoices } from "@voxqueue/synth";
 import { REFERENCE_VOICES, defaultVoicesDir, ensureReferenceVoices } from "@voxqueue/voice-forge";
 import { BENCH_TEXTS, RTF_TARGET, benchVoice, formatTable, hostInfo, spread, type BenchReport, type BenchTextName, type E2eResult } from "./bench-lib.js";
 import { VoxqueueClient } from "./client.js";
-import { startStack } from "./stack.js";
+import { LocalStack, StackStoppedError, stopStackOnExit } from "./stack.js";
 
 const DEFAULT_VOICES = ["en_US-voxqueue_ref-medium", "en_US-voxqueue_ref-x_low"];
 
@@ -62,8 +62,14 @@ async function freePort(): Promise<number> {
 async function benchE2e(voice: string, text: BenchTextName, jobs: number): Promise<E2eResult> {
   const env = { ...process.env, PORT: String(await freePort()), WORKER_METRICS_PORT: String(await freePort()), QUEUE_NAME: `bench-${randomUUID().slice(0, 8)}`, LOG_LEVEL: "warn" };
   log(`--e2e: starting Redis (if needed), a worker and the API (logs in data/logs), queue ${env.QUEUE_NAME}`);
-  const stack = await startStack({ env, output: "files", log });
+  const stack = new LocalStack({ env, output: "files", log });
+  // Its processes run in their own process groups: a Ctrl-C reaches only this process, which stops them.
+  const exit = stopStackOnExit(stack, log, { signalExitCode: 130 });
   try {
+    await stack.start().catch(async (err: unknown) => {
+      if (err instanceof StackStoppedError) await exit.shutdown(130);
+      throw err;
+    });
     const client = new VoxqueueClient(stack.apiUrl);
     const t0 = performance.now();
     const submitted = await Promise.all(Array.from({ length: jobs }, () => client.submit({ text: BENCH_TEXTS[text], voice }).then((a) => ({ id: a.id, at: performance.now() }))));
@@ -91,6 +97,7 @@ async function benchE2e(voice: string, text: BenchTextName, jobs: number): Promi
     };
   } finally {
     await stack.stop();
+    exit.dispose();
   }
 }
 

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { REPO_ROOT } from "@voxqueue/config";
 import { VoxqueueClient } from "./client.js";
 import { progressReporter } from "./progress.js";
-import { startStack } from "./stack.js";
+import { describeExit, LocalStack, StackStoppedError, stopStackOnExit } from "./stack.js";
 
 const SAMPLE = `A rainbow is a meteorological phenomenon that is caused by reflection, refraction and dispersion of light in water droplets, resulting in a spectrum of light appearing in the sky. It takes the form of a multicoloured circular arc. Rainbows caused by sunlight always appear in the section of sky directly opposite the Sun.`;
 
@@ -32,10 +32,16 @@ Default voice: en_US-voxqueue_ref-medium, voxqueue's generated reference voice
 
 const log = (line: string) => console.log(`[demo] ${line}`);
 log("starting Redis (if needed), a worker and the API; the first start generates the reference voices (progress in data/logs/worker.log)");
-const stack = await startStack({ env: process.env, output: "files", log }).catch((err: Error) => {
-  console.error(`[demo] ${err.message}`);
-  process.exit(1);
-});
+const stack = new LocalStack({ env: process.env, output: "files", log });
+// Before start(): a Ctrl-C while the stack comes up stops what was started so far.
+const { shutdown } = stopStackOnExit(stack, log, { signalExitCode: 130 });
+try {
+  await stack.start();
+} catch (err) {
+  if (!(err instanceof StackStoppedError)) console.error(`[demo] ${(err as Error).message}`);
+  await shutdown(1);
+}
+let exitCode = 0;
 try {
   const client = new VoxqueueClient(stack.apiUrl);
   const voice = values.voice ?? "en_US-voxqueue_ref-medium";
@@ -53,13 +59,12 @@ try {
   log(`metrics: API ${stack.apiUrl}/metrics, worker ${stack.workerMetricsUrl}/metrics; logs in ${stack.logDir}`);
   if (values.keep) {
     log("stack left running (--keep); Ctrl-C to stop");
-    process.on("SIGINT", () => void stack.stop().then(() => process.exit(0)));
-    await stack.exited;
+    const e = await stack.exited;
+    await shutdown(1, `the ${e.name} ${describeExit(e)}; stopping the rest`);
   }
 } catch (err) {
-  console.error(`[demo] failed: ${(err as Error).message} (logs in ${stack.logDir})`);
-  process.exitCode = 1;
-} finally {
-  await stack.stop();
+  // A Ctrl-C mid-job stops the API under the client: its error is no news.
+  if (!stack.isStopping) console.error(`[demo] failed: ${(err as Error).message} (logs in ${stack.logDir})`);
+  exitCode = 1;
 }
-process.exit(process.exitCode ?? 0);
+await shutdown(exitCode);

@@ -27,13 +27,28 @@ export class RedisUnavailableError extends Error {
   override readonly name = "RedisUnavailableError";
 }
 
+/** Options of {@link ensureRedis}. */
+export interface EnsureRedisOptions {
+  /** Aborting it stops the wait for a starting redis-server (rejecting with its reason) or prevents the start. */
+  signal?: AbortSignal;
+  /**
+   * Called with the redis-server child as soon as it is spawned, so that a caller can
+   * stop it even when ensureRedis does not resolve (abort). On its own failures (exit,
+   * no answer in 10 s) ensureRedis stops the child itself.
+   */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
 /**
  * Uses the Redis at `url` when it answers; otherwise, when `url` points at this
  * machine, starts `redis-server` from PATH on that port with AOF persistence
  * (`appendonly yes`, fsync every second) in `dataDir`, and waits until it answers.
- * @throws RedisUnavailableError when neither works
+ * The server runs in its own process group (`detached`): a Ctrl-C in the terminal
+ * reaches the launcher only, which stops Redis last, after the apps that use it.
+ * @throws RedisUnavailableError when neither works; the signal's reason when aborted
  */
-export async function ensureRedis(url: string, dataDir: string, log: (line: string) => void): Promise<LocalRedis> {
+export async function ensureRedis(url: string, dataDir: string, log: (line: string) => void, opts: EnsureRedisOptions = {}): Promise<LocalRedis> {
+  const { signal } = opts;
   if (await redisAnswers(url)) {
     log(`using Redis at ${url}`);
     return { url, child: null };
@@ -44,8 +59,13 @@ export async function ensureRedis(url: string, dataDir: string, log: (line: stri
   }
   const port = parsed.port || "6379";
   await mkdir(dataDir, { recursive: true });
+  signal?.throwIfAborted();
   log(`no Redis at ${url}: starting redis-server on port ${port} with AOF persistence in ${dataDir}`);
-  const child = spawn("redis-server", ["--port", port, "--bind", "127.0.0.1", "--dir", dataDir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxmemory-policy", "noeviction"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn("redis-server", ["--port", port, "--bind", "127.0.0.1", "--dir", dataDir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxmemory-policy", "noeviction"], {
+    stdio: ["ignore", "ignore", "pipe"],
+    detached: true,
+  });
+  opts.onSpawn?.(child);
   const spawnError = new Promise<never>((_, reject) =>
     child.once("error", (err: NodeJS.ErrnoException) =>
       reject(new RedisUnavailableError(err.code === "ENOENT" ? "no Redis answers at " + url + " and redis-server is not on PATH: install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a running server" : `redis-server failed to start: ${err.message}`)),
@@ -53,12 +73,21 @@ export async function ensureRedis(url: string, dataDir: string, log: (line: stri
   );
   const ready = (async () => {
     for (let i = 0; i < 100; i++) {
-      if (child.exitCode !== null) throw new RedisUnavailableError(`redis-server exited with code ${child.exitCode} (is port ${port} taken?)`);
+      signal?.throwIfAborted();
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new RedisUnavailableError(`redis-server ${child.signalCode ? `was killed by ${child.signalCode}` : `exited with code ${child.exitCode}`} (is port ${port} taken?)`);
+      }
       if (await redisAnswers(url, 200)) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new RedisUnavailableError("redis-server did not answer within 10 s");
   })();
-  await Promise.race([ready, spawnError]);
+  try {
+    await Promise.race([ready, spawnError]);
+  } catch (err) {
+    // Ours to stop unless the caller aborted (it stops the child it got from onSpawn).
+    if (!signal?.aborted && child.pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    throw err;
+  }
   return { url, child };
 }

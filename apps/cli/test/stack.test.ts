@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "@voxqueue/config";
 import { RedisUnavailableError } from "../src/redis.js";
-import { redisDataDir } from "../src/stack.js";
+import { describeExit, redisDataDir } from "../src/stack.js";
 
 describe("redisDataDir", () => {
   it("is one folder per port, data/redis for the default port", () => {
@@ -14,5 +14,12 @@ describe("redisDataDir", () => {
 
   it("says when REDIS_URL is not a URL", () => {
     expect(() => redisDataDir("not a url")).toThrow(RedisUnavailableError);
+  });
+});
+
+describe("describeExit", () => {
+  it("names the signal that killed a process, or its exit code", () => {
+    expect(describeExit({ code: null, signal: "SIGKILL" })).toBe("was killed by SIGKILL");
+    expect(describeExit({ code: 1, signal: null })).toBe("exited with code 1");
   });
 });
