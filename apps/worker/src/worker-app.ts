@@ -63,16 +63,20 @@ export interface WorkerHandle {
 export async function startWorker(config: WorkerConfig, logger: Logger): Promise<WorkerHandle> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const log = logger.child({ worker_id: id });
-  const voices = await loadVoices(config.VOICES_DIR, config.REFERENCE_VOICES, log);
+  const found = await loadVoices(config.VOICES_DIR, config.REFERENCE_VOICES, log);
   const intraOp = config.ORT_INTRA_OP_THREADS || Math.max(1, Math.floor(availableParallelism() / config.WORKER_CONCURRENCY));
   const t0 = performance.now();
-  const { pool, loadSeconds } = await InferencePool.start({
-    voices,
+  // Rejects when no voice loads at all; a voice whose model fails to load is skipped.
+  const { pool, loadSeconds, failed } = await InferencePool.start({
+    voices: found,
     threads: config.WORKER_CONCURRENCY,
     executionProvider: config.EXECUTION_PROVIDER,
     intraOpNumThreads: intraOp,
     maxHeapMb: config.INFERENCE_THREAD_MAX_HEAP_MB,
   });
+  for (const f of failed) log.warn({ voice: f.id, file: f.onnxPath, err: f.message }, `voice skipped: its model does not load (${f.onnxPath}: ${f.message})`);
+  // What this worker serves: metrics, catalog, queue and processor see only these.
+  const voices = found.filter((v) => !failed.some((f) => f.id === v.id));
   log.info({ voices: voices.map((v) => v.id), load_seconds: loadSeconds, threads: pool.size, intra_op_threads: intraOp, execution_provider: config.EXECUTION_PROVIDER, total_s: (performance.now() - t0) / 1000 }, "voices loaded");
 
   // BullMQ workers need maxRetriesPerRequest: null (blocking commands, reconnects).

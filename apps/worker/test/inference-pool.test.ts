@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { copyFile, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,6 +75,27 @@ describe("InferencePool (onnxruntime on worker_threads)", () => {
     expect(await running).toBeInstanceOf(Error);
     expect(((await running) as Error).message).toMatch(/closed/);
     await expect(own.run({ voiceId: v.id, sentences: long, scales, speakerId: null, timeoutMs: 1000 })).rejects.toThrow(/closed/);
+  });
+
+  it("skips a voice whose model does not load, naming its file and onnxruntime's message, and serves the others", async () => {
+    const v = voice("en_US-voxqueue_ref-x_low");
+    const dir = await mkdtemp(join(tmpdir(), "vq-pool-junk-"));
+    await writeFile(join(dir, "junk.onnx"), "this is a text file, not an ONNX model\n");
+    await copyFile(v.configPath, join(dir, "junk.onnx.json"));
+    const junk = (await discoverVoices(dir)).voices;
+    expect(junk.map((j) => j.id)).toEqual(["junk"]);
+    const started = await InferencePool.start({ voices: [v, ...junk], threads: 2, executionProvider: "cpu", intraOpNumThreads: 1 });
+    try {
+      expect(started.failed).toEqual([{ id: "junk", onnxPath: join(dir, "junk.onnx"), message: expect.stringMatching(/protobuf parsing failed/i) }]);
+      expect(Object.keys(started.loadSeconds)).toEqual([v.id]);
+      const { sentences } = prepareText("Still serving.", v.config);
+      expect((await started.pool.run({ voiceId: v.id, sentences, scales, speakerId: null, timeoutMs: 60_000 })).chunks).toHaveLength(1);
+      await expect(started.pool.run({ voiceId: "junk", sentences, scales, speakerId: null, timeoutMs: 60_000 })).rejects.toThrow(/not loaded/);
+    } finally {
+      await started.pool.close();
+    }
+    // No voice at all: start fails, naming the file.
+    await expect(InferencePool.start({ voices: junk, threads: 1, executionProvider: "cpu", intraOpNumThreads: 1 })).rejects.toThrow(/no voice could be loaded.*junk\.onnx.*protobuf/i);
   });
 
   it("fails a request whose thread runs out of heap with InferenceOutOfMemoryError, then serves again", async () => {

@@ -1,11 +1,13 @@
 import { once } from "node:events";
-import { mkdtemp } from "node:fs/promises";
+import { copyFile, mkdtemp, writeFile } from "node:fs/promises";
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { Redis } from "ioredis";
 import { parseWorkerEnv, type EnvSource } from "@voxqueue/config";
+import { FleetRegistry } from "@voxqueue/fleet";
 import { createLogger, type Logger } from "@voxqueue/telemetry";
 import { ensureReferenceVoices } from "@voxqueue/voice-forge";
 import { startWorker, type WorkerHandle } from "../src/worker-app.js";
@@ -111,5 +113,43 @@ describe("startWorker while Redis is down", () => {
     expect(handle.voices).toEqual([VOICE]);
     expect(errors()).toHaveLength(1);
     expect(consoleError).not.toHaveBeenCalled();
+  }, 120_000);
+});
+
+describe("startWorker with a voice whose model does not load", () => {
+  /** A VOICES_DIR with the x_low voice (unless `withGood` is false) and `junk.onnx`: a text file, beside a valid config copied from x_low. */
+  async function dirWithJunk(withGood: boolean): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "vq-worker-junk-"));
+    if (withGood) for (const ext of [".onnx", ".onnx.json"]) await copyFile(join(voicesDir, `${VOICE}${ext}`), join(dir, `${VOICE}${ext}`));
+    await writeFile(join(dir, "junk.onnx"), "not a model\n");
+    await copyFile(join(voicesDir, `${VOICE}.onnx.json`), join(dir, "junk.onnx.json"));
+    return dir;
+  }
+
+  it("skips it with a warning naming the file and onnxruntime's message, and serves and publishes only the others", async () => {
+    const dir = await dirWithJunk(true);
+    const { logs, logger: log } = logger();
+    const handle = await startWorker(config({ VOICES_DIR: dir, WORKER_CONCURRENCY: "2" }), log);
+    handles.push(handle);
+    expect(handle.voices).toEqual([VOICE]);
+    const skipped = logs.lines.filter((l) => l.voice === "junk");
+    expect(skipped).toEqual([expect.objectContaining({ level: "warn", file: join(dir, "junk.onnx"), err: expect.stringMatching(/protobuf parsing failed/i) })]);
+    expect(skipped[0]!.msg).toMatch(/voice skipped/);
+    expect(logs.lines.find((l) => l.msg === "voices loaded")).toMatchObject({ voices: [VOICE] });
+    const redis = new Redis(`redis://${REDIS.host}/12`);
+    try {
+      expect((await new FleetRegistry(redis).voices(60_000)).map((v) => v.id)).toEqual([VOICE]);
+    } finally {
+      await redis.quit();
+    }
+    const metrics = await (await fetch(`${handle.metricsUrl}/metrics`)).text();
+    expect(metrics).toContain(`model="${VOICE}"`);
+    expect(metrics).not.toContain('model="junk"');
+  }, 120_000);
+
+  it("fails to start with a clear error when no voice loads", async () => {
+    const dir = await dirWithJunk(false);
+    const { logger: log } = logger();
+    await expect(startWorker(config({ VOICES_DIR: dir }), log)).rejects.toThrow(/no voice could be loaded: .*junk\.onnx: .*protobuf parsing failed/i);
   }, 120_000);
 });

@@ -1,7 +1,9 @@
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import type { ExecutionProvider, Scales } from "../onnx-session.js";
 import type { VoiceFiles } from "../voice.js";
-import type { DoneMessage, FromThread, InitMessage, ReadyMessage, RunMessage } from "./protocol.js";
+import type { DoneMessage, FromThread, InitMessage, ReadyMessage, RunMessage, VoiceLoadFailure } from "./protocol.js";
+
+export type { VoiceLoadFailure };
 
 /** Synthesis ran past its time limit; the thread running it was terminated and replaced. */
 export class InferenceTimeoutError extends Error {
@@ -114,11 +116,14 @@ export class InferencePool {
   ) {}
 
   /**
-   * Starts `threads` threads and waits until each has loaded and warmed up every voice.
-   * @returns the pool and the load seconds per voice (of the first thread)
-   * @throws InferenceError when a voice fails to load
+   * Starts `threads` threads and waits until each has loaded and warmed up every voice
+   * it can. A voice whose model fails to load (or warm up) in any thread is returned in
+   * `failed` with onnxruntime's message; the pool serves the others (requests for a
+   * failed voice are rejected), so callers must leave it out of what they offer.
+   * @returns the pool, the load seconds per loaded voice (of the first thread), the voices that failed
+   * @throws InferenceError when no voice loads, naming each file and why; or when a thread cannot start
    */
-  static async start(opts: InferencePoolOptions): Promise<{ pool: InferencePool; loadSeconds: Record<string, number> }> {
+  static async start(opts: InferencePoolOptions): Promise<{ pool: InferencePool; loadSeconds: Record<string, number>; failed: VoiceLoadFailure[] }> {
     const init = {
       kind: "init" as const,
       voices: opts.voices.map((v) => ({ id: v.id, onnxPath: v.onnxPath, config: v.config })),
@@ -126,13 +131,24 @@ export class InferencePool {
       intraOpNumThreads: opts.intraOpNumThreads,
     };
     const pool = new InferencePool(init, opts.maxHeapMb ? { maxOldGenerationSizeMb: opts.maxHeapMb } : {});
+    let ready: ReadyMessage[];
     try {
-      const ready = await Promise.all(Array.from({ length: opts.threads }, () => pool.spawn()));
-      return { pool, loadSeconds: ready[0]?.loadSeconds ?? {} };
+      ready = await Promise.all(Array.from({ length: opts.threads }, () => pool.spawn()));
     } catch (err) {
       await pool.close();
       throw err;
     }
+    // Threads load the same files, so they normally fail the same voices; one that
+    // failed anywhere is left out everywhere (a request may land on any thread).
+    const failed = new Map<string, VoiceLoadFailure>();
+    for (const r of ready) for (const f of r.failed) if (!failed.has(f.id)) failed.set(f.id, f);
+    const loadSeconds = Object.fromEntries(Object.entries(ready[0]?.loadSeconds ?? {}).filter(([id]) => !failed.has(id)));
+    if (opts.voices.length > 0 && failed.size === opts.voices.length) {
+      await pool.close();
+      const reasons = [...failed.values()].map((f) => `${f.onnxPath}: ${f.message}`).join("; ");
+      throw new InferenceError(`no voice could be loaded: ${reasons}`, "NoVoiceLoaded");
+    }
+    return { pool, loadSeconds, failed: [...failed.values()] };
   }
 
   /** Number of threads. */

@@ -26,10 +26,21 @@ export interface RunMessage {
 
 export type ToThread = InitMessage | RunMessage;
 
-/** The thread loaded every voice (load and warm-up seconds per voice). */
+/** A voice a thread could not load (or warm up): its model file and onnxruntime's message. */
+export interface VoiceLoadFailure {
+  id: string;
+  onnxPath: string;
+  message: string;
+}
+
+/**
+ * The thread is ready: load and warm-up seconds per voice it loaded, and the voices it
+ * could not load (the thread serves the others; requests for these fail).
+ */
 export interface ReadyMessage {
   kind: "ready";
   loadSeconds: Record<string, number>;
+  failed: VoiceLoadFailure[];
 }
 
 /** Result of a {@link RunMessage}: int16 PCM per sentence and inference seconds per sentence. */

@@ -4,7 +4,7 @@
 import { parentPort } from "node:worker_threads";
 import { floatToInt16 } from "../audio.js";
 import { VoiceSession } from "../onnx-session.js";
-import type { FromThread, ToThread } from "./protocol.js";
+import type { FromThread, ToThread, VoiceLoadFailure } from "./protocol.js";
 
 const port = parentPort;
 if (!port) throw new Error("inference thread must run inside worker_threads");
@@ -24,14 +24,24 @@ async function handle(msg: ToThread): Promise<void> {
   if (msg.kind === "init") {
     cancel = msg.cancel;
     const loadSeconds: Record<string, number> = {};
+    const failed: VoiceLoadFailure[] = [];
+    // One voice whose model does not load (a corrupt or foreign .onnx) must not stop the
+    // thread from serving the others: it is reported and left out.
     for (const v of msg.voices) {
       const t0 = performance.now();
-      const session = await VoiceSession.load(v.onnxPath, v.config, { executionProvider: msg.executionProvider, intraOpNumThreads: msg.intraOpNumThreads });
-      await session.warmUp();
+      let session: VoiceSession | undefined;
+      try {
+        session = await VoiceSession.load(v.onnxPath, v.config, { executionProvider: msg.executionProvider, intraOpNumThreads: msg.intraOpNumThreads });
+        await session.warmUp();
+      } catch (err) {
+        failed.push({ id: v.id, onnxPath: v.onnxPath, message: err instanceof Error ? err.message : String(err) });
+        await session?.release().catch(() => undefined);
+        continue;
+      }
       sessions.set(v.id, session);
       loadSeconds[v.id] = (performance.now() - t0) / 1000;
     }
-    post({ kind: "ready", loadSeconds });
+    post({ kind: "ready", loadSeconds, failed });
     return;
   }
   const session = sessions.get(msg.voiceId);
