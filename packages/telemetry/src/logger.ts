@@ -4,7 +4,7 @@ import { activeTraceFields } from "./spans.js";
 /**
  * A JSON logger on stdout (pino). `app` is added to every line; `level` as in pino.
  * A line written inside an active span also carries its `trace_id` and `span_id`
- * (nothing when tracing is off), so Loki can find a job's lines by trace.
+ * (nothing with `OTEL_SDK_DISABLED=true`), so Loki can find a job's lines by trace.
  */
 export function createLogger(app: string, level: LoggerOptions["level"] = "info", destination?: pino.DestinationStream): Logger {
   const options: LoggerOptions = {

@@ -4,14 +4,15 @@ import { NoopSpanProcessor } from "@opentelemetry/sdk-trace";
 
 /**
  * How a process traces, decided by the standard `OTEL_*` variables alone:
- * - `off`: no SDK at all (no spans, no exporter, no network, no ids in logs). The
- *   default: none of the variables below is set, or `OTEL_SDK_DISABLED=true`.
+ * - `no-export`: spans are made (so log lines carry real `trace_id`/`span_id` and job
+ *   data carries a trace context) but nothing is exported: no exporter, no network.
+ *   The default (none of the variables below is set), and `OTEL_TRACES_EXPORTER=none`.
  * - `export`: spans go out through the exporter(s) of `OTEL_TRACES_EXPORTER` (default
  *   `otlp`), configured by `OTEL_EXPORTER_OTLP_*`, sampled by `OTEL_TRACES_SAMPLER*`,
  *   batched by `OTEL_BSP_*`. Chosen when `OTEL_TRACES_EXPORTER` names an exporter or
  *   `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set.
- * - `no-export`: `OTEL_TRACES_EXPORTER=none`: spans are made (so log lines carry real
- *   `trace_id`/`span_id` and job data carries a trace context) but nothing is exported.
+ * - `off`: `OTEL_SDK_DISABLED=true`, whatever else is set: no SDK at all (no spans, no
+ *   ids in logs; a job's lines in the worker carry the API's trace id, from its data).
  */
 export type TracingMode = "off" | "export" | "no-export";
 
@@ -30,7 +31,7 @@ export function tracingMode(env: OtelEnv): TracingMode {
   // As in the SDK: "none" together with other exporters means the default (otlp).
   if (exporters.length > 0) return exporters.every((e) => e === "none") ? "no-export" : "export";
   if (set(env.OTEL_EXPORTER_OTLP_ENDPOINT) || set(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)) return "export";
-  return "off";
+  return "no-export";
 }
 
 /** A started (or skipped) tracing set-up. */
@@ -47,8 +48,9 @@ export interface Tracing {
 
 /**
  * Starts the OpenTelemetry Node SDK for traces, configured purely by the `OTEL_*`
- * environment variables of this process (see {@link TracingMode}); a no-op that
- * loads no exporter when none is set. Call it first thing in `main`. Only traces:
+ * environment variables of this process (see {@link TracingMode}): with none set it
+ * makes spans for the logs' trace ids and loads no exporter; a no-op with
+ * `OTEL_SDK_DISABLED=true`. Call it first thing in `main`. Only traces:
  * metrics stay on Prometheus and logs on stdout, and no auto-instrumentation is
  * loaded (the API makes its HTTP server span itself). `serviceName` is
  * `service.name` unless `OTEL_SERVICE_NAME` is set.
@@ -61,8 +63,9 @@ export function startTracing(serviceName: string): Tracing {
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [],
-    // With `none` the SDK would register no tracer provider at all: no span ids.
-    ...(mode === "no-export" ? { spanProcessors: [new NoopSpanProcessor()] } : {}),
+    // With `none` the SDK would register no tracer provider at all: no span ids. And
+    // with nothing exported, the resource (host, process, ...) is not worth detecting.
+    ...(mode === "no-export" ? { spanProcessors: [new NoopSpanProcessor()], autoDetectResources: false } : {}),
   });
   sdk.start();
   let stopped: Promise<void> | undefined;

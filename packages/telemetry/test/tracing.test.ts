@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { SpanStatusCode, context, propagation, trace } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createLogger, getTracer, inSpan, injectTraceContext, startTracing, tracingMode, type Tracing } from "../src/index.js";
 
 /** pino lines written to memory, parsed. */
@@ -31,9 +31,11 @@ afterAll(() => {
 
 describe("tracingMode", () => {
   it.each([
-    [{}, "off"],
-    [{ OTEL_SERVICE_NAME: "x" }, "off"],
-    [{ OTEL_EXPORTER_OTLP_ENDPOINT: "" }, "off"],
+    [{}, "no-export"],
+    [{ OTEL_SERVICE_NAME: "x" }, "no-export"],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: "" }, "no-export"],
+    [{ OTEL_SDK_DISABLED: "true" }, "off"],
+    [{ OTEL_SDK_DISABLED: "false" }, "no-export"],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: "http://tempo:4318" }, "export"],
     [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://tempo:4318/v1/traces" }, "export"],
     [{ OTEL_TRACES_EXPORTER: "otlp" }, "export"],
@@ -53,10 +55,10 @@ describe("tracingMode", () => {
 // Order matters: the first test must run before any SDK is registered in this process.
 describe("startTracing", () => {
   let tracing: Tracing | undefined;
-  beforeAll(() => setOtelEnv({}));
   afterAll(() => tracing?.shutdown());
 
-  it("is a no-op without OTEL_* variables: no provider, no span ids, nothing injected, no log fields", async () => {
+  it("is a no-op with OTEL_SDK_DISABLED=true: no provider, no span ids, nothing injected, no log fields", async () => {
+    setOtelEnv({ OTEL_SDK_DISABLED: "true", OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9/unused" });
     const off = startTracing("voxqueue-test");
     expect(off.mode).toBe("off");
     const { lines, logger } = captureLogs();
@@ -69,6 +71,28 @@ describe("startTracing", () => {
     expect(lines[0]).not.toHaveProperty("trace_id");
     expect(lines[0]).not.toHaveProperty("span_id");
     await off.shutdown();
+  });
+
+  it("by default (no OTEL_* variable) makes real spans, so log lines carry trace ids, and exports nothing", async () => {
+    setOtelEnv({});
+    const byDefault = startTracing("voxqueue-test");
+    expect(byDefault.mode).toBe("no-export");
+    const { lines, logger } = captureLogs();
+    let ids = { traceId: "", spanId: "" };
+    await inSpan(getTracer("t"), "request", {}, async (span) => {
+      expect(span.isRecording()).toBe(true);
+      ids = span.spanContext();
+      await new Promise((r) => setTimeout(r, 1));
+      expect(injectTraceContext().traceparent).toBe(`00-${ids.traceId}-${ids.spanId}-01`);
+      logger.info("inside");
+    });
+    expect(ids.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(lines[0]).toMatchObject({ msg: "inside", trace_id: ids.traceId, span_id: ids.spanId });
+    await byDefault.shutdown();
+    // The next test starts its own SDK.
+    trace.disable();
+    context.disable();
+    propagation.disable();
   });
 
   it("with OTEL_TRACES_EXPORTER=none makes real spans (ids in logs, a traceparent to inject) and exports nothing", async () => {
