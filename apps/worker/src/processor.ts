@@ -2,10 +2,18 @@ import { UnrecoverableError, WaitingError, type Job } from "bullmq";
 import { ERROR_TYPES, VoxqueueError, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import type { AudioStore } from "@voxqueue/audio-store";
 import { WAV_HEADER_BYTES, encodeWavSentences, prepareText, resolveSpeakerId, silenceSamples, type InferencePool, type VoiceFiles } from "@voxqueue/synth";
-import { ATTR, SERVICE, SPAN, getTracer, textPreview, withTraceContext, type Logger, type Span, type SynthLabels, type Tracer, type WorkerMetrics } from "@voxqueue/telemetry";
+import { ATTR, SERVICE, SPAN, getTracer, injectTraceContext, textPreview, withTraceContext, type Logger, type Span, type SynthLabels, type TraceCarrier, type Tracer, type WorkerMetrics } from "@voxqueue/telemetry";
 import { classifyError, jobErrorMessage } from "./classify.js";
 import { voiceLabels } from "./voices.js";
 import { inJobSpan, inStage, preprocessAttributes, recordSentenceSpans, resultAttributes, voiceAttributes } from "./job-spans.js";
+
+/**
+ * The trace context of the consumer span whose attempt completed each job, for the
+ * `job completed` line that {@link createCompletionRecorder} writes after the span has
+ * ended. BullMQ hands the processor and its `completed` event the same Job object; a
+ * job that never gets the event (its lock was lost) is simply collected.
+ */
+const completedInSpan = new WeakMap<Job, TraceCarrier>();
 
 /** What the processor needs; all I/O comes in through here. */
 export interface ProcessorDeps {
@@ -123,6 +131,7 @@ export function createProcessor(deps: ProcessorDeps) {
       };
       span.setAttributes(resultAttributes(result));
       log.info({ audio_duration_s: audioSeconds, synthesis_s: synthesisSeconds, rtf: result.rtf, sentences: result.sentences }, "job synthesized");
+      completedInSpan.set(job, injectTraceContext()); // the consumer span is the active one here
       return result;
     } catch (err) {
       if (err instanceof HandBack) throw await handBack(job, token, log);
@@ -195,8 +204,11 @@ export function createCompletionRecorder(deps: Pick<ProcessorDeps, "voices" | "m
     deps.metrics.synthesisDuration.observe(labels, result.synthesis_s);
     deps.metrics.audioDuration.observe(labels, result.audio_duration_s);
     deps.metrics.rtf.observe(labels, result.rtf);
-    // After the job's span has ended: the line joins the job's trace through its data.
-    withTraceContext(job.data.trace, () =>
+    // After the job's span has ended: the line joins it through the context the processor
+    // kept (else the job's data: the API's producer span).
+    const carrier = completedInSpan.get(job) ?? job.data.trace;
+    completedInSpan.delete(job);
+    withTraceContext(carrier, () =>
       deps.logger.info({ job_id: job.id, attempt: job.attemptsMade, audio_duration_s: result.audio_duration_s, rtf: result.rtf }, "job completed"),
     );
   };

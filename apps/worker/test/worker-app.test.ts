@@ -5,10 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { parseWorkerEnv, type EnvSource } from "@voxqueue/config";
 import { FleetRegistry } from "@voxqueue/fleet";
-import { createLogger, type Logger } from "@voxqueue/telemetry";
+import { SYNTH_JOB_NAME, type SynthJobData } from "@voxqueue/contracts";
+import { createLogger, startTracing, type Logger } from "@voxqueue/telemetry";
 import { ensureReferenceVoices } from "@voxqueue/voice-forge";
 import { startWorker, type WorkerHandle } from "../src/worker-app.js";
 
@@ -151,5 +153,39 @@ describe("startWorker with a voice whose model does not load", () => {
     const dir = await dirWithJunk(false);
     const { logger: log } = logger();
     await expect(startWorker(config({ VOICES_DIR: dir }), log)).rejects.toThrow(/no voice could be loaded: .*junk\.onnx: .*protobuf parsing failed/i);
+  }, 120_000);
+});
+
+describe("a job's log lines", () => {
+  it("carry the worker's consumer span ids, the job completed line (BullMQ's completed event, after the span) included", async () => {
+    const saved = process.env.OTEL_TRACES_EXPORTER;
+    process.env.OTEL_TRACES_EXPORTER = "none";
+    const tracing = startTracing("worker-app-test");
+    if (saved === undefined) delete process.env.OTEL_TRACES_EXPORTER;
+    else process.env.OTEL_TRACES_EXPORTER = saved;
+    const { logs, logger: log } = logger();
+    const cfg = config({});
+    const connection = new Redis(cfg.REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue<SynthJobData>(cfg.QUEUE_NAME, { connection });
+    try {
+      handles.push(await startWorker(cfg, log));
+      // As the API enqueues it: the producer span's context in the job's data.
+      const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+      const producerSpanId = "00f067aa0ba902b7";
+      const data: SynthJobData = { text: "Hello there.", voice: VOICE, speaker: null, speaker_id: null, length_scale: 1, noise_scale: 0.667, noise_w: 0.8, trace: { traceparent: `00-${traceId}-${producerSpanId}-01` }, submitted_at: Date.now() };
+      const job = await queue.add(SYNTH_JOB_NAME, data, { attempts: 1 });
+      const line = (msg: string) => logs.lines.find((l) => l.msg === msg && l.job_id === job.id);
+      await vi.waitFor(() => expect(line("job completed")).toBeDefined(), { timeout: 60_000, interval: 100 });
+      const started = line("job started")!;
+      expect(started).toMatchObject({ trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
+      expect(started.span_id).not.toBe(producerSpanId);
+      expect(line("job synthesized")).toMatchObject({ trace_id: traceId, span_id: started.span_id });
+      expect(line("job completed")).toMatchObject({ trace_id: traceId, span_id: started.span_id });
+    } finally {
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      await connection.quit();
+      await tracing.shutdown();
+    }
   }, 120_000);
 });
