@@ -168,6 +168,24 @@ describe(`POST /v1/jobs: ${CASES.length} malformed requests`, () => {
   });
 });
 
+describe("speaker: one wording for every malformed value", () => {
+  it.each([
+    ["-1", -1],
+    ["1.5", 1.5],
+    ["-0.5", -0.5],
+    ["an empty name", ""],
+    ["a name of 201 characters", "x".repeat(201)],
+    ["true", true],
+    ["null", null],
+    ["an array", [0]],
+    ["an object", { id: 0 }],
+  ])("%s", async (_name, speaker) => {
+    const res = await request(h.app).post("/v1/jobs").send({ text: "Hello.", voice: MULTI.id, speaker });
+    expect(res.status).toBe(400);
+    expect((res.body as ErrorBody).error).toEqual({ type: "invalid_input", field: "speaker", message: "speaker must be a name or a non-negative integer id" });
+  });
+});
+
 // Errors as body-parser, raw-body and zlib raise them, thrown at the error handler
 // directly: every client-caused one (a 4xx status) is a 4xx JSON error, whatever its
 // type or code; only a server-side one stays 500 internal.

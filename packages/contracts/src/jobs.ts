@@ -17,6 +17,9 @@ const scale = (name: keyof typeof SCALE_LIMITS) =>
     .min(SCALE_LIMITS[name].min, `${name} must be >= ${SCALE_LIMITS[name].min}`)
     .max(SCALE_LIMITS[name].max, `${name} must be <= ${SCALE_LIMITS[name].max}`);
 
+/** The one message for any malformed `speaker` (a negative id too, not zod's generic "Too small"). */
+const SPEAKER_ERROR = "speaker must be a name or a non-negative integer id";
+
 /**
  * Body of `POST /v1/jobs`. `text` is trimmed; its length limit (characters, after
  * trimming) is a setting. `speaker` is a name from the voice's `speaker_id_map` or a
@@ -30,7 +33,7 @@ export function createJobRequestSchema(opts: { maxTextChars: number }) {
       .min(1, "text must not be empty")
       .max(opts.maxTextChars, `text must be at most ${opts.maxTextChars} characters`),
     voice: z.string({ error: "voice must be a string" }).min(1, "voice must not be empty").max(200).optional(),
-    speaker: z.union([z.string().min(1).max(200), z.number().int().nonnegative()], { error: "speaker must be a name or a non-negative integer id" }).optional(),
+    speaker: z.union([z.string().min(1, SPEAKER_ERROR).max(200, SPEAKER_ERROR), z.number().int(SPEAKER_ERROR).nonnegative(SPEAKER_ERROR)], { error: SPEAKER_ERROR }).optional(),
     length_scale: scale("length_scale").optional(),
     noise_scale: scale("noise_scale").optional(),
     noise_w: scale("noise_w").optional(),
