@@ -17,10 +17,25 @@ export function createLogger(app: string, level: LoggerOptions["level"] = "info"
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** The first `max` characters of a user's text for logs, never more (privacy). */
+/** Line breaks and tabs: a preview shows one space for each run of them. */
+const BREAKS = /[\t\n\v\f\r\u0085]+/gu;
+/**
+ * What a preview leaves out: control (Cc) and format (Cf) characters, such as NUL, ESC,
+ * the bidi overrides U+202E and U+2066–U+2069, zero-width joiners and U+FEFF; and lone
+ * surrogates (Cs), half a character. In a log viewer they can hide or reorder what the
+ * line shows.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}]/gu;
+
+/**
+ * The first `max` characters (code points) of a user's text for logs, never more
+ * (privacy), followed by `…` when cut; control and format characters are left out
+ * and line breaks become spaces, so the preview shows exactly what it says.
+ */
 export function textPreview(text: string, max: number): string {
   if (max <= 0) return "";
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  const visible = Array.from(text.replace(BREAKS, " ").replace(INVISIBLE, ""));
+  return visible.length > max ? `${visible.slice(0, max).join("")}…` : visible.join("");
 }
 
 export type { Logger };

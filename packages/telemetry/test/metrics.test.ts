@@ -48,6 +48,21 @@ describe("textPreview", () => {
     expect(textPreview("secret text", 6)).toBe("secret…");
     expect(textPreview("short", 32)).toBe("short");
   });
+
+  it("strips Unicode control and format characters (bidi overrides, zero-width, NUL), counting only what is left", () => {
+    // U+202E RIGHT-TO-LEFT OVERRIDE would reverse the rest of the line in a viewer.
+    expect(textPreview("\u202Egnp.exe\u202C hello", 32)).toBe("gnp.exe hello");
+    expect(textPreview("a\u200Bb\u200Dc\uFEFFd\u2066e\u2069\u0000\u0007\u001B[31mf\u007F", 32)).toBe("abcde[31mf");
+    expect(textPreview("\u202E\u202E\u202Esecret text", 6)).toBe("secret…");
+    // Line breaks and tabs become one space, so words stay apart.
+    expect(textPreview("one\ntwo\r\nthree\tfour\u0085five", 32)).toBe("one two three four five");
+  });
+
+  it("never cuts a character in half", () => {
+    expect(textPreview("😀😀😀", 2)).toBe("😀😀…");
+    expect(textPreview("a😀", 1)).toBe("a…");
+    expect(textPreview("a\uD800b", 32)).toBe("ab");
+  });
 });
 
 /** Samples of a Prometheus text exposition: `name{labels} value` lines, comments skipped. */
