@@ -1,6 +1,6 @@
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SYNTH_JOB_NAME, type ErrorBody, type JobAccepted } from "@voxqueue/contracts";
+import { SYNTH_JOB_NAME, workerVoicesKey, type ErrorBody, type JobAccepted } from "@voxqueue/contracts";
 import { createApp } from "../src/app.js";
 import { MULTI, SINGLE, createHarness, type Harness } from "./helpers.js";
 
@@ -174,7 +174,7 @@ describe("POST /v1/jobs: rejected, nothing queued", () => {
   });
 
   it("answers 503 with Retry-After while no worker has published a voice", async () => {
-    await h.fleet.leave("test-worker");
+    await h.redis.del(workerVoicesKey("test-worker"));
     try {
       const before = await h.queue.count();
       const res = await post({ text: "Hi" });

@@ -27,6 +27,9 @@ export function workerVoicesKey(workerId: string): string {
   return `${KEY_PREFIX}:worker-voices:${workerId}`;
 }
 
+/** Redis sorted set: worker id → when it stopped cleanly (ms since epoch). */
+export const WORKERS_LEFT_KEY = `${KEY_PREFIX}:workers-left`;
+
 /** Redis sorted set: worker id → last heartbeat (ms since epoch). */
 export const WORKER_HEARTBEATS_KEY = `${KEY_PREFIX}:workers`;
 

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { WORKER_HEARTBEATS_KEY, voiceInfoSchema, workerVoicesKey, type VoiceInfo } from "@voxqueue/contracts";
+import { WORKERS_LEFT_KEY, WORKER_HEARTBEATS_KEY, voiceInfoSchema, workerVoicesKey, type VoiceInfo } from "@voxqueue/contracts";
 
 /** Heartbeats and voice lists older than this are dropped from Redis, ms. */
 const FORGET_AFTER_MS = 3_600_000;
@@ -10,7 +10,9 @@ const FORGET_AFTER_MS = 3_600_000;
  * JSON key per worker). The catalog the API validates requests against is the union of
  * the voices of workers seen recently, so a voice disappears with the last worker that
  * served it: at once when that worker leaves cleanly, after the API's catalog window
- * when it dies. `/readyz` needs a recent heartbeat.
+ * when it dies. While no worker at all is live (scaled to zero, a full restart), the
+ * voices of the workers of the last hour stand in, so jobs still queue. `/readyz`
+ * needs a recent heartbeat.
  */
 export class FleetRegistry {
   constructor(private readonly redis: Redis) {}
@@ -21,16 +23,23 @@ export class FleetRegistry {
       .multi()
       .set(workerVoicesKey(workerId), JSON.stringify(voices), "PX", FORGET_AFTER_MS)
       .zadd(WORKER_HEARTBEATS_KEY, now, workerId)
+      .zrem(WORKERS_LEFT_KEY, workerId)
       .exec();
   }
 
   /**
-   * The voices of workers whose last heartbeat is younger than `maxAgeMs`, one entry per
-   * voice id (the first worker's description wins), sorted by id in code-point order;
-   * malformed entries are skipped.
+   * The voices of workers whose last heartbeat is younger than `maxAgeMs`, or, when there
+   * is none, of every worker seen or stopped in the last hour; one entry per voice id
+   * (the first worker's description wins), sorted by id in code-point order; malformed
+   * entries are skipped.
    */
   async voices(maxAgeMs: number, now = Date.now()): Promise<VoiceInfo[]> {
-    const workers = await this.liveWorkers(maxAgeMs, now);
+    let workers = await this.liveWorkers(maxAgeMs, now);
+    if (workers.length === 0) {
+      const since = now - FORGET_AFTER_MS;
+      const [seen, left] = await Promise.all([this.liveWorkers(FORGET_AFTER_MS, now), this.redis.zrangebyscore(WORKERS_LEFT_KEY, since, "+inf")]);
+      workers = [...new Set([...seen, ...left])];
+    }
     if (workers.length === 0) return [];
     const lists = await this.redis.mget(workers.map(workerVoicesKey));
     const byId = new Map<string, VoiceInfo>();
@@ -52,9 +61,15 @@ export class FleetRegistry {
       .exec();
   }
 
-  /** Removes `workerId` and its voices (clean shutdown). */
-  async leave(workerId: string): Promise<void> {
-    await this.redis.multi().zrem(WORKER_HEARTBEATS_KEY, workerId).del(workerVoicesKey(workerId)).exec();
+  /** Marks `workerId` as stopped (clean shutdown): no longer live, its voices kept for the no-worker fallback. */
+  async leave(workerId: string, now = Date.now()): Promise<void> {
+    await this.redis
+      .multi()
+      .zrem(WORKER_HEARTBEATS_KEY, workerId)
+      .zadd(WORKERS_LEFT_KEY, now, workerId)
+      .zremrangebyscore(WORKERS_LEFT_KEY, 0, now - FORGET_AFTER_MS)
+      .pexpire(workerVoicesKey(workerId), FORGET_AFTER_MS)
+      .exec();
   }
 
   /** Ids of workers whose last heartbeat is younger than `staleMs`. */

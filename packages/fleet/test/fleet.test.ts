@@ -25,16 +25,27 @@ describe("FleetRegistry (real Redis)", () => {
     expect(voices.map((v) => v.id)).toEqual(["en_US-ref-medium", "en_US-ref-x_low", "en_US-ref_multi-x_low"]);
   });
 
-  it("forgets a worker's voices when it leaves, and ignores workers past the window", async () => {
+  it("drops a worker's voices when it leaves, and ignores workers past the window", async () => {
     const fleet = new FleetRegistry(redis);
     const now = Date.now();
     await fleet.publishVoices("gone", [voice("old")], now);
     await fleet.publishVoices("stale", [voice("stale")], now - 60_000);
     await fleet.publishVoices("live", [voice("new")], now);
     expect((await fleet.voices(30_000, now)).map((v) => v.id)).toEqual(["new", "old"]);
-    await fleet.leave("gone");
+    await fleet.leave("gone", now);
     expect((await fleet.voices(30_000, now)).map((v) => v.id)).toEqual(["new"]);
-    expect(await redis.exists(workerVoicesKey("gone"))).toBe(0);
+  });
+
+  it("keeps the last hour's voices while no worker is live, so jobs still queue", async () => {
+    const fleet = new FleetRegistry(redis);
+    const now = Date.now();
+    await fleet.publishVoices("left", [voice("a")], now - 120_000);
+    await fleet.leave("left", now - 60_000);
+    await fleet.publishVoices("died", [voice("b")], now - 300_000);
+    await fleet.publishVoices("ancient", [voice("c")], now - 7_200_000);
+    expect((await fleet.voices(30_000, now)).map((v) => v.id)).toEqual(["a", "b"]);
+    await redis.del(workerVoicesKey("left"), workerVoicesKey("died"));
+    expect(await fleet.voices(30_000, now)).toEqual([]);
   });
 
   it("lists only workers with a recent heartbeat", async () => {
