@@ -34,4 +34,4 @@ if ! command -v pnpm >/dev/null; then
 fi
 
 echo "[setup] installing npm dependencies"
-pnpm install --frozen-lockfile --reporter=silent
+pnpm install --frozen-lockfile --reporter=append-only
