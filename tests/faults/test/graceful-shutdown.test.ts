@@ -1,8 +1,8 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobView } from "@voxqueue/contracts";
-import { startStack, until, type AppProcess, type TestStack } from "@voxqueue/e2e";
-import { auditJobs, bullKey, completionsByJob, startRedisServer, submitJob, waitForDrain, type RedisServer } from "../src/index.js";
+import { until, type AppProcess, type TestStack } from "@voxqueue/e2e";
+import { auditJobs, bullKey, completionsByJob, startFaultStack, stopFaultStack, submitJob, waitForDrain, type RedisServer } from "../src/index.js";
 
 const VOICE = "en_US-voxqueue_ref-x_low";
 // 15 sentences: several seconds of inference on the x_low voice, well past a 1 s grace period.
@@ -12,16 +12,10 @@ let server: RedisServer;
 let redis: Redis;
 let stack: TestStack;
 beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url());
   // A one-second grace period unless a test asks for more.
-  stack = await startStack({ redisUrl: server.url(), workerEnv: { SHUTDOWN_GRACE_SECONDS: "1", LOCK_DURATION_MS: "5000", STALLED_INTERVAL_MS: "2000" } });
+  ({ server, redis, stack } = await startFaultStack({ workerEnv: { SHUTDOWN_GRACE_SECONDS: "1", LOCK_DURATION_MS: "5000", STALLED_INTERVAL_MS: "2000" } }));
 });
-afterAll(async () => {
-  await stack?.stop();
-  redis?.disconnect();
-  await server?.destroy();
-});
+afterAll(() => stopFaultStack({ server, redis, stack }));
 
 /** Resolves once worker `w` has logged `job started` for job `id`. */
 function started(w: AppProcess, id: string): Promise<true> {

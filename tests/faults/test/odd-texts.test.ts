@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobView } from "@voxqueue/contracts";
-import { startStack, until, type TestStack } from "@voxqueue/e2e";
-import { Sampler, mib, rssBytes, startRedisServer, submitJob, type RedisServer } from "../src/index.js";
-import { Redis } from "ioredis";
+import { until, type TestStack } from "@voxqueue/e2e";
+import { Sampler, mib, rssBytes, startFaultStack, stopFaultStack, submitJob, type RedisServer } from "../src/index.js";
+import type { Redis } from "ioredis";
 
 const VOICE = "en_US-voxqueue_ref-x_low";
 const MAX_TEXT_CHARS = 5000; // the default
@@ -11,15 +11,9 @@ let server: RedisServer;
 let redis: Redis;
 let stack: TestStack;
 beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url());
-  stack = await startStack({ redisUrl: server.url(), workerEnv: { WORKER_CONCURRENCY: "2" } });
+  ({ server, redis, stack } = await startFaultStack({ workerEnv: { WORKER_CONCURRENCY: "2" } }));
 });
-afterAll(async () => {
-  await stack?.stop();
-  redis?.disconnect();
-  await server?.destroy();
-});
+afterAll(() => stopFaultStack({ server, redis, stack }));
 
 async function finished(id: string): Promise<JobView> {
   return until(`job ${id}`, async () => {

@@ -1,7 +1,7 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, until, type TestStack } from "@voxqueue/e2e";
-import { auditJobs, bullKey, completionsByJob, startRedisServer, submitJob, waitForDrain, type RedisServer, type Submission } from "../src/index.js";
+import { until, type TestStack } from "@voxqueue/e2e";
+import { auditJobs, bullKey, completionsByJob, startFaultStack, stopFaultStack, submitJob, waitForDrain, type RedisServer, type Submission } from "../src/index.js";
 
 const VOICE = "en_US-voxqueue_ref-x_low";
 const DOWN_MS = 3000;
@@ -12,16 +12,9 @@ let server: RedisServer;
 let redis: Redis;
 let stack: TestStack;
 beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url(), { maxRetriesPerRequest: null });
-  redis.on("error", () => undefined); // it reconnects after the restart
-  stack = await startStack({ redisUrl: server.url(), workerEnv: { WORKER_CONCURRENCY: "2", LOCK_DURATION_MS: "10000", STALLED_INTERVAL_MS: "2000" } });
+  ({ server, redis, stack } = await startFaultStack({ workerEnv: { WORKER_CONCURRENCY: "2", LOCK_DURATION_MS: "10000", STALLED_INTERVAL_MS: "2000" } }));
 });
-afterAll(async () => {
-  await stack?.stop();
-  redis?.disconnect();
-  await server?.destroy();
-});
+afterAll(() => stopFaultStack({ server, redis, stack }));
 
 describe("Redis restart (AOF) while jobs flow", () => {
   it("completes every accepted job; the API answers 503 only while Redis is down; workers resume", async () => {

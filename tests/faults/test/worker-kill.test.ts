@@ -1,7 +1,7 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, until, type AppProcess, type TestStack } from "@voxqueue/e2e";
-import { auditJobs, bullKey, completionsByJob, queueCounts, startRedisServer, submitJob, waitForDrain, type RedisServer } from "../src/index.js";
+import { until, type AppProcess, type TestStack } from "@voxqueue/e2e";
+import { auditJobs, bullKey, completionsByJob, queueCounts, startFaultStack, stopFaultStack, submitJob, waitForDrain, type RedisServer } from "../src/index.js";
 
 // Short locks so a killed worker's job is back in the queue within ~3 s (production
 // defaults: 30 s lock + 15 s check interval, see the README's Reliability section).
@@ -16,19 +16,12 @@ let server: RedisServer;
 let redis: Redis;
 let stack: TestStack;
 beforeAll(async () => {
-  server = await startRedisServer();
-  redis = new Redis(server.url());
-  stack = await startStack({
-    redisUrl: server.url(),
+  ({ server, redis, stack } = await startFaultStack({
     workers: 2,
     workerEnv: { LOCK_DURATION_MS: String(LOCK_DURATION_MS), STALLED_INTERVAL_MS: String(STALLED_INTERVAL_MS), WORKER_CONCURRENCY: "1" },
-  });
+  }));
 });
-afterAll(async () => {
-  await stack?.stop();
-  redis?.disconnect();
-  await server?.destroy();
-});
+afterAll(() => stopFaultStack({ server, redis, stack }));
 
 const alive = (w: AppProcess) => w.child.exitCode === null && w.child.signalCode === null;
 
