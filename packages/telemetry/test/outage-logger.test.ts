@@ -1,24 +1,13 @@
 import { EventEmitter } from "node:events";
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger, outageLogger } from "../src/index.js";
-
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split("\n")) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: createLogger("test", "info", stream) };
-}
+import { captureLogs } from "./capture-logs.js";
+import { outageLogger } from "../src/index.js";
 
 const refused = () => Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6379"), { code: "ECONNREFUSED" });
 
 describe("outageLogger", () => {
   it("logs each distinct error once per outage, as one JSON line with the error, and again after the connection is back", () => {
-    const { lines, logger } = capture();
+    const { lines, logger } = captureLogs();
     const redis = new EventEmitter();
     const warnOnce = outageLogger(logger, redis);
     // The client, a Queue and a Worker on it, each reconnect attempt.
@@ -36,7 +25,7 @@ describe("outageLogger", () => {
   });
 
   it("remembers a bounded number of messages", () => {
-    const { lines, logger } = capture();
+    const { lines, logger } = captureLogs();
     const warnOnce = outageLogger(logger, new EventEmitter());
     for (let i = 0; i < 1000; i++) warnOnce(new Error(`error ${i}`), "e");
     warnOnce(new Error("error 999"), "e");

@@ -1,20 +1,8 @@
-import { Writable } from "node:stream";
 import { SpanStatusCode, context, propagation, trace } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterAll, describe, expect, it } from "vitest";
-import { createLogger, getTracer, inSpan, injectTraceContext, startTracing, tracingMode, type Tracing } from "../src/index.js";
-
-/** pino lines written to memory, parsed. */
-function captureLogs() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split("\n")) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: createLogger("test", "info", stream) };
-}
+import { captureLogs } from "./capture-logs.js";
+import { getTracer, inSpan, injectTraceContext, startTracing, tracingMode, type Tracing } from "../src/index.js";
 
 // startTracing reads process.env, like the SDK: each test sets exactly the OTEL_* it means.
 const saved = { ...process.env };
