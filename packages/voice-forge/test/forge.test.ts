@@ -161,7 +161,8 @@ describe("medium preset", () => {
   it("forges in seconds and runs Piper-style at 22050 Hz", async () => {
     const started = performance.now();
     const voice = await forgeVoice({ preset: "medium", name: "test-medium", outDir: dir });
-    expect(performance.now() - started).toBeLessThan(15_000);
+    // Seconds on an idle machine; the bound leaves room for a loaded CI machine (speed targets live in pnpm bench).
+    expect(performance.now() - started).toBeLessThan(45_000);
     expect(voice.bytes).toBeGreaterThan(60e6);
     expect(voice.bytes).toBeLessThan(70e6);
     const session = await ort.InferenceSession.create(voice.onnxPath);
