@@ -82,11 +82,13 @@ export class EspeakEngine {
   }
 
   /**
-   * Selects an espeak voice by name (`espeak_SetVoiceByName`), only when it differs from the
-   * current one. @throws EspeakError for a voice espeak does not know
+   * Selects an espeak voice by name (`espeak_SetVoiceByName`). It is selected again even when
+   * it is the current one: espeak leaves state behind after reading a letter of another
+   * alphabet (after `ꪁ`, U+AA81, English letter names came out as `ˈʌ, bˈʌ` for every later
+   * text until another voice was selected; bootphon/phonemizer#133), and selecting the voice
+   * reloads it. This costs about 0.1 ms. @throws EspeakError for a voice espeak does not know
    */
   setVoice(voice: string): void {
-    if (voice === this.currentVoice) return;
     this.currentVoice = undefined;
     if (this.setVoiceByName(voice) !== 0) throw new EspeakError(`Failed to set eSpeak-ng voice "${voice}"`, voice);
     this.currentVoice = voice;
@@ -95,8 +97,11 @@ export class EspeakEngine {
   /**
    * Runs `espeak_TextToPhonemes` clause by clause over `utf8` (which must not contain NUL
    * bytes), as piper-phonemize does, and reports where each call left the text pointer.
+   * With `reselectEachClause`, the current voice is selected again before every clause after
+   * the first, so a foreign letter in one clause cannot change how the next is read (Piper
+   * does not do this: off for Piper-exact output).
    */
-  clauses(utf8: Uint8Array): RawClause[] {
+  clauses(utf8: Uint8Array, options: { reselectEachClause?: boolean } = {}): RawClause[] {
     const size = utf8.length + 1;
     const buffer = koffi.alloc("uint8_t", size);
     const out: RawClause[] = [];
@@ -108,6 +113,7 @@ export class EspeakEngine {
       const textPtr: unknown[] = [buffer];
       let startByte = 0;
       while (textPtr[0] !== null && textPtr[0] !== undefined) {
+        if (options.reselectEachClause && out.length > 0 && this.currentVoice) this.setVoiceByName(this.currentVoice);
         const phonemes = this.textToPhonemes(textPtr, CHARS_AUTO, PHONEMES_IPA) ?? "";
         const next = textPtr[0];
         const atEnd = next === null || next === undefined;

@@ -13,12 +13,15 @@ let busy = false;
  * NUL characters are read as spaces (espeak would stop at them).
  *
  * @param text the text, as is (see `normalizeText` for optional clean-up)
- * @param voice an espeak voice name, e.g. `en-us` (a Piper config's `espeak.voice`)
+ * @param voice an espeak voice name, e.g. `en-us` (a Piper config's `espeak.voice`); selected
+ *   again for every text, so what one text leaves in espeak's state cannot change the next
+ * @param options.isolateClauses select the voice again before every clause too, so a foreign
+ *   letter early in a text cannot change the clauses after it (Piper does not: off by default)
  * @returns sentences, each an array of phonemes (single code points)
  * @throws EspeakNotFoundError when libespeak-ng or its data is missing
  * @throws EspeakError for an unknown voice, or a re-entrant call
  */
-export function phonemizeEspeak(text: string, voice: string): string[][] {
+export function phonemizeEspeak(text: string, voice: string, options: { isolateClauses?: boolean } = {}): string[][] {
   if (busy) throw new EspeakError("espeak-ng is not re-entrant: phonemizeEspeak called while running", voice);
   busy = true;
   try {
@@ -28,7 +31,7 @@ export function phonemizeEspeak(text: string, voice: string): string[][] {
     const sentences: string[][] = [];
     let sentence: string[] | undefined;
     let spanStart = 0;
-    for (const clause of engine.clauses(utf8)) {
+    for (const clause of engine.clauses(utf8, { reselectEachClause: options.isolateClauses === true })) {
       const end = clauseEnd(utf8.toString("utf8", spanStart, clause.endByte), clause.atEnd);
       if (!sentence) {
         sentence = [];
