@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { phonemizeCodepoints } from "../src/phonemize/index.js";
 
 describe("phonemizeCodepoints (phoneme_type text)", () => {
-  it("gives one sentence of NFD code points", () => {
-    expect(phonemizeCodepoints("Ça va. Oui!")).toEqual([Array.from("C\u0327a va. Oui!")]);
+  it("gives one sentence of NFD code points, case-folded by default as piper-phonemize does", () => {
+    expect(phonemizeCodepoints("Ça va. Oui!")).toEqual([Array.from("c\u0327a va. oui!")]);
+    expect(phonemizeCodepoints("ΟΔΟΣ Straße")).toEqual([Array.from("οδοσ strasse")]);
+    expect(phonemizeCodepoints("ÄB", "ignore")).toEqual([["A", "\u0308", "B"]]);
   });
 
   it("applies the casing option first", () => {
