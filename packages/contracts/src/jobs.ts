@@ -17,6 +17,13 @@ const scale = (name: keyof typeof SCALE_LIMITS) =>
     .min(SCALE_LIMITS[name].min, `${name} must be >= ${SCALE_LIMITS[name].min}`)
     .max(SCALE_LIMITS[name].max, `${name} must be <= ${SCALE_LIMITS[name].max}`);
 
+/**
+ * Something other than white space, control and format characters (U+200B zero-width space,
+ * U+200D, U+2060, U+FEFF, bidi controls): a text of only those has nothing to read.
+ */
+const SPEAKABLE = /[^\s\p{Cc}\p{Cf}\p{Zs}\p{Zl}\p{Zp}]/u;
+const NOTHING_TO_READ = "text must contain something to read (it has only spaces, control or format characters such as U+200B)";
+
 /** The one message for any malformed `speaker` (a negative id too, not zod's generic "Too small"). */
 const SPEAKER_ERROR = "speaker must be a name or a non-negative integer id";
 
@@ -31,7 +38,8 @@ export function createJobRequestSchema(opts: { maxTextChars: number }) {
       .string({ error: "text must be a string" })
       .trim()
       .min(1, "text must not be empty")
-      .max(opts.maxTextChars, `text must be at most ${opts.maxTextChars} characters`),
+      .max(opts.maxTextChars, `text must be at most ${opts.maxTextChars} characters`)
+      .refine((text) => text === "" || SPEAKABLE.test(text), NOTHING_TO_READ),
     voice: z.string({ error: "voice must be a string" }).min(1, "voice must not be empty").max(200).optional(),
     speaker: z.union([z.string().min(1, SPEAKER_ERROR).max(200, SPEAKER_ERROR), z.number().int(SPEAKER_ERROR).nonnegative(SPEAKER_ERROR)], { error: SPEAKER_ERROR }).optional(),
     length_scale: scale("length_scale").optional(),

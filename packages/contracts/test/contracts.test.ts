@@ -14,6 +14,8 @@ describe("job request schema", () => {
 
   it.each([
     [{ text: "   " }, "text"],
+    [{ text: "\u200b\u200b" }, "text"],
+    [{ text: " \u200d\u2060\ufeff\u202e " }, "text"],
     [{ text: "x".repeat(21) }, "text"],
     [{ text: 5 }, "text"],
     [{}, "text"],
@@ -26,6 +28,12 @@ describe("job request schema", () => {
     [{ text: "hi", voice: "" }, "voice"],
   ])("rejects %j naming %s", (body, field) => {
     expect(firstIssuePath(body)).toBe(field);
+  });
+
+  it("says why a text of only format characters is refused", () => {
+    const r = schema.safeParse({ text: "\u200b" });
+    expect(r.error?.issues[0]?.message).toMatch(/nothing|something to read/u);
+    expect(schema.parse({ text: "\u200bhi" }).text).toBe("\u200bhi");
   });
 
   it("rejects unknown fields", () => {
