@@ -12,6 +12,7 @@ import { createWorkerMetrics, outageLogger, type Logger } from "@voxqueue/teleme
 import { startGpuSampler } from "./gpu-sampler.js";
 import { startMetricsServer } from "./metrics-server.js";
 import { createCompletionRecorder, createProcessor } from "./processor.js";
+import { recordHolder, watchStalls } from "./stalls.js";
 import { loadVoices, voiceLabels } from "./voices.js";
 
 /** How long processors get to hand their jobs back once cancelled, ms. */
@@ -114,9 +115,11 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   // Three parameters: BullMQ passes an AbortSignal only to processors that declare it.
   const worker = new Worker<SynthJobData, SynthJobResult>(queueName, async (job, token, signal) => {
     if (job.name !== SYNTH_JOB_NAME) throw new Error(`internal: unknown job name ${job.name}`);
+    recordHolder(connection, queue, String(job.id), id);
     return processor(job, token, signal);
   }, {
     connection,
+    name: id, // BullMQ's processedBy
     concurrency: config.WORKER_CONCURRENCY,
     lockDuration: config.LOCK_DURATION_MS,
     stalledInterval: config.STALLED_INTERVAL_MS,
@@ -124,6 +127,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   });
   worker.on("error", (err) => warnOnce(err, "worker error"));
   worker.on("completed", createCompletionRecorder({ voices: voiceMap, metrics, logger: log }));
+  watchStalls({ worker, queue, connection, metrics, queueName, maxStalledCount: config.MAX_STALLED_COUNT, logger: log });
   await worker.waitUntilReady();
 
   await fleet.publishVoices(id, voices.map(voiceInfo));

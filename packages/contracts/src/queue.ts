@@ -37,3 +37,11 @@ export const WORKER_HEARTBEATS_KEY = `${KEY_PREFIX}:workers`;
 export function audioKey(jobId: string): string {
   return `${KEY_PREFIX}:audio:${jobId}`;
 }
+
+/**
+ * Field of BullMQ's job hash (`bull:<queue>:<id>`) in which the worker running an
+ * attempt writes its id when the attempt starts. BullMQ's own `processedBy` is
+ * overwritten as soon as another worker takes a stalled job back, often before the
+ * stall can be logged; this field changes only when the next attempt starts.
+ */
+export const JOB_HOLDER_FIELD = "vq_worker";

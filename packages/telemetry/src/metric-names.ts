@@ -14,6 +14,7 @@ export const METRIC = {
   queueLength: "tts_queue_length",
   queueJobs: "tts_queue_jobs",
   jobsInProgress: "tts_jobs_in_progress",
+  jobsStalled: "tts_jobs_stalled_total",
   queueWait: "tts_queue_wait_seconds",
   httpRequests: "tts_http_requests_total",
   httpRequestDuration: "tts_http_request_duration_seconds",

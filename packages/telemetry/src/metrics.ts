@@ -190,6 +190,12 @@ export function createWorkerMetrics(registry: Registry, opts: WorkerMetricsOptio
       labelNames: ["queue"],
       registers: [registry],
     }),
+    jobsStalled: new Counter({
+      name: METRIC.jobsStalled,
+      help: "Jobs this worker's stalled check found active without a lock (their worker died, froze or lost Redis) and moved back to the queue, or failed past MAX_STALLED_COUNT.",
+      labelNames: ["queue"],
+      registers: [registry],
+    }),
     gpuMemory: new Gauge({
       name: METRIC.gpuMemory,
       help: "GPU memory in use, bytes, read at scrape time (absent on CPU hosts).",
@@ -208,6 +214,7 @@ export function createWorkerMetrics(registry: Registry, opts: WorkerMetricsOptio
   // Series that exist before the first job: gauges at 0, counters and histograms of
   // every voice at 0 (label sets are bounded: statuses x installed voices).
   metrics.jobsInProgress.set({ queue: opts.queue }, 0);
+  metrics.jobsStalled.inc({ queue: opts.queue }, 0);
   metrics.queueWait.zero({ queue: opts.queue });
   for (const labels of opts.models ?? []) {
     for (const status of ["success", "error"]) metrics.requests.inc({ status, ...labels }, 0);
