@@ -129,7 +129,7 @@ describe("GET /v1/jobs/:id and /audio through a job's life", () => {
     expect((await view(id)).status).toBe("completed");
   });
 
-  it("failed: the worker's typed error; audio 409 without Retry-After", async () => {
+  it("failed: the worker's typed error; audio 410 job_failed with that error, without Retry-After", async () => {
     const id = await submit("fail");
     await events.wait("failed", id);
     const failed = await view(id);
@@ -137,9 +137,9 @@ describe("GET /v1/jobs/:id and /audio through a job's life", () => {
     expect(failed.finished_at).toEqual(expect.any(String));
     expect(failed.result).toBeUndefined();
     const audio = await request(h.app).get(`/v1/jobs/${id}/audio`);
-    expect(audio.status).toBe(409);
+    expect(audio.status).toBe(410);
     expect(audio.headers["retry-after"]).toBeUndefined();
-    expect((audio.body as ErrorBody).error).toMatchObject({ type: "not_ready" });
+    expect((audio.body as ErrorBody).error).toMatchObject({ type: "job_failed" });
     expect((audio.body as ErrorBody).error.message).toContain("invalid_input: the text has no pronounceable content");
   });
 

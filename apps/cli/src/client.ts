@@ -70,7 +70,7 @@ export class VoxqueueClient {
     }
   }
 
-  /** `GET /v1/jobs/:id/audio` → WAV bytes. @throws ApiError (404, 409, 410) */
+  /** `GET /v1/jobs/:id/audio` → WAV bytes. @throws ApiError (404, 409 not ready, 410 expired or job_failed) */
   async audio(id: string): Promise<Buffer> {
     const res = await fetch(this.url(`/v1/jobs/${encodeURIComponent(id)}/audio`));
     if (!res.ok) throw await asApiError(res);

@@ -20,6 +20,8 @@ export const ERROR_TYPES = {
   method_not_allowed: { status: 405, retryable: false },
   not_ready: { status: 409, retryable: true },
   expired: { status: 410, retryable: false },
+  /** The job failed: its audio will never exist (the message carries the job's own error). */
+  job_failed: { status: 410, retryable: false },
   unsupported_media_type: { status: 415, retryable: false },
   payload_too_large: { status: 413, retryable: false },
   service_unavailable: { status: 503, retryable: true },

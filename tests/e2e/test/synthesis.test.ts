@@ -104,6 +104,7 @@ describe("HTTP submit → queue → worker → audio (real processes, real Redis
     expect(job.error?.type).toBe("invalid_input");
     expect(job.attempts).toBe(1);
     const audio = await fetch(`${stack.apiUrl}/v1/jobs/${id}/audio`);
-    expect(audio.status).toBe(409);
+    expect(audio.status).toBe(410);
+    expect(((await audio.json()) as { error: { type: string; message: string } }).error).toMatchObject({ type: "job_failed", message: expect.stringContaining("invalid_input: ") });
   });
 });

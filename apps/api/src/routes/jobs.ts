@@ -110,9 +110,9 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
         throw new VoxqueueError("not_ready", `job ${id} is ${view.status}; its audio is not ready yet`);
       }
       if (view.status === "failed") {
-        // No Retry-After: a failed job never gets audio (its view says why).
+        // 410, no Retry-After: a failed job never gets audio (409 would invite polling forever).
         const failure = view.error ?? parseJobFailure(undefined);
-        throw new VoxqueueError("not_ready", `job ${id} failed and has no audio (${failure.type}: ${failure.message})`);
+        throw new VoxqueueError("job_failed", `job ${id} failed and has no audio (${failure.type}: ${failure.message})`);
       }
       const wav = await redisStep("read audio", () => deps.audioStore.get(id));
       if (!wav) throw new VoxqueueError("expired", `the audio of job ${id} has expired`);
