@@ -1,5 +1,5 @@
 import type { Job, JobState } from "bullmq";
-import { isJobErrorType, synthJobResultSchema, type JobErrorType, type JobStatus, type JobView } from "@voxqueue/contracts";
+import { decodeJobFailure, synthJobResultSchema, type JobFailure, type JobStatus, type JobView } from "@voxqueue/contracts";
 import type { Logger } from "@voxqueue/telemetry";
 
 /** Longest job error message shown to clients (a worker's message, never a stack). */
@@ -31,17 +31,11 @@ export function publicStatus(state: JobState | "unknown"): JobStatus | null {
   }
 }
 
-/**
- * Reads a failed job's reason. The worker fails jobs with an Error whose message is
- * `"<type>: <human message>"`, `<type>` one of the job error types; any other
- * reason (a bug, a BullMQ stall limit) reads as `internal` with the whole reason.
- */
-export function parseJobFailure(reason: string | undefined): { type: JobErrorType; message: string } {
-  const text = (reason ?? "").trim();
-  const match = /^([a-z_]+):\s*(.*)$/s.exec(text);
-  const [type, message] = match && isJobErrorType(match[1] ?? "") ? [match[1] as JobErrorType, match[2] ?? ""] : ["internal" as const, text];
-  const clipped = message.length > MAX_ERROR_MESSAGE_CHARS ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}…` : message;
-  return { type, message: clipped || "synthesis failed" };
+/** Reads a failed job's reason with the contracts' codec, clipped for clients (any reason; see `JobFailure`). */
+export function parseJobFailure(reason: string | undefined): JobFailure {
+  const failure = decodeJobFailure(reason);
+  const { message } = failure;
+  return message.length > MAX_ERROR_MESSAGE_CHARS ? { ...failure, message: `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}…` } : failure;
 }
 
 function iso(ms: number | undefined): string | undefined {

@@ -4,8 +4,11 @@ import type { ApiMetrics, Logger } from "@voxqueue/telemetry";
 /** Route label of requests no route matched (keeps the metric's label set bounded). */
 export const UNMATCHED_ROUTE = "unmatched";
 
-/** Probe and scrape routes: logged at debug so they do not drown the request log. */
-const QUIET_ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
+/**
+ * Probe and scrape paths: requested every few seconds per replica, so they are logged at debug (not to drown the
+ * request log) and get no span (not to bury the traces of jobs).
+ */
+export const QUIET_PATHS: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metrics"]);
 
 /** The route pattern that served `req` (`/v1/jobs/:id`), never the raw path. */
 export function routeLabel(req: Request): string {
@@ -30,7 +33,7 @@ export function observeRequests(opts: { metrics: ApiMetrics; logger: Logger }): 
       opts.metrics.httpRequestDuration.observe(labels, seconds);
       const line = { method: req.method, route, status: res.statusCode, latency_ms: Math.round(seconds * 1e4) / 10, ...(res.writableFinished ? {} : { aborted: true }) };
       // 500s are logged with their stack by the error handler; a 503 is an outage, not a bug.
-      if (QUIET_ROUTES.has(route)) opts.logger.debug(line, "request");
+      if (QUIET_PATHS.has(route)) opts.logger.debug(line, "request");
       else if (res.statusCode >= 500) opts.logger.warn(line, "request");
       else opts.logger.info(line, "request");
     });

@@ -1,9 +1,6 @@
 import type { RequestHandler } from "express";
 import { SERVICE, getTracer, startServerSpan, type Tracer } from "@voxqueue/telemetry";
-import { UNMATCHED_ROUTE, routeLabel } from "./observe.js";
-
-/** Probes and scrapes: a span every few seconds per replica would bury the traces of jobs. */
-const UNTRACED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+import { QUIET_PATHS, UNMATCHED_ROUTE, routeLabel } from "./observe.js";
 
 /**
  * The SERVER span of every request but probes and scrapes (`POST /v1/jobs`, `GET /v1/jobs/:id`, ...), made
@@ -15,7 +12,7 @@ const UNTRACED_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 export function traceRequests(opts: { tracer?: Tracer | undefined }): RequestHandler {
   const tracer = opts.tracer ?? getTracer(SERVICE.api);
   return (req, res, next) => {
-    if (UNTRACED_PATHS.has(req.path)) return next();
+    if (QUIET_PATHS.has(req.path)) return next();
     const span = startServerSpan(tracer, { method: req.method, path: req.path, headers: req.headers }, [req, res]);
     res.once("close", () => {
       const route = routeLabel(req);

@@ -1,9 +1,8 @@
 import { UnrecoverableError, WaitingError, type Job } from "bullmq";
-import { ERROR_TYPES, VoxqueueError, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { ERROR_TYPES, VoxqueueError, classifyJobError, encodeJobFailure, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import type { AudioStore } from "@voxqueue/audio-store";
 import { WAV_HEADER_BYTES, encodeWavSentences, prepareText, resolveSpeakerId, silenceSamples, type InferencePool, type VoiceFiles } from "@voxqueue/synth";
 import { ATTR, SERVICE, SPAN, getTracer, injectTraceContext, textPreview, withTraceContext, type Logger, type Span, type SynthLabels, type TraceCarrier, type Tracer, type WorkerMetrics } from "@voxqueue/telemetry";
-import { classifyError, jobErrorMessage } from "./classify.js";
 import { voiceLabels } from "./voices.js";
 import { inJobSpan, inStage, preprocessAttributes, recordSentenceSpans, resultAttributes, voiceAttributes } from "./job-spans.js";
 
@@ -135,8 +134,8 @@ export function createProcessor(deps: ProcessorDeps) {
       return result;
     } catch (err) {
       if (err instanceof HandBack) throw await handBack(job, token, log);
-      const type = classifyError(err);
-      const message = jobErrorMessage(type, err);
+      const type = classifyJobError(err);
+      const message = encodeJobFailure(type, err);
       span.setAttribute(ATTR.errorType, type);
       const final = !ERROR_TYPES[type].retryable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       deps.metrics.errors.inc({ error_type: type });

@@ -1,11 +1,11 @@
 import { mkdir } from "node:fs/promises";
-import { EspeakError, discoverVoices, espeakInfo, phonemize, type VoiceFiles } from "@voxqueue/synth";
+import { EspeakError, discoverVoices, espeakInfo, phonemize, voiceLanguage, type VoiceFiles } from "@voxqueue/synth";
 import { ensureReferenceVoices } from "@voxqueue/voice-forge";
 import type { Logger, SynthLabels } from "@voxqueue/telemetry";
 
-/** Metric labels of a voice's jobs: `model` is the voice id, `language` its code (`en_US`; the espeak voice when the config has none). */
+/** Metric labels of a voice's jobs: `model` is the voice id, `language` its code (see `voiceLanguage`). */
 export function voiceLabels(voice: VoiceFiles): SynthLabels {
-  return { model: voice.id, language: voice.config.language?.code ?? voice.config.espeak.voice };
+  return { model: voice.id, language: voiceLanguage(voice.config) };
 }
 
 /**

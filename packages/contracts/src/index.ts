@@ -1,4 +1,5 @@
 export * from "./errors.js";
 export * from "./jobs.js";
+export * from "./job-failure.js";
 export * from "./queue.js";
 export * from "./voices.js";

@@ -78,13 +78,18 @@ export function resolveSpeakerId(config: PiperVoiceConfig, speaker: string | num
   throw new RangeError(`unknown speaker "${speaker}"`);
 }
 
+/** A voice's language code (`en_US`): the config's `language.code`, else its espeak voice (`en-us`). */
+export function voiceLanguage(config: PiperVoiceConfig): string {
+  return config.language?.code ?? config.espeak.voice;
+}
+
 /** The catalog entry workers publish for a voice (see `VoiceInfo` in contracts). */
 export function voiceInfo(voice: VoiceFiles): VoiceInfo {
   const { config } = voice;
   const reference = (config as { voxqueue?: { reference?: unknown } }).voxqueue?.reference === true;
   return {
     id: voice.id,
-    language: config.language?.code ?? config.espeak.voice,
+    language: voiceLanguage(config),
     sample_rate: config.audio.sample_rate,
     num_speakers: config.num_speakers,
     speakers: speakerNames(config),
