@@ -1,5 +1,5 @@
 import { availableParallelism, cpus, totalmem } from "node:os";
-import { InferencePool, prepareText, silenceSamples, type VoiceFiles } from "@voxqueue/synth";
+import { InferencePool, realTimeFactor, synthesize, type VoiceFiles } from "@voxqueue/synth";
 
 /**
  * The benchmark texts: one sentence, a paragraph (~300 characters) and a long text
@@ -133,18 +133,13 @@ function rssSampler(): () => number {
   };
 }
 
-/** Synthesizes `text` once, timed the way the worker's processor times a job. */
+/** Synthesizes `text` once through the worker's pipeline (`synthesize`), timed as the worker times a job. */
 async function timedRun(pool: InferencePool, voice: VoiceFiles, text: string, sentenceSilenceSeconds: number): Promise<RunTiming> {
-  const t0 = performance.now();
-  const prepared = prepareText(text, voice.config);
-  const t1 = performance.now();
-  const speakerId = voice.config.num_speakers > 1 ? 0 : null;
   const { noise_scale, length_scale, noise_w } = voice.config.inference;
-  const inference = await pool.run({ voiceId: voice.id, sentences: prepared.sentences, scales: { noise_scale, length_scale, noise_w }, speakerId, timeoutMs: 600_000 });
-  const t2 = performance.now();
-  const rate = voice.config.audio.sample_rate;
-  const samples = inference.chunks.reduce((n, c) => n + c.length, 0) + Math.max(0, inference.chunks.length - 1) * silenceSamples(sentenceSilenceSeconds, rate);
-  return { phonemizeSeconds: (t1 - t0) / 1000, inferenceSeconds: (t2 - t1) / 1000, synthesisSeconds: (t2 - t0) / 1000, audioSeconds: samples / rate, sentences: prepared.sentences.length };
+  const synthesis = synthesize(pool, { text, voice, speaker: null, scales: { noise_scale, length_scale, noise_w }, sentenceSilenceSeconds, timeoutMs: 600_000 });
+  for await (const chunk of synthesis) void chunk;
+  const s = synthesis.summary();
+  return { phonemizeSeconds: s.prepareSeconds, inferenceSeconds: s.synthesisSeconds - s.prepareSeconds, synthesisSeconds: s.synthesisSeconds, audioSeconds: s.audioSeconds, sentences: s.sentences };
 }
 
 /**
@@ -164,7 +159,7 @@ export async function benchVoice(voice: VoiceFiles, opts: BenchVoiceOptions): Pr
         const timing = await timedRun(pool, voice, text, opts.sentenceSilenceSeconds);
         if (run > 0) timings.push(timing);
       }
-      const rtf = spread(timings.map((t) => t.synthesisSeconds / t.audioSeconds));
+      const rtf = spread(timings.map((t) => realTimeFactor(t.synthesisSeconds, t.audioSeconds)));
       results.push({
         voice: voice.id,
         quality: voice.config.audio.quality ?? null,

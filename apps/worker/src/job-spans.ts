@@ -1,6 +1,6 @@
 import type { Job } from "bullmq";
 import type { SynthJobData, SynthJobResult } from "@voxqueue/contracts";
-import type { InferenceResult, PreparedText } from "@voxqueue/synth";
+import type { AudioChunk, PreparedText } from "@voxqueue/synth";
 import { ATTR, SPAN, inConsumerSpan, inSpan, recordSpans, type Span, type TimedSpan, type Tracer } from "@voxqueue/telemetry";
 
 // Span helpers of the job processor, so that processor.ts reads as the pipeline it is.
@@ -33,25 +33,26 @@ export function preprocessAttributes(prepared: PreparedText) {
 }
 
 /**
- * Records one `inference.sentence` span per sentence under the active (`inference`)
- * span. The thread reports only how long each sentence took, and runs them back to
- * back, so the spans are laid end to end, the last ending when the result arrived
- * here; the gap before the first is the wait for a free thread and the message hop.
+ * Records one `inference.sentence` span per audio chunk (a sentence, or a split first
+ * sentence's clause) under the active (`inference`) span. The thread reports only how
+ * long each chunk took, and runs them back to back, so the spans are laid end to end,
+ * the last ending when the result arrived here; the gap before the first is the wait
+ * for a free thread and the message hop.
  */
-export function recordSentenceSpans(tracer: Tracer, sentences: readonly number[][], result: InferenceResult, sampleRate: number, arrivedMs = performance.now()): void {
+export function recordSentenceSpans(tracer: Tracer, chunks: readonly AudioChunk[], sampleRate: number, arrivedMs = performance.now()): void {
   const spans: TimedSpan[] = [];
   let end = arrivedMs;
-  for (let i = result.inferenceSeconds.length - 1; i >= 0; i--) {
-    const seconds = result.inferenceSeconds[i] ?? 0;
-    const start = end - seconds * 1000;
+  for (let i = chunks.length - 1; i >= 0; i--) {
+    const chunk = chunks[i]!;
+    const start = end - chunk.inferenceSeconds * 1000;
     spans.unshift({
       startMs: start,
       endMs: end,
       attributes: {
-        [ATTR.sentenceIndex]: i,
-        [ATTR.phonemeIds]: sentences[i]?.length ?? 0,
-        [ATTR.inferenceSeconds]: seconds,
-        [ATTR.audioSeconds]: (result.chunks[i]?.length ?? 0) / sampleRate,
+        [ATTR.sentenceIndex]: chunk.index,
+        [ATTR.phonemeIds]: chunk.phonemeIds,
+        [ATTR.inferenceSeconds]: chunk.inferenceSeconds,
+        [ATTR.audioSeconds]: chunk.pcm.length / sampleRate,
       },
     });
     end = start;

@@ -1,7 +1,7 @@
 import { UnrecoverableError, WaitingError, type Job } from "bullmq";
 import { ERROR_TYPES, VoxqueueError, classifyJobError, encodeJobFailure, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import type { AudioStore } from "@voxqueue/audio-store";
-import { WAV_HEADER_BYTES, encodeWavSentences, prepareText, resolveSpeakerId, silenceSamples, type InferencePool, type VoiceFiles } from "@voxqueue/synth";
+import { encodeWavPieces, synthesize, type AudioChunk, type InferencePool, type Synthesis, type VoiceFiles } from "@voxqueue/synth";
 import { ATTR, SERVICE, SPAN, getTracer, injectTraceContext, textPreview, withTraceContext, type Logger, type Span, type SynthLabels, type TraceCarrier, type Tracer, type WorkerMetrics } from "@voxqueue/telemetry";
 import { voiceLabels } from "./voices.js";
 import { inJobSpan, inStage, preprocessAttributes, recordSentenceSpans, resultAttributes, voiceAttributes } from "./job-spans.js";
@@ -46,6 +46,16 @@ export interface ProcessorDeps {
  */
 export function createProcessor(deps: ProcessorDeps) {
   const warnedMissing = new Set<string>();
+  /** Warns once per voice and phoneme the voice's map lacks. */
+  const warnMissingPhonemes = (missing: ReadonlyMap<string, number>, voiceId: string, log: Logger) => {
+    for (const phoneme of missing.keys()) {
+      const key = `${voiceId}\u0000${phoneme}`;
+      if (!warnedMissing.has(key)) {
+        warnedMissing.add(key);
+        log.warn({ voice: voiceId, phoneme }, "phoneme missing from the voice's phoneme_id_map; skipped");
+      }
+    }
+  };
   const tracer = deps.tracer ?? getTracer(SERVICE.worker);
 
   const processInSpan = async (job: Job<SynthJobData, SynthJobResult>, token: string | undefined, signal: AbortSignal | undefined, span: Span): Promise<SynthJobResult> => {
@@ -65,48 +75,30 @@ export function createProcessor(deps: ProcessorDeps) {
       span.setAttributes(voiceAttributes(voice.id, labels.language, data.text.length));
       log.info({ voice: voice.id, chars: data.text.length, text: textPreview(data.text, deps.logTextPrefixChars) }, "job started");
 
-      const t0 = performance.now();
-      const prepared = inStage(tracer, SPAN.preprocess, (stage) => {
-        const text = prepareText(data.text, voice.config);
-        stage.setAttributes(preprocessAttributes(text));
-        return text;
+      const synthesis = inStage(tracer, SPAN.preprocess, (stage) =>
+        synthesize(deps.pool, {
+          text: data.text,
+          voice,
+          speaker: data.speaker_id ?? data.speaker,
+          scales: { noise_scale: data.noise_scale, length_scale: data.length_scale, noise_w: data.noise_w },
+          sentenceSilenceSeconds: deps.sentenceSilenceSeconds,
+          timeoutMs: deps.jobTimeoutMs,
+          onPrepared: (prepared) => {
+            stage.setAttributes(preprocessAttributes(prepared));
+            warnMissingPhonemes(prepared.missing, voice.id, log);
+          },
+        }),
+      );
+      const chunks = await inStage(tracer, SPAN.inference, async () => {
+        const chunks = await unlessAborted(collect(synthesis), signal);
+        recordSentenceSpans(tracer, chunks, synthesis.sampleRate);
+        return chunks;
       });
-      for (const phoneme of prepared.missing.keys()) {
-        const key = `${voice.id}\u0000${phoneme}`;
-        if (!warnedMissing.has(key)) {
-          warnedMissing.add(key);
-          log.warn({ voice: voice.id, phoneme }, "phoneme missing from the voice's phoneme_id_map; skipped");
-        }
-      }
-      if (prepared.sentences.length === 0) {
-        throw new VoxqueueError("invalid_input", "text has nothing pronounceable: no audio to produce", "text");
-      }
-      let speakerId: number | null;
-      try {
-        speakerId = resolveSpeakerId(voice.config, data.speaker_id ?? data.speaker);
-      } catch (err) {
-        throw new VoxqueueError("invalid_input", (err as Error).message, "speaker");
-      }
-      const sampleRate = voice.config.audio.sample_rate;
-      const inference = await inStage(tracer, SPAN.inference, async () => {
-        const result = await unlessAborted(
-          deps.pool.run({
-            voiceId: voice.id,
-            sentences: prepared.sentences,
-            scales: { noise_scale: data.noise_scale, length_scale: data.length_scale, noise_w: data.noise_w },
-            speakerId,
-            timeoutMs: deps.jobTimeoutMs,
-          }),
-          signal,
-        );
-        recordSentenceSpans(tracer, prepared.sentences, result, sampleRate);
-        return result;
-      });
-      const synthesisSeconds = (performance.now() - t0) / 1000;
+      const summary = synthesis.summary();
 
       const { wav, audioKey } = await inStage(tracer, SPAN.postprocess, async () => {
         const wav = inStage(tracer, SPAN.encode, (stage) => {
-          const bytes = encodeWavSentences(inference.chunks, silenceSamples(deps.sentenceSilenceSeconds, sampleRate), sampleRate);
+          const bytes = encodeWavPieces(chunks, summary.sampleRate);
           stage.setAttribute(ATTR.audioBytes, bytes.length);
           return bytes;
         });
@@ -116,17 +108,17 @@ export function createProcessor(deps: ProcessorDeps) {
           throw new VoxqueueError("storage_error", `could not store audio: ${(err as Error).message}`);
         }
       });
-      const audioSeconds = (wav.length - WAV_HEADER_BYTES) / 2 / sampleRate;
+      const { audioSeconds, synthesisSeconds } = summary;
       const result: SynthJobResult = {
         audio_key: audioKey,
         audio_bytes: wav.length,
         audio_duration_s: audioSeconds,
         synthesis_s: synthesisSeconds,
-        rtf: audioSeconds > 0 ? synthesisSeconds / audioSeconds : 0,
-        sample_rate: sampleRate,
+        rtf: summary.rtf,
+        sample_rate: summary.sampleRate,
         voice: voice.id,
         speaker: data.speaker,
-        sentences: prepared.sentences.length,
+        sentences: summary.sentences,
       };
       span.setAttributes(resultAttributes(result));
       log.info({ audio_duration_s: audioSeconds, synthesis_s: synthesisSeconds, rtf: result.rtf, sentences: result.sentences }, "job synthesized");
@@ -150,6 +142,13 @@ export function createProcessor(deps: ProcessorDeps) {
   return function process(job: Job<SynthJobData, SynthJobResult>, token?: string, signal?: AbortSignal): Promise<SynthJobResult> {
     return inJobSpan(tracer, job, deps.queueName, (span) => processInSpan(job, token, signal, span));
   };
+}
+
+/** Every chunk of `synthesis`, in order. */
+async function collect(synthesis: Synthesis): Promise<AudioChunk[]> {
+  const chunks: AudioChunk[] = [];
+  for await (const chunk of synthesis) chunks.push(chunk);
+  return chunks;
 }
 
 /** The job's signal aborted: the worker hands the job back instead of finishing it. */

@@ -52,6 +52,12 @@ export function encodeWav(pcm: Int16Array, sampleRate: number): Buffer {
   return encodeWavSentences([pcm], 0, sampleRate);
 }
 
+/** A piece of PCM preceded by `silenceBefore` samples of silence (a pipeline `AudioChunk` is one). */
+export interface PcmPiece {
+  pcm: Int16Array;
+  silenceBefore: number;
+}
+
 /**
  * The WAV of sentences joined with `gapSamples` of silence between them, written
  * straight into the file's one buffer: the same bytes as
@@ -60,13 +66,22 @@ export function encodeWav(pcm: Int16Array, sampleRate: number): Buffer {
  * @throws RangeError when the audio does not fit a WAV file (4 GiB)
  */
 export function encodeWavSentences(chunks: readonly Int16Array[], gapSamples: number, sampleRate: number): Buffer {
-  const samples = chunks.reduce((n, c) => n + c.length, 0) + Math.max(0, chunks.length - 1) * gapSamples;
-  const dataBytes = samples * 2;
-  if (36 + dataBytes > 0xffff_ffff) throw new RangeError(`audio of ${samples} samples does not fit a WAV file`);
-  // Zero-filled: the gaps are silence.
-  const buf = Buffer.alloc(WAV_HEADER_BYTES + dataBytes);
+  return encodeWavPieces(
+    chunks.map((pcm, i) => ({ pcm, silenceBefore: i > 0 ? gapSamples : 0 })),
+    sampleRate,
+  );
+}
+
+/** The canonical 44-byte header of a mono 16-bit PCM WAV of `dataBytes` bytes. */
+export function wavHeader(dataBytes: number, sampleRate: number): Buffer {
+  const buf = Buffer.alloc(WAV_HEADER_BYTES);
+  writeWavHeader(buf, dataBytes, sampleRate);
+  return buf;
+}
+
+function writeWavHeader(buf: Buffer, dataBytes: number, sampleRate: number): void {
   buf.write("RIFF", 0, "ascii");
-  buf.writeUInt32LE(36 + dataBytes, 4);
+  buf.writeUInt32LE(Math.min(0xffff_ffff, 36 + dataBytes), 4);
   buf.write("WAVE", 8, "ascii");
   buf.write("fmt ", 12, "ascii");
   buf.writeUInt32LE(16, 16); // fmt chunk size
@@ -77,12 +92,27 @@ export function encodeWavSentences(chunks: readonly Int16Array[], gapSamples: nu
   buf.writeUInt16LE(2, 32); // block align
   buf.writeUInt16LE(16, 34); // bits per sample
   buf.write("data", 36, "ascii");
-  buf.writeUInt32LE(dataBytes, 40);
+  buf.writeUInt32LE(Math.min(0xffff_ffff, dataBytes), 40);
+}
+
+/**
+ * The WAV of PCM pieces, each preceded by its silence, written straight into the file's
+ * one buffer (no joined copy).
+ * @throws RangeError when the audio does not fit a WAV file (4 GiB)
+ */
+export function encodeWavPieces(pieces: readonly PcmPiece[], sampleRate: number): Buffer {
+  const samples = pieces.reduce((n, p) => n + p.silenceBefore + p.pcm.length, 0);
+  const dataBytes = samples * 2;
+  if (36 + dataBytes > 0xffff_ffff) throw new RangeError(`audio of ${samples} samples does not fit a WAV file`);
+  // Zero-filled: the gaps are silence.
+  const buf = Buffer.alloc(WAV_HEADER_BYTES + dataBytes);
+  writeWavHeader(buf, dataBytes, sampleRate);
   let offset = WAV_HEADER_BYTES;
-  chunks.forEach((chunk, i) => {
+  for (const { pcm, silenceBefore } of pieces) {
+    offset += silenceBefore * 2;
     // Int16Array is host-endian; every platform Node ships on is little-endian, as WAV is.
-    Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length * 2).copy(buf, offset);
-    offset += (chunk.length + (i < chunks.length - 1 ? gapSamples : 0)) * 2;
-  });
+    Buffer.from(pcm.buffer, pcm.byteOffset, pcm.length * 2).copy(buf, offset);
+    offset += pcm.length * 2;
+  }
   return buf;
 }

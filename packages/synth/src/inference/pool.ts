@@ -1,7 +1,7 @@
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import type { ExecutionProvider, Scales } from "../onnx-session.js";
 import type { VoiceFiles } from "../voice.js";
-import type { DoneMessage, FromThread, InitMessage, ReadyMessage, RunMessage, VoiceLoadFailure } from "./protocol.js";
+import type { FromThread, InitMessage, ReadyMessage, RunMessage, VoiceLoadFailure } from "./protocol.js";
 
 export type { VoiceLoadFailure };
 
@@ -54,10 +54,25 @@ export interface InferenceRequest {
   speakerId: number | null;
   /** Time limit, ms; past it the request fails with {@link InferenceTimeoutError}. */
   timeoutMs: number;
+  /**
+   * Called with each sentence as soon as the thread has synthesized it, in order, before
+   * `run` resolves (streaming). An exception it throws fails the request.
+   */
+  onSentence?: (sentence: SentencePcm) => void;
+}
+
+/** One synthesized sentence: its index in the request, int16 PCM, inference seconds. */
+export interface SentencePcm {
+  index: number;
+  pcm: Int16Array;
+  inferenceSeconds: number;
 }
 
 /** What {@link InferencePool.run} returns: int16 PCM and inference seconds, per sentence. */
-export type InferenceResult = Pick<DoneMessage, "chunks" | "inferenceSeconds">;
+export interface InferenceResult {
+  chunks: Int16Array[];
+  inferenceSeconds: number[];
+}
 
 const THREAD_URL = new URL("./thread.ts", import.meta.url).href;
 // worker_threads cannot load .ts files by themselves: register tsx in the thread first.
@@ -65,6 +80,9 @@ const BOOTSTRAP = `import("tsx/esm/api").then(({ register }) => { register(); re
 
 interface Pending {
   requestId: number;
+  /** Sentences received so far. */
+  result: InferenceResult;
+  onSentence?: (sentence: SentencePcm) => void;
   resolve: (result: InferenceResult) => void;
   reject: (err: Error) => void;
 }
@@ -189,11 +207,24 @@ export class InferencePool {
         } else if (msg.kind === "failed" && msg.requestId === null) {
           fail(new InferenceError(msg.message, msg.errorName));
         } else if (slot.abandoned !== null && msg.requestId === slot.abandoned) {
-          this.settle(slot, true);
+          // Sentences of an abandoned request are dropped; its end (done, cancelled, failed) frees the thread.
+          if (msg.kind !== "sentence") this.settle(slot, true);
+        } else if (slot.pending && msg.requestId === slot.pending.requestId && msg.kind === "sentence") {
+          const pending = slot.pending;
+          pending.result.chunks.push(msg.pcm);
+          pending.result.inferenceSeconds.push(msg.inferenceSeconds);
+          try {
+            pending.onSentence?.({ index: msg.index, pcm: msg.pcm, inferenceSeconds: msg.inferenceSeconds });
+          } catch (err) {
+            // The caller gave up on the request: the thread finishes it, unread.
+            slot.pending = null;
+            this.abandon(slot, pending.requestId);
+            pending.reject(err instanceof Error ? err : new Error(String(err)));
+          }
         } else if (slot.pending && msg.requestId === slot.pending.requestId) {
           const pending = slot.pending;
           slot.pending = null;
-          if (msg.kind === "done") pending.resolve({ chunks: msg.chunks, inferenceSeconds: msg.inferenceSeconds });
+          if (msg.kind === "done") pending.resolve(pending.result);
           else if (msg.kind === "failed") pending.reject(new InferenceError(msg.message, msg.errorName));
           else pending.reject(new InferenceError("request cancelled", "Cancelled"));
         }
@@ -280,7 +311,7 @@ export class InferencePool {
     let timedOut = false;
     try {
       return await new Promise<InferenceResult>((resolve, reject) => {
-        slot.pending = { requestId, resolve, reject };
+        slot.pending = { requestId, result: { chunks: [], inferenceSeconds: [] }, onSentence: req.onSentence, resolve, reject };
         timer = setTimeout(() => {
           timedOut = true;
           slot.pending = null;
@@ -291,8 +322,8 @@ export class InferencePool {
       });
     } finally {
       clearTimeout(timer);
-      // A timed-out thread is freed when it acknowledges (settle).
-      if (!timedOut && this.slots.includes(slot)) {
+      // A thread whose request was abandoned (timed out, caller gave up) is freed when it acknowledges (settle).
+      if (!timedOut && slot.abandoned !== requestId && this.slots.includes(slot)) {
         slot.busy = false;
         this.release();
       }

@@ -43,12 +43,22 @@ export interface ReadyMessage {
   failed: VoiceLoadFailure[];
 }
 
-/** Result of a {@link RunMessage}: int16 PCM per sentence and inference seconds per sentence. */
+/**
+ * One sentence of a {@link RunMessage} is synthesized: its int16 PCM (the buffer is
+ * transferred) and inference seconds. Sent as each sentence is ready, in order.
+ */
+export interface SentenceMessage {
+  kind: "sentence";
+  requestId: number;
+  index: number;
+  pcm: Int16Array;
+  inferenceSeconds: number;
+}
+
+/** Every sentence of a {@link RunMessage} has been sent ({@link SentenceMessage}). */
 export interface DoneMessage {
   kind: "done";
   requestId: number;
-  chunks: Int16Array[];
-  inferenceSeconds: number[];
 }
 
 /** A request or the initialisation failed; `message` is onnxruntime's or ours. */
@@ -65,4 +75,4 @@ export interface CancelledMessage {
   requestId: number;
 }
 
-export type FromThread = ReadyMessage | DoneMessage | FailedMessage | CancelledMessage;
+export type FromThread = ReadyMessage | SentenceMessage | DoneMessage | FailedMessage | CancelledMessage;

@@ -46,9 +46,7 @@ async function handle(msg: ToThread): Promise<void> {
   }
   const session = sessions.get(msg.voiceId);
   if (!session) throw new Error(`voice ${msg.voiceId} is not loaded in this thread`);
-  const chunks: Int16Array[] = [];
-  const inferenceSeconds: number[] = [];
-  for (const ids of msg.sentences) {
+  for (const [index, ids] of msg.sentences.entries()) {
     // The pool gave up on this request (timeout, shutdown): stop at a sentence boundary,
     // the only place this thread can stop without aborting the process.
     if (Atomics.load(cancel, 0) === msg.requestId) {
@@ -58,8 +56,9 @@ async function handle(msg: ToThread): Promise<void> {
     const t0 = performance.now();
     const audio = await session.infer(ids, msg.scales, msg.speakerId);
     // Piper normalises each sentence on its own before joining.
-    chunks.push(floatToInt16(audio));
-    inferenceSeconds.push((performance.now() - t0) / 1000);
+    const pcm = floatToInt16(audio);
+    // Each sentence leaves as soon as it is ready: streaming callers play it meanwhile.
+    post({ kind: "sentence", requestId: msg.requestId, index, pcm, inferenceSeconds: (performance.now() - t0) / 1000 }, [pcm.buffer as ArrayBuffer]);
   }
-  post({ kind: "done", requestId: msg.requestId, chunks, inferenceSeconds }, chunks.map((c) => c.buffer as ArrayBuffer));
+  post({ kind: "done", requestId: msg.requestId });
 }

@@ -1,0 +1,210 @@
+import { VoxqueueError } from "@voxqueue/contracts";
+import { silenceSamples } from "../audio.js";
+import type { InferencePool, SentencePcm } from "../inference/pool.js";
+import type { Scales } from "../onnx-session.js";
+import { prepareText, type PreparedText } from "../prepare.js";
+import { resolveSpeakerId, type VoiceFiles } from "../voice.js";
+import { splitAtFirstClause } from "./clause-split.js";
+
+/** What {@link synthesize} turns into audio. */
+export interface SynthesisRequest {
+  text: string;
+  voice: VoiceFiles;
+  /** A name of the voice's `speaker_id_map` or a numeric id; null: the voice's default (multi-speaker) or none. */
+  speaker: string | number | null;
+  scales: Scales;
+  /** Silence between sentences, seconds (Piper's CLI: 0.2). */
+  sentenceSilenceSeconds: number;
+  /** Time limit of the inference, ms (the pool's `timeoutMs`). */
+  timeoutMs: number;
+  /**
+   * Split the first sentence after its first clause punctuation (`,` `;` `:`), so the
+   * first audio of a stream is ready sooner; no silence is put between the two parts.
+   * @defaultValue false
+   */
+  splitFirstClause?: boolean;
+  /** Called once the text is prepared, before it is checked (spans, warnings about missing phonemes). */
+  onPrepared?: (prepared: PreparedText) => void;
+}
+
+/** One piece of audio as it comes out of the model: a sentence (or the first sentence's first clause). */
+export interface AudioChunk {
+  /** Position among the chunks, from 0. */
+  index: number;
+  /** The sentence it belongs to, from 0 (a split first sentence gives two chunks of sentence 0). */
+  sentence: number;
+  /** Samples of silence that precede this chunk in the audio (the sentence gap; 0 for the first chunk and a clause's continuation). */
+  silenceBefore: number;
+  /** The chunk's int16 PCM, mono, at the voice's sample rate. */
+  pcm: Int16Array;
+  /** Offset of the chunk's first sample in the whole audio (its silence before it counted). */
+  startSample: number;
+  /** Phoneme ids fed to the model for this chunk. */
+  phonemeIds: number;
+  /** Seconds the model took for this chunk. */
+  inferenceSeconds: number;
+  /** Seconds from the {@link synthesize} call to this chunk's arrival. */
+  readySeconds: number;
+}
+
+/** Totals of a finished {@link Synthesis}; durations in seconds. */
+export interface SynthesisSummary {
+  sentences: number;
+  chunks: number;
+  /** Samples of the whole audio, the silence between sentences included. */
+  samples: number;
+  sampleRate: number;
+  /** The audio's duration (the one definition: {@link audioSeconds}). */
+  audioSeconds: number;
+  /** Text preparation (normalise, chunk, phonemize, ids). */
+  prepareSeconds: number;
+  /** Preparation + inference: from the {@link synthesize} call to the last chunk. */
+  synthesisSeconds: number;
+  /** Real-time factor, {@link realTimeFactor}. */
+  rtf: number;
+  /** From the {@link synthesize} call to the first chunk. */
+  firstAudioSeconds: number;
+}
+
+/** Duration of audio of `samples` samples at `sampleRate` Hz, seconds: what every report and RTF uses. */
+export function audioSeconds(samples: number, sampleRate: number): number {
+  return samples / sampleRate;
+}
+
+/** synthesis seconds / audio seconds (below 1: faster than real time); 0 for no audio. */
+export function realTimeFactor(synthesisSeconds: number, audioSecondsValue: number): number {
+  return audioSecondsValue > 0 ? synthesisSeconds / audioSecondsValue : 0;
+}
+
+/**
+ * One synthesis: its text is prepared when it is made ({@link synthesize}); iterating
+ * it runs the model and yields each {@link AudioChunk} as soon as the inference thread
+ * has it, in order. Iterate it once. {@link summary} is complete once iteration ends.
+ */
+export class Synthesis implements AsyncIterable<AudioChunk> {
+  readonly prepared: PreparedText;
+  readonly sampleRate: number;
+  readonly speakerId: number | null;
+  /** Silence between sentences, samples. */
+  readonly gapSamples: number;
+  /** Model inputs, one per chunk, and the sentence each belongs to. */
+  private readonly inputs: { ids: number[]; sentence: number }[];
+  private readonly startedAt: number;
+  private readonly prepareSeconds: number;
+  private samples = 0;
+  private chunks = 0;
+  private firstAt: number | null = null;
+  private lastAt: number | null = null;
+  private started = false;
+
+  /** @internal use {@link synthesize} */
+  constructor(
+    private readonly pool: InferencePool,
+    private readonly request: SynthesisRequest,
+  ) {
+    this.startedAt = performance.now();
+    const { voice } = request;
+    this.prepared = prepareText(request.text, voice.config);
+    this.prepareSeconds = (performance.now() - this.startedAt) / 1000;
+    request.onPrepared?.(this.prepared);
+    if (this.prepared.sentences.length === 0) {
+      throw new VoxqueueError("invalid_input", "text has nothing pronounceable: no audio to produce", "text");
+    }
+    try {
+      this.speakerId = resolveSpeakerId(voice.config, request.speaker);
+    } catch (err) {
+      throw new VoxqueueError("invalid_input", (err as Error).message, "speaker");
+    }
+    this.sampleRate = voice.config.audio.sample_rate;
+    this.gapSamples = silenceSamples(request.sentenceSilenceSeconds, this.sampleRate);
+    this.inputs = this.prepared.sentences.map((ids, sentence) => ({ ids, sentence }));
+    const parts = request.splitFirstClause ? splitAtFirstClause(this.prepared.sentences[0]!, voice.config) : null;
+    if (parts) this.inputs.splice(0, 1, { ids: parts[0], sentence: 0 }, { ids: parts[1], sentence: 0 });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<AudioChunk> {
+    if (this.started) throw new Error("a Synthesis can be iterated once");
+    this.started = true;
+    const arrived: SentencePcm[] = [];
+    let wake: (() => void) | null = null;
+    let finished = false;
+    let failure: { err: unknown } | null = null;
+    const run = this.pool
+      .run({
+        voiceId: this.request.voice.id,
+        sentences: this.inputs.map((input) => input.ids),
+        scales: this.request.scales,
+        speakerId: this.speakerId,
+        timeoutMs: this.request.timeoutMs,
+        onSentence: (s) => {
+          arrived.push(s);
+          wake?.();
+        },
+      })
+      .then(
+        () => (finished = true),
+        (err: unknown) => (failure = { err }),
+      )
+      .finally(() => wake?.());
+    for (let index = 0; ; index++) {
+      while (arrived.length === 0 && !finished && !failure) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      const next = arrived.shift();
+      if (!next) {
+        if (failure) throw (failure as { err: unknown }).err;
+        break;
+      }
+      const now = performance.now();
+      this.firstAt ??= now;
+      this.lastAt = now;
+      const input = this.inputs[index]!;
+      const silenceBefore = index > 0 && input.sentence !== this.inputs[index - 1]!.sentence ? this.gapSamples : 0;
+      const startSample = this.samples + silenceBefore;
+      this.samples = startSample + next.pcm.length;
+      this.chunks++;
+      yield {
+        index,
+        sentence: input.sentence,
+        silenceBefore,
+        pcm: next.pcm,
+        startSample,
+        phonemeIds: input.ids.length,
+        inferenceSeconds: next.inferenceSeconds,
+        readySeconds: (now - this.startedAt) / 1000,
+      };
+    }
+    await run;
+  }
+
+  /** Totals so far; complete once iteration has ended. */
+  summary(): SynthesisSummary {
+    const seconds = (at: number | null) => (at === null ? 0 : (at - this.startedAt) / 1000);
+    const audio = audioSeconds(this.samples, this.sampleRate);
+    const synthesisSeconds = seconds(this.lastAt);
+    return {
+      sentences: this.prepared.sentences.length,
+      chunks: this.chunks,
+      samples: this.samples,
+      sampleRate: this.sampleRate,
+      audioSeconds: audio,
+      prepareSeconds: this.prepareSeconds,
+      synthesisSeconds,
+      rtf: realTimeFactor(synthesisSeconds, audio),
+      firstAudioSeconds: seconds(this.firstAt),
+    };
+  }
+}
+
+/**
+ * The synthesis pipeline, the one the worker, the benchmark and streaming share:
+ * text → normalise → sentences → espeak phonemes → ids (now, on this thread) → the
+ * model on an inference thread (when iterated) → int16 PCM per sentence, with the
+ * sentence silence accounted in each chunk's `silenceBefore`.
+ * @throws VoxqueueError `invalid_input` naming `text` when nothing in it is
+ *   pronounceable, or `speaker` when the voice has no such speaker; espeak's errors
+ * @example
+ * for await (const chunk of synthesize(pool, request)) play(chunk.silenceBefore, chunk.pcm);
+ */
+export function synthesize(pool: InferencePool, request: SynthesisRequest): Synthesis {
+  return new Synthesis(pool, request);
+}
