@@ -16,6 +16,7 @@ import { FleetRegistry } from "@voxqueue/fleet";
 import { JOB_STATES, SERVICE, createApiMetrics, createLogger, outageLogger, startTracing, type Logger } from "@voxqueue/telemetry";
 import { createApp } from "./app.js";
 import { QueuePool } from "./queues.js";
+import { applyServerLimits, httpServerOptions } from "./server-limits.js";
 
 function readConfig(): ApiConfig {
   try {
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
     logger,
   });
 
-  const server = createServer(app);
+  const server = applyServerLimits(createServer(httpServerOptions(config), app), config);
   const url = await listen(server, config.PORT, config.HOST);
   logger.info({ url, queue: queue.name, tracing: tracing.mode }, `listening on ${url}`);
 

@@ -20,6 +20,16 @@ const apiEnvSchema = z.object({
   WORKER_STALE_SECONDS: env.int(30, 1),
   /** Voices count as installed while a worker serving them was seen this recently (a worker that leaves cleanly takes its voices at once). */
   VOICE_CATALOG_MAX_AGE_SECONDS: env.int(600, 1),
+  /** A client must send a request's complete headers within this long after connecting (slowloris). */
+  HTTP_HEADERS_TIMEOUT_SECONDS: env.num(10, 1, 3600),
+  /** A client must send a whole request (headers and body) within this long; past it: 408 and the connection closes. */
+  HTTP_REQUEST_TIMEOUT_SECONDS: env.num(30, 1, 3600),
+  /** An open connection with no bytes either way for this long is closed (a client that stops reading or sending). */
+  HTTP_IDLE_TIMEOUT_SECONDS: env.num(120, 1, 3600),
+  /** A keep-alive connection between requests is closed after this long. */
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: env.num(5, 0, 3600),
+  /** Open connections at most; further connections are closed at once (0 = no cap). */
+  HTTP_MAX_CONNECTIONS: env.int(1024, 0, 1_000_000),
   /** Grace period for in-flight requests on SIGTERM. */
   SHUTDOWN_GRACE_SECONDS: env.int(10, 0),
 });
