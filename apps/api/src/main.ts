@@ -15,6 +15,7 @@ import type { SynthJobData, SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { JOB_STATES, SERVICE, createApiMetrics, createLogger, outageLogger, startTracing, type Logger } from "@voxqueue/telemetry";
 import { createApp } from "./app.js";
+import { JobEventHub } from "./job-events.js";
 import { QueuePool } from "./queues.js";
 import { applyServerLimits, httpServerOptions } from "./server-limits.js";
 
@@ -86,7 +87,9 @@ async function main(): Promise<void> {
   const queues = new QueuePool(queue, redis, logger);
   const registry = new Registry();
   const metrics = createApiMetrics(registry, { queue: queue.name, readCounts: () => queue.getJobCounts(...JOB_STATES) });
+  const jobEvents = new JobEventHub(queue, redis, logger);
   const app = createApp({
+    jobEvents,
     config,
     queue,
     queues,
@@ -118,6 +121,8 @@ async function main(): Promise<void> {
       logger.warn("grace period over: closing open connections");
       server.closeAllConnections();
     }, config.SHUTDOWN_GRACE_SECONDS * 1000);
+    // Long polls answer with the job as it is; event streams end.
+    await jobEvents.close().catch((err: unknown) => logger.warn({ err }, "closing job events failed"));
     await drained;
     clearTimeout(deadline);
     await queues.close().catch((err: unknown) => logger.warn({ err }, "closing queues failed"));

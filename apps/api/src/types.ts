@@ -4,6 +4,7 @@ import type { AudioStore } from "@voxqueue/audio-store";
 import type { ApiConfig } from "@voxqueue/config";
 import type { FleetRegistry } from "@voxqueue/fleet";
 import type { ApiMetrics, Logger, Tracer } from "@voxqueue/telemetry";
+import type { JobEventHub } from "./job-events.js";
 import type { QueuePool, SynthQueue } from "./queues.js";
 
 /** What {@link createApp} needs; `main.ts` builds them from the environment, tests from their own. */
@@ -23,6 +24,11 @@ export interface AppDeps {
   /** The registry `GET /metrics` serves. */
   registry: Registry;
   logger: Logger;
+  /**
+   * The one subscriber to the queue's events behind `?wait=` and `/events` (its owner
+   * closes it); default: one made on the first such request, on a connection of its own.
+   */
+  jobEvents?: JobEventHub;
   /** Tracer of the request and producer spans; default: the global provider's (`startTracing`), a no-op when tracing is off. */
   tracer?: Tracer;
 }

@@ -6,10 +6,12 @@ import { SYNTH_JOB_NAME, VoxqueueError, queueForVoice, type JobAccepted, type Jo
 import { SERVICE, getTracer, textPreview } from "@voxqueue/telemetry";
 import { assertConnected, methodNotAllowed, redisStep, requireUtf8 } from "../errors.js";
 import { jobLinks, parseJobFailure, toJobView } from "../job-view.js";
+import { JobEventHub } from "../job-events.js";
 import type { QueuePool } from "../queues.js";
 import { createJobRequestParser, resolveJobRequest } from "../resolve-request.js";
 import { sendJob } from "../trace-context.js";
 import type { AppDeps } from "../types.js";
+import { parseWait, streamJobEvents, waitForView } from "./job-wait.js";
 
 /** Seconds a client polling for audio of a queued or active job is told to wait. */
 export const NOT_READY_RETRY_AFTER_SECONDS = 2;
@@ -27,13 +29,18 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
 
 /**
  * `POST /v1/jobs` (validate, resolve against the voice catalog, enqueue one job),
- * `GET /v1/jobs/:id` (its {@link JobView}) and `GET /v1/jobs/:id/audio` (its WAV).
+ * `GET /v1/jobs/:id` (its {@link JobView}; with `?wait=SECONDS` a long poll until it ends),
+ * `GET /v1/jobs/:id/events` (its state changes as server-sent events) and
+ * `GET /v1/jobs/:id/audio` (its WAV).
  */
 export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   const { config, logger } = deps;
   const tracer = deps.tracer ?? getTracer(SERVICE.api);
   const router = Router();
   const parseRequest = createJobRequestParser({ maxTextChars: config.MAX_TEXT_CHARS });
+  // One event subscriber per app (per API process), made on the first request that waits.
+  let hub = deps.jobEvents;
+  const jobEvents = () => (hub ??= new JobEventHub(deps.queue, deps.redis, logger));
   const parseJson = express.json({ type: "application/json", strict: true, limit: config.MAX_BODY_BYTES, verify: requireUtf8 });
 
   /** The job `id` names in the base queue, or a 404 (also for ids that are not ours). */
@@ -96,7 +103,15 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   router
     .route("/v1/jobs/:id")
     .get(async (req, res) => {
-      res.json(await viewOf(req.params.id));
+      const wait = parseWait(req.query.wait);
+      res.json(wait === null ? await viewOf(req.params.id) : await waitForView(jobEvents(), req.params.id, wait, viewOf, res));
+    })
+    .all(methodNotAllowed(["GET"]));
+
+  router
+    .route("/v1/jobs/:id/events")
+    .get(async (req, res) => {
+      await streamJobEvents(jobEvents(), req.params.id, viewOf, res);
     })
     .all(methodNotAllowed(["GET"]));
 
