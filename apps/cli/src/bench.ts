@@ -1,44 +1,60 @@
-// `pnpm bench`: synthesis benchmarks of the reference voices, in process (no Redis):
-// synthesis and audio seconds, RTF (median of N runs, min/max), phonemize time and
-// peak RSS per voice and text; `--e2e` adds a throughput run through Redis, the API
-// and a worker. Writes bench-report.json and prints a table.
-import { randomUUID } from "node:crypto";
-import { writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+// `pnpm bench`: how close the service comes to what the model can do bare on this
+// machine, and to the native peer (sherpa-onnx-node). Every figure is taken beside a
+// baseline of the same run, in interleaved rounds (the machine may be shared). Writes
+// bench-report.json and prints the tables. See --help.
+import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { discoverVoices } from "@voxqueue/synth";
+import { REPO_ROOT } from "@voxqueue/config";
+import { discoverVoices, espeakInfo, prepareText, type VoiceFiles } from "@voxqueue/synth";
 import { REFERENCE_VOICES, defaultVoicesDir, ensureReferenceVoices } from "@voxqueue/voice-forge";
-import { BENCH_TEXTS, RTF_TARGET, benchVoice, formatTable, hostInfo, spread, type BenchReport, type BenchTextName, type E2eResult } from "./bench-lib.js";
-import { VoxqueueClient } from "./client.js";
-import { LocalStack, StackStoppedError, stopStackOnExit } from "./stack.js";
+import { benchVoice, hostInfo } from "./bench-lib.js";
+import { measureApi } from "./bench/api-load.js";
+import { BenchStack } from "./bench/bench-stack.js";
+import { CORPUS, CORPUS_PARAGRAPH, ONE_SENTENCE } from "./bench/corpus.js";
+import { measureBareQueue, measureOverhead, measureShapes, type E2eRow } from "./bench/e2e.js";
+import { writeSherpaVoice } from "./bench/engines.js";
+import { configLabel, engineConfigs, measureLimit, type CorpusInput, type EngineConfig } from "./bench/limit.js";
+import { churn, rssPeak } from "./bench/memory.js";
+import { emptySuite, formatSuite, type SuiteReport } from "./bench/report.js";
+import { LoadSampler } from "./bench/stats.js";
+import { ensureRedis } from "./redis.js";
+import { redisDataDir } from "./stack.js";
 
-const DEFAULT_VOICES = ["en_US-voxqueue_ref-medium", "en_US-voxqueue_ref-x_low"];
+const SECTIONS = ["limit", "peer", "e2e", "overhead", "queue", "api", "scaling", "memory", "pipeline"] as const;
+type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: pnpm bench [options]
 
-Loads each voice in this process (one inference thread, as a worker with
-concurrency 1) and times synthesis of three texts: one sentence, a paragraph
-(~300 characters) and a long text (~3000 characters). Each text runs once to warm
-up, then --runs times. Reports per voice and text: synthesis seconds, audio
-seconds, RTF = synthesis / audio (median, min, max), phonemize time (normalise,
-chunk, espeak-ng, phoneme ids) and peak RSS. No Redis needed.
+Measures, on this machine and in one run (the limit is re-measured beside every
+service measure, in interleaved rounds, and each figure is also given as a ratio):
+  limit     (1) bare onnxruntime-node session.run over the corpus: 1 session x 1
+            thread, 1 x cores, cores x 1; the best is the limit
+  peer      (6) sherpa-onnx-node (native, its own onnxruntime) on the same model
+  e2e       (2) the corpus through HTTP -> Redis -> worker: one job per sentence, and
+            one paragraph job, with the shipped defaults
+  overhead  (3) a one-sentence job at a time: time beyond session.run, p50/p99
+  queue     (4) created -> started, beside a bare BullMQ add -> process loop
+  api       (5) POST /v1/jobs under load (autocannon), beside a bare http + Queue.add
+  scaling   (7) 1 and 2 workers, WORKER_CONCURRENCY and ORT_INTRA_OP_THREADS swept
+  memory    (8) worker RSS idle, under load and after --memory-jobs jobs
+  pipeline  in-process synthesis (one inference thread, no Redis), RTF per text
+The corpus (apps/cli/src/bench/corpus.ts) is 20 English sentences of mixed lengths.
+Redis: REDIS_URL, or one started for the run. Apps' logs: data/logs/bench-*.log.
 
 Options:
-  -n, --runs N            timed runs per text (default: 5)
-  -v, --voices IDS        comma-separated voice ids in VOICES_DIR
-                          (default: ${DEFAULT_VOICES.join(",")})
-  -t, --texts NAMES       comma-separated subset of: ${Object.keys(BENCH_TEXTS).join(",")} (default: all)
-      --threads N         onnxruntime intra-op threads (default: all cores, ${availableParallelism()} here)
-  -o, --out FILE          where to write the JSON report (default: bench-report.json)
-      --e2e               also measure throughput through Redis, the API and a worker
-                          (starts them like pnpm start; Redis at REDIS_URL or a local one)
-      --e2e-jobs N        jobs submitted at once in the --e2e run (default: 24)
+  -q, --quick             one round, fewer configurations, shorter loads (~2-3 min)
+  -r, --rounds N          interleaved rounds per measure (default: 3; --quick: 1)
+  -v, --voice ID          voice (default: en_US-voxqueue_ref-medium)
+      --only LIST         comma-separated subset of: ${SECTIONS.join(",")}
+      --memory-jobs N     jobs before the last RSS reading (default: 600; --quick: 60)
+      --overhead-jobs N   one-sentence jobs of (3) and (4) (default: 40; --quick: 12)
+  -o, --out FILE          JSON report (default: bench-report.json)
   -h, --help              show this help
 
-Progress goes to stderr, the table to stdout. Targets (median RTF < ${RTF_TARGET}) are
-reported in the JSON, never asserted: timings depend on the machine.`;
+Progress goes to stderr, the tables to stdout. Goals are reported in the JSON,
+never asserted: timings depend on the machine.`;
 
 class UsageError extends Error {}
 
@@ -50,67 +66,33 @@ function positiveInt(name: string, value: string): number {
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
+/** A folder holding only `voice` (workers load every voice of VOICES_DIR: fewer start faster). */
+async function voiceOnlyDir(voice: VoiceFiles): Promise<string> {
+  const dir = join(REPO_ROOT, "data", "bench", "voices");
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await symlink(voice.onnxPath, join(dir, basename(voice.onnxPath)));
+  await symlink(voice.configPath, join(dir, basename(voice.configPath)));
+  return dir;
 }
 
-/** Starts Redis (if needed), a worker and the API, submits `jobs` at once, times them. */
-async function benchE2e(voice: string, text: BenchTextName, jobs: number): Promise<E2eResult> {
-  const env = { ...process.env, PORT: String(await freePort()), WORKER_METRICS_PORT: String(await freePort()), QUEUE_NAME: `bench-${randomUUID().slice(0, 8)}`, LOG_LEVEL: "warn" };
-  log(`--e2e: starting Redis (if needed), a worker and the API (logs in data/logs), queue ${env.QUEUE_NAME}`);
-  const stack = new LocalStack({ env, output: "files", log });
-  // Its processes run in their own process groups: a Ctrl-C reaches only this process, which stops them.
-  const exit = stopStackOnExit(stack, log, { signalExitCode: 130 });
-  try {
-    await stack.start().catch(async (err: unknown) => {
-      if (err instanceof StackStoppedError) await exit.shutdown(130);
-      throw err;
-    });
-    const client = new VoxqueueClient(stack.apiUrl);
-    const t0 = performance.now();
-    const submitted = await Promise.all(Array.from({ length: jobs }, () => client.submit({ text: BENCH_TEXTS[text], voice }).then((a) => ({ id: a.id, at: performance.now() }))));
-    let done = 0;
-    const finished = await Promise.all(
-      submitted.map(async ({ id, at }) => {
-        const job = await client.waitForJob(id);
-        log(`--e2e: ${++done}/${jobs} jobs finished`);
-        return { job, latency: (performance.now() - at) / 1000 };
-      }),
-    );
-    const wall = (performance.now() - t0) / 1000;
-    const results = finished.map((f) => f.job.result).filter((r) => r !== undefined);
-    if (results.length !== jobs) throw new Error(`${jobs - results.length} of ${jobs} jobs failed: ${JSON.stringify(finished.find((f) => !f.job.result)?.job.error)}`);
-    return {
-      voice,
-      text,
-      jobs,
-      concurrency: Number(process.env.WORKER_CONCURRENCY ?? 1),
-      wall_s: wall,
-      jobs_per_min: (jobs / wall) * 60,
-      audio_s_per_s: results.reduce((n, r) => n + r.audio_duration_s, 0) / wall,
-      mean_job_rtf: results.reduce((n, r) => n + r.rtf, 0) / results.length,
-      latency_s: spread(finished.map((f) => f.latency)),
-    };
-  } finally {
-    await stack.stop();
-    exit.dispose();
-  }
+/** The stack configurations of (7); the first is the shipped defaults. */
+function stackConfigs(quick: boolean): { workers: number; concurrency: number; threads: number }[] {
+  const defaults = { workers: 1, concurrency: 1, threads: 0 };
+  if (quick) return [defaults, { workers: 1, concurrency: 2, threads: 1 }];
+  return [defaults, { workers: 1, concurrency: 2, threads: 1 }, { workers: 2, concurrency: 1, threads: 1 }, { workers: 1, concurrency: 1, threads: 1 }, { workers: 1, concurrency: 2, threads: 2 }];
 }
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      runs: { type: "string", short: "n", default: "5" },
-      voices: { type: "string", short: "v", default: DEFAULT_VOICES.join(",") },
-      texts: { type: "string", short: "t", default: Object.keys(BENCH_TEXTS).join(",") },
-      threads: { type: "string", default: String(availableParallelism()) },
+      quick: { type: "boolean", short: "q", default: false },
+      rounds: { type: "string", short: "r" },
+      voice: { type: "string", short: "v", default: "en_US-voxqueue_ref-medium" },
+      only: { type: "string", default: SECTIONS.join(",") },
+      "memory-jobs": { type: "string" },
+      "overhead-jobs": { type: "string" },
       out: { type: "string", short: "o", default: "bench-report.json" },
-      e2e: { type: "boolean", default: false },
-      "e2e-jobs": { type: "string", default: "24" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -118,73 +100,119 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const runs = positiveInt("runs", values.runs);
-  const intraOpThreads = positiveInt("threads", values.threads);
-  const e2eJobs = positiveInt("e2e-jobs", values["e2e-jobs"]);
-  const texts = values.texts.split(",").map((t) => t.trim()) as BenchTextName[];
-  const unknownText = texts.find((t) => !(t in BENCH_TEXTS));
-  if (unknownText) throw new UsageError(`unknown text "${unknownText}"; choose from ${Object.keys(BENCH_TEXTS).join(", ")}`);
-  const voiceIds = values.voices.split(",").map((v) => v.trim()).filter(Boolean);
+  const quick = values.quick;
+  const rounds = positiveInt("rounds", values.rounds ?? (quick ? "1" : "3"));
+  const memoryJobs = positiveInt("memory-jobs", values["memory-jobs"] ?? (quick ? "60" : "600"));
+  const overheadJobs = positiveInt("overhead-jobs", values["overhead-jobs"] ?? (quick ? "12" : "40"));
+  const only = new Set(values.only.split(",").map((s) => s.trim()).filter(Boolean));
+  const unknown = [...only].find((s) => !(SECTIONS as readonly string[]).includes(s));
+  if (unknown) throw new UsageError(`unknown section "${unknown}"; choose from ${SECTIONS.join(", ")}`);
+  const want = (s: Section) => only.has(s);
   const out = resolve(values.out);
+  const started = performance.now();
+  const load = new LoadSampler();
 
   const dir = defaultVoicesDir();
-  const references = voiceIds.filter((id) => REFERENCE_VOICES.some((r) => r.name === id));
-  if (references.length > 0) {
-    let last = "";
-    await ensureReferenceVoices(dir, {
-      only: references,
-      onProgress: (p) => {
-        if (p.step !== last) log(`voices: ${(last = p.step)}`);
-      },
-    });
-  }
-  const { voices } = await discoverVoices(dir);
-  const selected = voiceIds.map((id) => {
-    const voice = voices.find((v) => v.id === id);
-    if (!voice) throw new UsageError(`voice "${id}" not found in ${dir} (installed: ${voices.map((v) => v.id).join(", ") || "none"})`);
-    return voice;
-  });
+  if (REFERENCE_VOICES.some((r) => r.name === values.voice)) await ensureReferenceVoices(dir, { only: [values.voice] });
+  const voice = (await discoverVoices(dir)).voices.find((v) => v.id === values.voice);
+  if (!voice) throw new UsageError(`voice "${values.voice}" not found in ${dir}`);
 
-  const sentenceSilenceSeconds = 0.2;
-  const report: BenchReport = {
-    generated_at: new Date().toISOString(),
-    host: hostInfo(),
-    config: { runs, warmup_runs: 1, inference_threads: 1, intra_op_threads: intraOpThreads, execution_provider: "cpu", sentence_silence_s: sentenceSilenceSeconds },
-    targets: { rtf: RTF_TARGET, note: "median RTF below this keeps up with real time; reported, not asserted" },
-    voices: [],
-    results: [],
-    e2e: null,
-    max_rss_bytes: 0,
-  };
-  log(`${selected.length} voice(s) x ${texts.length} text(s) x (1 warm-up + ${runs}) runs, ${intraOpThreads} onnxruntime thread(s), ${report.host.cpus} CPU(s)`);
-  for (const voice of selected) {
-    const { loadSeconds, results } = await benchVoice(voice, {
-      texts,
-      runs,
-      intraOpThreads,
-      sentenceSilenceSeconds,
-      onProgress: ({ voice: id, text, run, runs: n, last }) => {
-        const previous = last ? ` (last: ${last.synthesisSeconds.toFixed(2)} s for ${last.audioSeconds.toFixed(1)} s audio, RTF ${(last.synthesisSeconds / last.audioSeconds).toFixed(3)})` : "";
-        log(`${id} ${text}: ${run === 0 ? "warm-up" : `run ${run}/${n}`}${previous}`);
-      },
-    });
-    report.voices.push({ id: voice.id, quality: voice.config.audio.quality ?? null, load_s: loadSeconds });
-    report.results.push(...results);
+  // The corpus as the worker feeds it: phoneme ids per sentence.
+  const prepared = CORPUS.map((text) => prepareText(text, voice.config).sentences);
+  const ids = prepared.flat();
+  const oneSentenceIndex = prepared.slice(0, CORPUS.indexOf(ONE_SENTENCE)).flat().length;
+  const sherpa = want("peer") ? await writeSherpaVoice(voice, join(REPO_ROOT, "data", "bench", `sherpa-${voice.id}`), espeakInfo().dataPath) : null;
+  const input: CorpusInput = { voice, ids, texts: CORPUS.flatMap((t, i) => prepared[i]!.map(() => t)), sherpa };
+  if (sherpa && prepared.some((p) => p.length !== 1)) log("note: a corpus line is more than one sentence; sherpa-onnx gets whole lines");
+
+  const report = emptySuite({ host: hostInfo(), quick, rounds, voice: voice.id, corpus: { sentences: ids.length, chars: CORPUS_PARAGRAPH.length } });
+
+
+  const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+  const redis = await ensureRedis(redisUrl, redisDataDir(redisUrl), log);
+  const cores = availableParallelism();
+  const configs: EngineConfig[] = [...engineConfigs("ort", cores), ...(want("peer") ? engineConfigs("sherpa", cores) : [])];
+  const { rows, limit, sets } = await measureLimit(input, configs, rounds, log);
+  report.limit = { rows, limit: configLabel(limit), native_peer_best_ratio: null };
+  const peers = rows.filter((r) => r.engine === "sherpa-onnx-node");
+  if (peers.length > 0) report.limit.native_peer_best_ratio = peers.reduce((a, b) => (b.ratio_to_limit.median > a.ratio_to_limit.median ? b : a)).ratio_to_limit;
+  const limitSet = sets.get(configLabel(limit))!;
+  const singleSession = sets.get(configLabel({ engine: "ort", sessions: 1, intraOpThreads: Math.max(2, cores) }))!;
+  for (const [label, set] of sets) if (set !== limitSet && set !== singleSession) await set.close().then(() => sets.delete(label));
+
+  const voicesDir = await voiceOnlyDir(voice);
+  const body = { voice: voice.id };
+  const corpus = { sentences: CORPUS, paragraph: CORPUS_PARAGRAPH, order: ids.map((_, i) => i) };
+  try {
+    const stackList = want("scaling") ? stackConfigs(quick) : want("e2e") || want("overhead") || want("memory") || want("api") ? stackConfigs(quick).slice(0, 1) : [];
+    for (const [i, sc] of stackList.entries()) {
+      const env = { WORKER_CONCURRENCY: String(sc.concurrency), ORT_INTRA_OP_THREADS: String(sc.threads) };
+      log(`stack ${i + 1}/${stackList.length}: ${sc.workers} worker(s), WORKER_CONCURRENCY=${sc.concurrency}, ORT_INTRA_OP_THREADS=${sc.threads}`);
+      const stack = new BenchStack({ redisUrl, voicesDir, workers: sc.workers, env, log });
+      try {
+        await stack.start();
+        const idle = i === 0 ? Math.max(...(await stack.workerRss())) : 0;
+        const peak = rssPeak(stack);
+        if (want("e2e") || want("scaling")) {
+          const shapes = await measureShapes(stack, limitSet, corpus, body, rounds, log);
+          report.e2e.push({ workers: sc.workers, worker_concurrency: sc.concurrency, ort_intra_op_threads: sc.threads, ...shapes } satisfies E2eRow);
+        }
+        const underLoad = await peak();
+        if (i !== 0) continue;
+        if (want("overhead") || want("queue")) {
+          log(`overhead: ${overheadJobs} one-sentence jobs, one at a time`);
+          report.overhead = await measureOverhead(stack, singleSession, oneSentenceIndex, ONE_SENTENCE, body, overheadJobs);
+        }
+        if (want("queue")) report.bare_queue_rtt_ms = await measureBareQueue(redisUrl, `${stack.queueName}-rtt`, overheadJobs);
+        if (want("memory")) {
+          const peakAgain = rssPeak(stack);
+          await churn(stack, CORPUS, body, memoryJobs, 4, log);
+          const loadPeak = Math.max(underLoad, await peakAgain());
+          await new Promise((r) => setTimeout(r, 2000));
+          const after = Math.max(...(await stack.workerRss()));
+          report.memory = { voice: voice.id, idle_bytes: idle, under_load_bytes: loadPeak, jobs: memoryJobs, after_jobs_bytes: after, after_over_load: after / loadPeak };
+        }
+        if (want("api")) report.api = await measureApi(stack, redisUrl, { ...body, text: ONE_SENTENCE }, { connections: 20, duration: quick ? 2 : 5, rounds }, log);
+      } finally {
+        await stack.stop();
+      }
+    }
+  } finally {
+    for (const set of sets.values()) await set.close();
+    await redis.child?.kill("SIGTERM");
   }
-  if (values.e2e) {
-    const voice = selected.find((v) => v.id.endsWith("x_low"))?.id ?? selected[0]!.id;
-    report.e2e = await benchE2e(voice, "paragraph", e2eJobs);
+  if (want("pipeline")) {
+    log("pipeline: in-process synthesis");
+    report.pipeline = (await benchVoice(voice, { texts: ["sentence", "paragraph"], runs: quick ? 1 : 3, intraOpThreads: cores, sentenceSilenceSeconds: 0.2 })).results;
   }
-  report.max_rss_bytes = process.resourceUsage().maxRSS * 1024;
+
+  report.goals = goals(report);
+  report.load_average = load.stop();
+  report.wall_s = (performance.now() - started) / 1000;
   await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-
-  console.log(formatTable(report.results));
-  if (report.e2e) {
-    const e = report.e2e;
-    console.log(`\ne2e (${e.voice}, ${e.jobs} x ${e.text}, worker concurrency ${e.concurrency}): ${e.jobs_per_min.toFixed(1)} jobs/min, ${e.audio_s_per_s.toFixed(2)} s of audio per s, latency median ${e.latency_s.median.toFixed(2)} s (max ${e.latency_s.max.toFixed(2)} s), mean job RTF ${e.mean_job_rtf.toFixed(3)}`);
-  }
+  console.log(formatSuite(report));
   console.log(`\nreport: ${out}`);
   return 0;
+}
+
+/** The issue's goals, read off the report (null where the measure did not run). */
+function goals(r: SuiteReport): SuiteReport["goals"] {
+  const d = r.e2e[0];
+  const o = r.overhead;
+  const peer = r.limit?.rows.filter((x) => x.engine === "sherpa-onnx-node").map((x) => x.audio_s_per_s.median);
+  const best = d ? Math.min(d.sentences.audio_s_per_s.median, d.paragraph.audio_s_per_s.median) : null;
+  const g = (goal: string, value: number | null | undefined, met: (v: number) => boolean) => ({ goal, value: value ?? null, met: value === null || value === undefined ? null : met(value) });
+  return {
+    e2e_many_small: g("20 one-sentence jobs >= 0.95 x limit", d?.sentences.ratio_to_limit.median, (v) => v >= 0.95),
+    e2e_one_long: g("one paragraph job >= 0.95 x limit", d?.paragraph.ratio_to_limit.median, (v) => v >= 0.95),
+    native_peer: g("end to end audio s/s >= native peer's best", best !== null && peer && peer.length > 0 ? best / Math.max(...peer) : null, (v) => v >= 1),
+    client_overhead: g("submit -> seen within 5 % of synthesis (p50 share)", o?.overhead_share.p50, (v) => v <= 0.05),
+    client_p99: g("submit -> seen p99 < synthesis p99 + 20 ms (ms over)", o ? o.client_ms.p99 - o.bare_run_ms.p99 : null, (v) => v < 20),
+    queue_rtt_p50: g("queue round trip p50 < 2 ms", o?.queue_rtt_ms.p50, (v) => v < 2),
+    queue_rtt_p99: g("queue round trip p99 < 10 ms", o?.queue_rtt_ms.p99, (v) => v < 10),
+    api_throughput: g("API >= 3000 submits/s", r.api?.voxqueue.submits_per_s.median, (v) => v >= 3000),
+    api_p99: g("API p99 < 50 ms", r.api?.voxqueue.p99_ms.median, (v) => v < 50),
+  };
 }
 
 main().then(

@@ -89,12 +89,13 @@ describe("pnpm bench", () => {
     const { stdout } = await run(process.execPath, ["--import", "tsx", BENCH, "--help"]);
     expect(stdout).toContain("Usage: pnpm bench");
     expect(stdout).toContain("--out FILE");
-    expect(stdout).toContain("--e2e");
+    expect(stdout).toContain("--quick");
+    for (const section of ["limit", "peer", "e2e", "overhead", "queue", "api", "scaling", "memory"]) expect(stdout).toContain(`  ${section} `);
   });
 
   it("rejects a bad option value with exit code 2", async () => {
-    const err = (await run(process.execPath, ["--import", "tsx", BENCH, "--runs", "0"]).catch((e: unknown) => e)) as { code: number; stderr: string };
+    const err = (await run(process.execPath, ["--import", "tsx", BENCH, "--rounds", "0"]).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(err.code).toBe(2);
-    expect(err.stderr).toContain("--runs must be a positive integer");
+    expect(err.stderr).toContain("--rounds must be a positive integer");
   });
 });
