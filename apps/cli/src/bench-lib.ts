@@ -148,7 +148,7 @@ async function timedRun(pool: InferencePool, voice: VoiceFiles, text: string, se
  */
 export async function benchVoice(voice: VoiceFiles, opts: BenchVoiceOptions): Promise<{ loadSeconds: number; results: BenchResult[] }> {
   const stopRss = rssSampler();
-  const { pool, loadSeconds } = await InferencePool.start({ voices: [voice], threads: 1, executionProvider: "cpu", intraOpNumThreads: opts.intraOpThreads });
+  const { pool, loadSeconds } = await InferencePool.start({ voices: [voice], threads: 1, executionProviders: ["cpu"], intraOpNumThreads: opts.intraOpThreads });
   const results: BenchResult[] = [];
   try {
     for (const name of opts.texts) {

@@ -68,17 +68,20 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const intraOp = config.ORT_INTRA_OP_THREADS || Math.max(1, Math.floor(availableParallelism() / config.WORKER_CONCURRENCY));
   const t0 = performance.now();
   // Rejects when no voice loads at all; a voice whose model fails to load is skipped.
-  const { pool, loadSeconds, failed } = await InferencePool.start({
+  const { pool, loadSeconds, failed, executionProviders, providerFailures } = await InferencePool.start({
     voices: found,
     threads: config.WORKER_CONCURRENCY,
-    executionProvider: config.EXECUTION_PROVIDER,
+    executionProviders: config.EXECUTION_PROVIDERS,
     intraOpNumThreads: intraOp,
     maxHeapMb: config.INFERENCE_THREAD_MAX_HEAP_MB,
   });
+  for (const f of providerFailures) {
+    log.warn({ execution_provider: f.provider, err: f.message }, `execution provider ${f.provider} unavailable, using the next one (${f.message})`);
+  }
   for (const f of failed) log.warn({ voice: f.id, file: f.onnxPath, err: f.message }, `voice skipped: its model does not load (${f.onnxPath}: ${f.message})`);
   // What this worker serves: metrics, catalog, queue and processor see only these.
   const voices = found.filter((v) => !failed.some((f) => f.id === v.id));
-  log.info({ voices: voices.map((v) => v.id), load_seconds: loadSeconds, threads: pool.size, intra_op_threads: intraOp, execution_provider: config.EXECUTION_PROVIDER, total_s: (performance.now() - t0) / 1000 }, "voices loaded");
+  log.info({ voices: voices.map((v) => v.id), load_seconds: loadSeconds, threads: pool.size, intra_op_threads: intraOp, execution_providers: executionProviders, total_s: (performance.now() - t0) / 1000 }, "voices loaded");
 
   // BullMQ workers need maxRetriesPerRequest: null (blocking commands, reconnects).
   const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
@@ -96,6 +99,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     queue: queueName,
     readCounts: () => queue.getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed"),
     models: voices.map(voiceLabels),
+    executionProviders: voices.map((v) => executionProviders[v.id]!).filter(Boolean),
     readGpuMemory: gpu ? () => gpu.read() : undefined,
   });
   const { server, url } = await startMetricsServer(registry, config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT);
@@ -130,7 +134,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   watchStalls({ worker, queue, connection, metrics, queueName, maxStalledCount: config.MAX_STALLED_COUNT, logger: log });
   await worker.waitUntilReady();
 
-  await fleet.publishVoices(id, voices.map(voiceInfo));
+  await fleet.publishVoices(id, voices.map((v) => ({ ...voiceInfo(v), execution_provider: executionProviders[v.id] })));
   const beat = () => fleet.heartbeat(id).catch((err: Error) => log.warn({ err: err.message }, "heartbeat failed"));
   await beat();
   const heartbeat = setInterval(beat, config.HEARTBEAT_INTERVAL_MS);

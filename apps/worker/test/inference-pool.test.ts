@@ -15,7 +15,7 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), "vq-pool-"));
   await ensureReferenceVoices(dir, { only: ["en_US-voxqueue_ref-x_low", "en_US-voxqueue_ref_multi-x_low"] });
   voices = (await discoverVoices(dir)).voices;
-  pool = (await InferencePool.start({ voices, threads: 1, executionProvider: "cpu", intraOpNumThreads: 1 })).pool;
+  pool = (await InferencePool.start({ voices, threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1 })).pool;
 }, 120_000);
 afterAll(() => pool?.close());
 
@@ -67,9 +67,23 @@ describe("InferencePool (onnxruntime on worker_threads)", () => {
     await expect(pool.run({ voiceId: v.id, sentences: [[1, 0, 9999, 0, 2]], scales, speakerId: null, timeoutMs: 60_000 })).rejects.toThrow(/outside/);
   });
 
+  it("runs each voice on the first execution provider that initialises, naming the ones skipped", async () => {
+    const v = voice("en_US-voxqueue_ref-x_low");
+    const started = await InferencePool.start({ voices: [v], threads: 1, executionProviders: ["cuda", "cpu"], intraOpNumThreads: 1 });
+    try {
+      // The CUDA provider's library is not installed by this repository (.npmrc skips onnxruntime-node's download).
+      expect(started.providerFailures).toEqual([{ provider: "cuda", message: expect.stringMatching(/cuda/i) }]);
+      expect(started.executionProviders).toEqual({ [v.id]: "cpu" });
+      const { sentences } = prepareText("Still speaking.", v.config);
+      expect((await started.pool.run({ voiceId: v.id, sentences, scales, speakerId: null, timeoutMs: 60_000 })).chunks).toHaveLength(1);
+    } finally {
+      await started.pool.close();
+    }
+  }, 120_000);
+
   it("closes in the middle of a request without aborting the process", async () => {
     const v = voice("en_US-voxqueue_ref-x_low");
-    const own = (await InferencePool.start({ voices: [v], threads: 1, executionProvider: "cpu", intraOpNumThreads: 1 })).pool;
+    const own = (await InferencePool.start({ voices: [v], threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1 })).pool;
     const long = prepareText("Sentence after sentence. ".repeat(100), v.config).sentences;
     const running = own.run({ voiceId: v.id, sentences: long, scales, speakerId: null, timeoutMs: 60_000 }).catch((err: Error) => err);
     await new Promise((r) => setTimeout(r, 300));
@@ -86,7 +100,7 @@ describe("InferencePool (onnxruntime on worker_threads)", () => {
     await copyFile(v.configPath, join(dir, "junk.onnx.json"));
     const junk = (await discoverVoices(dir)).voices;
     expect(junk.map((j) => j.id)).toEqual(["junk"]);
-    const started = await InferencePool.start({ voices: [v, ...junk], threads: 2, executionProvider: "cpu", intraOpNumThreads: 1 });
+    const started = await InferencePool.start({ voices: [v, ...junk], threads: 2, executionProviders: ["cpu"], intraOpNumThreads: 1 });
     try {
       expect(started.failed).toEqual([{ id: "junk", onnxPath: join(dir, "junk.onnx"), message: expect.stringMatching(/protobuf parsing failed/i) }]);
       expect(Object.keys(started.loadSeconds)).toEqual([v.id]);
@@ -97,13 +111,13 @@ describe("InferencePool (onnxruntime on worker_threads)", () => {
       await started.pool.close();
     }
     // No voice at all: start fails, naming the file.
-    await expect(InferencePool.start({ voices: junk, threads: 1, executionProvider: "cpu", intraOpNumThreads: 1 })).rejects.toThrow(/no voice could be loaded.*junk\.onnx.*protobuf/i);
+    await expect(InferencePool.start({ voices: junk, threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1 })).rejects.toThrow(/no voice could be loaded.*junk\.onnx.*protobuf/i);
   });
 
   it("fails a request whose thread runs out of heap with InferenceOutOfMemoryError, then serves again", async () => {
     const v = voice("en_US-voxqueue_ref-x_low");
     // 8 MiB is enough to load an x_low voice; ~10 M phoneme ids as JS arrays are not.
-    const small = (await InferencePool.start({ voices: [v], threads: 1, executionProvider: "cpu", intraOpNumThreads: 1, maxHeapMb: 8 })).pool;
+    const small = (await InferencePool.start({ voices: [v], threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1, maxHeapMb: 8 })).pool;
     try {
       const huge = Array.from({ length: 100 }, () => new Array<number>(100_000).fill(1.5));
       await expect(small.run({ voiceId: v.id, sentences: huge, scales, speakerId: null, timeoutMs: 60_000 })).rejects.toBeInstanceOf(InferenceOutOfMemoryError);

@@ -17,7 +17,7 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), "vq-pipeline-"));
   await ensureReferenceVoices(dir, { only: ["en_US-voxqueue_ref-x_low", "en_US-voxqueue_ref_multi-x_low"] });
   voices = (await discoverVoices(dir)).voices;
-  pool = (await InferencePool.start({ voices, threads: 1, executionProvider: "cpu", intraOpNumThreads: 1 })).pool;
+  pool = (await InferencePool.start({ voices, threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1 })).pool;
 }, 180_000);
 afterAll(() => pool?.close());
 

@@ -156,6 +156,28 @@ describe("startWorker with a voice whose model does not load", () => {
   }, 120_000);
 });
 
+describe("startWorker with an execution provider this host lacks", () => {
+  it("falls back to the next one with a warning naming it, and says which runs in its logs, metrics and catalog", async () => {
+    const { logs, logger: log } = logger();
+    // The CUDA provider's library is never installed here (.npmrc skips onnxruntime-node's download).
+    const handle = await startWorker(config({ EXECUTION_PROVIDERS: "cuda,cpu" }), log);
+    handles.push(handle);
+    const warning = logs.lines.find((l) => l.execution_provider === "cuda");
+    expect(warning).toMatchObject({ level: "warn", err: expect.stringMatching(/cuda/i) });
+    expect(warning!.msg).toMatch(/execution provider cuda unavailable/);
+    expect(logs.lines.find((l) => l.msg === "voices loaded")).toMatchObject({ execution_providers: { [VOICE]: "cpu" } });
+    const metrics = await (await fetch(`${handle.metricsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^tts_worker_info\{execution_provider="cpu"\} 1$/m);
+    const redis = new Redis(`redis://${REDIS.host}/12`);
+    try {
+      const voices = await new FleetRegistry(redis).voices(60_000);
+      expect(voices.find((v) => v.id === VOICE)).toMatchObject({ execution_provider: "cpu" });
+    } finally {
+      await redis.quit();
+    }
+  }, 120_000);
+});
+
 describe("a job's log lines", () => {
   it("carry the worker's consumer span ids, the job completed line (BullMQ's completed event, after the span) included", async () => {
     const saved = process.env.OTEL_TRACES_EXPORTER;

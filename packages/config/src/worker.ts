@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { DEFAULT_VOICES_DIR, env, parseWith, sharedEnvShape, type EnvSource } from "./common.js";
 
+const PROVIDERS = ["cpu", "cuda", "webgpu"] as const;
+
 const workerEnvSchema = z.object({
   ...sharedEnvShape,
   /** Folder of Piper voices (`NAME.onnx` + `NAME.onnx.json`). */
@@ -11,8 +13,18 @@ const workerEnvSchema = z.object({
   WORKER_CONCURRENCY: env.int(1, 1, 64),
   WORKER_METRICS_PORT: env.port(9464),
   WORKER_METRICS_HOST: env.str("0.0.0.0"),
-  /** onnxruntime execution provider: cpu (bundled), cuda (needs the CUDA provider on the host), webgpu. */
-  EXECUTION_PROVIDER: z.enum(["cpu", "cuda", "webgpu"]).default("cpu"),
+  /**
+   * onnxruntime execution providers to try, in order, comma-separated: cpu (bundled),
+   * cuda (needs the CUDA provider libraries on the host), webgpu. One that fails to
+   * initialise is skipped with a warning; unset: EXECUTION_PROVIDER then cpu.
+   */
+  EXECUTION_PROVIDERS: z
+    .string()
+    .transform((v) => v.split(",").map((p) => p.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.enum(PROVIDERS, { error: `each must be one of ${PROVIDERS.join(", ")}` })).min(1))
+    .optional(),
+  /** The one-provider form (kept for existing deployments): `cuda` means `cuda,cpu`. */
+  EXECUTION_PROVIDER: z.enum(PROVIDERS).default("cpu"),
   /** onnxruntime intra-op threads per inference thread; 0 = cores / WORKER_CONCURRENCY. */
   ORT_INTRA_OP_THREADS: env.int(0, 0, 256),
   /** Silence between sentences, seconds (Piper's C++ CLI uses 0.2). */
@@ -37,13 +49,17 @@ const workerEnvSchema = z.object({
   HEARTBEAT_INTERVAL_MS: env.int(5000, 100),
 });
 
-/** Settings of apps/worker. */
-export type WorkerConfig = z.infer<typeof workerEnvSchema>;
+/** Settings of apps/worker; `EXECUTION_PROVIDERS` is always the resolved, de-duplicated list. */
+export type WorkerConfig = Omit<z.infer<typeof workerEnvSchema>, "EXECUTION_PROVIDERS"> & {
+  EXECUTION_PROVIDERS: Array<(typeof PROVIDERS)[number]>;
+};
 
 /**
  * Reads the worker's settings from an environment (usually `process.env`).
  * @throws ConfigError naming each invalid variable
  */
 export function parseWorkerEnv(source: EnvSource): WorkerConfig {
-  return parseWith(workerEnvSchema, source);
+  const parsed = parseWith(workerEnvSchema, source);
+  const wanted = parsed.EXECUTION_PROVIDERS ?? [parsed.EXECUTION_PROVIDER, "cpu" as const];
+  return { ...parsed, EXECUTION_PROVIDERS: [...new Set(wanted)] };
 }

@@ -42,6 +42,7 @@ describe("parseWorkerEnv", () => {
     expect(cfg.VOICES_DIR).toBe(DEFAULT_VOICES_DIR);
     expect(cfg.REFERENCE_VOICES).toBe(true);
     expect(cfg.EXECUTION_PROVIDER).toBe("cpu");
+    expect(cfg.EXECUTION_PROVIDERS).toEqual(["cpu"]);
     expect(cfg.INFERENCE_THREAD_MAX_HEAP_MB).toBe(512);
     expect(cfg.QUEUE_EVENTS_MAX_LEN).toBe(10_000);
     // A killed worker's job is back in the queue within lock + check interval (45 s).
@@ -52,6 +53,22 @@ describe("parseWorkerEnv", () => {
   it("parses booleans and rejects unknown execution providers", () => {
     expect(parseWorkerEnv({ REFERENCE_VOICES: "false" }).REFERENCE_VOICES).toBe(false);
     expect(() => parseWorkerEnv({ EXECUTION_PROVIDER: "tpu" })).toThrow(/EXECUTION_PROVIDER/);
+    expect(() => parseWorkerEnv({ EXECUTION_PROVIDERS: "cuda,tpu" })).toThrow(/EXECUTION_PROVIDERS.*one of cpu, cuda, webgpu/s);
     expect(() => parseWorkerEnv({ WORKER_CONCURRENCY: "0" })).toThrow(/WORKER_CONCURRENCY/);
+  });
+});
+
+describe("execution providers", () => {
+  it("takes an ordered list, lower-cased, without repeats", () => {
+    expect(parseWorkerEnv({ EXECUTION_PROVIDERS: "CUDA, webgpu,cpu,cuda" }).EXECUTION_PROVIDERS).toEqual(["cuda", "webgpu", "cpu"]);
+  });
+
+  it("reads the one-provider form as that provider, then the CPU", () => {
+    expect(parseWorkerEnv({ EXECUTION_PROVIDER: "cuda" }).EXECUTION_PROVIDERS).toEqual(["cuda", "cpu"]);
+    expect(parseWorkerEnv({ EXECUTION_PROVIDER: "cuda", EXECUTION_PROVIDERS: "webgpu" }).EXECUTION_PROVIDERS).toEqual(["webgpu"]);
+  });
+
+  it("refuses an empty list", () => {
+    expect(() => parseWorkerEnv({ EXECUTION_PROVIDERS: " , " })).toThrow(/EXECUTION_PROVIDERS/);
   });
 });

@@ -16,5 +16,7 @@ export const voiceInfoSchema = z.object({
   reference: z.boolean(),
   /** The voice's default scales (its config's `inference` block). */
   defaults: z.object({ length_scale: z.number(), noise_scale: z.number(), noise_w: z.number() }),
+  /** onnxruntime execution provider the publishing worker runs it on (`cpu`, `cuda`, `webgpu`). */
+  execution_provider: z.string().optional(),
 });
 export type VoiceInfo = z.infer<typeof voiceInfoSchema>;

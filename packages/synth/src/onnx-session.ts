@@ -11,10 +11,20 @@ export interface Scales {
   noise_w: number;
 }
 
+/** An execution provider that could not be used, with onnxruntime's message. */
+export interface ProviderFailure {
+  provider: ExecutionProvider;
+  message: string;
+}
+
 /** Options of {@link VoiceSession.load}. */
 export interface VoiceSessionOptions {
-  /** @defaultValue "cpu" */
-  executionProvider?: ExecutionProvider;
+  /**
+   * Execution providers to try, in order of preference: the first that initialises
+   * runs the model (with the CPU provider behind it for nodes it does not support).
+   * @defaultValue ["cpu"]
+   */
+  executionProviders?: readonly ExecutionProvider[];
   /** onnxruntime intra-op threads; 0 lets onnxruntime choose. @defaultValue 0 */
   intraOpNumThreads?: number;
 }
@@ -32,28 +42,49 @@ export class VoiceSession {
     private readonly config: PiperVoiceConfig,
     /** True when the model takes a `sid` input (multi-speaker). */
     readonly hasSid: boolean,
+    /** The execution provider that runs this session (the first of the list that initialised). */
+    readonly executionProvider: ExecutionProvider,
+    /** Providers tried before it that failed to initialise, with why. */
+    readonly providerFailures: readonly ProviderFailure[],
   ) {}
 
   /**
-   * Loads `onnxPath` with the given execution provider (the CPU provider is always
-   * appended as fallback).
-   * @throws onnxruntime's error when the file is not a loadable model, or when the
-   *   model's inputs are not Piper's
+   * Loads `onnxPath` with the first execution provider of `opts.executionProviders`
+   * that initialises. A provider that fails (its library or driver is missing: the
+   * CUDA provider is not bundled with onnxruntime-node, WebGPU needs a GPU adapter) is
+   * skipped and reported in `providerFailures`, never a crash. onnxruntime-node passes
+   * only `deviceId` to the CUDA provider, so options such as `cudnn_conv_algo_search`
+   * keep onnxruntime's defaults; {@link warmUp} runs a few input lengths for that reason.
+   * @throws the last provider's error when none initialises; an Error when the model's
+   *   inputs are not Piper's
    */
   static async load(onnxPath: string, config: PiperVoiceConfig, opts: VoiceSessionOptions = {}): Promise<VoiceSession> {
-    const ep = opts.executionProvider ?? "cpu";
-    const session = await ort.InferenceSession.create(onnxPath, {
-      executionProviders: ep === "cpu" ? ["cpu"] : [ep, "cpu"],
-      intraOpNumThreads: opts.intraOpNumThreads ?? 0,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: "all",
-    });
-    for (const name of ["input", "input_lengths", "scales"]) {
-      if (!session.inputNames.includes(name)) {
-        throw new Error(`${onnxPath}: not a Piper model: no input "${name}" (inputs: ${session.inputNames.join(", ")})`);
+    const providers = opts.executionProviders?.length ? opts.executionProviders : (["cpu"] as const);
+    const failures: ProviderFailure[] = [];
+    for (const provider of providers) {
+      let session: ort.InferenceSession;
+      try {
+        session = await ort.InferenceSession.create(onnxPath, {
+          executionProviders: provider === "cpu" ? ["cpu"] : [provider, "cpu"],
+          intraOpNumThreads: opts.intraOpNumThreads ?? 0,
+          interOpNumThreads: 1,
+          graphOptimizationLevel: "all",
+        });
+      } catch (err) {
+        failures.push({ provider, message: err instanceof Error ? err.message : String(err) });
+        // A model that does not load on the CPU will not load anywhere: stop there.
+        if (provider === "cpu" || failures.length === providers.length) throw err;
+        continue;
       }
+      for (const name of ["input", "input_lengths", "scales"]) {
+        if (!session.inputNames.includes(name)) {
+          await session.release();
+          throw new Error(`${onnxPath}: not a Piper model: no input "${name}" (inputs: ${session.inputNames.join(", ")})`);
+        }
+      }
+      return new VoiceSession(session, config, session.inputNames.includes("sid"), provider, failures);
     }
-    return new VoiceSession(session, config, session.inputNames.includes("sid"));
+    throw new Error("unreachable: no execution provider given");
   }
 
   /**
@@ -84,12 +115,19 @@ export class VoiceSession {
     return samples;
   }
 
-  /** Runs one short utterance so the first real job does not pay for lazy initialisation. */
+  /**
+   * Runs short utterances so the first real job does not pay for lazy initialisation:
+   * one on the CPU; on a GPU provider a few input lengths too, so per-shape kernel
+   * selection (cuDNN's algorithm search) happens at start rather than in a job.
+   */
   async warmUp(): Promise<void> {
     const map = this.config.phoneme_id_map;
     const id = (p: string) => map[p]?.[0] ?? 0;
-    const ids = [id("^"), id("_"), id("a"), id("_"), id("$")];
-    await this.infer(ids, { noise_scale: 0.667, length_scale: 1, noise_w: 0.8 }, this.hasSid ? 0 : null);
+    const lengths = this.executionProvider === "cpu" ? [1] : [1, 8, 32, 96];
+    for (const n of lengths) {
+      const body = Array.from({ length: n }, () => [id("a"), id("_")]).flat();
+      await this.infer([id("^"), id("_"), ...body, id("$")], { noise_scale: 0.667, length_scale: 1, noise_w: 0.8 }, this.hasSid ? 0 : null);
+    }
   }
 
   async release(): Promise<void> {

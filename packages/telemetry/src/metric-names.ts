@@ -18,6 +18,7 @@ export const METRIC = {
   queueWait: "tts_queue_wait_seconds",
   httpRequests: "tts_http_requests_total",
   httpRequestDuration: "tts_http_request_duration_seconds",
+  workerInfo: "tts_worker_info",
 } as const;
 
 /** Histogram buckets (seconds or ratio), from the seed document where it gives them. */

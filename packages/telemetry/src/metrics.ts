@@ -111,6 +111,8 @@ export interface WorkerMetricsOptions extends MetricsOptions {
   models?: readonly SynthLabels[];
   /** GPU memory source (see `apps/worker/src/gpu-sampler.ts`); without it the GPU gauges stay absent. */
   readGpuMemory?: GpuMemoryReader;
+  /** Execution providers this worker's voices run on: one `tts_worker_info` series each, value 1. */
+  executionProviders?: readonly string[];
 }
 
 /** Metrics of the API process, registered on `registry`. */
@@ -203,6 +205,12 @@ export function createWorkerMetrics(registry: Registry, opts: WorkerMetricsOptio
       registers: [registry],
       collect: collectGpu("usedBytes"),
     }),
+    workerInfo: new Gauge({
+      name: METRIC.workerInfo,
+      help: "Always 1; labels describe the worker: the onnxruntime execution provider its voices run on.",
+      labelNames: ["execution_provider"],
+      registers: [registry],
+    }),
     gpuMemoryTotal: new Gauge({
       name: METRIC.gpuMemoryTotal,
       help: "GPU memory in total, bytes, read at scrape time (absent on CPU hosts).",
@@ -215,6 +223,7 @@ export function createWorkerMetrics(registry: Registry, opts: WorkerMetricsOptio
   // every voice at 0 (label sets are bounded: statuses x installed voices).
   metrics.jobsInProgress.set({ queue: opts.queue }, 0);
   metrics.jobsStalled.inc({ queue: opts.queue }, 0);
+  for (const provider of new Set(opts.executionProviders ?? [])) metrics.workerInfo.set({ execution_provider: provider }, 1);
   metrics.queueWait.zero({ queue: opts.queue });
   for (const labels of opts.models ?? []) {
     for (const status of ["success", "error"]) metrics.requests.inc({ status, ...labels }, 0);

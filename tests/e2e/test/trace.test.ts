@@ -79,7 +79,7 @@ beforeAll(async () => {
   await queueEvents.waitUntilReady();
 
   const voices = (await discoverVoices(await testVoicesDir())).voices.filter((v) => v.id === VOICE);
-  pool = (await InferencePool.start({ voices, threads: 1, executionProvider: "cpu", intraOpNumThreads: 1 })).pool;
+  pool = (await InferencePool.start({ voices, threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1 })).pool;
   const fleet = new FleetRegistry(redis);
   await fleet.publishVoices("trace-test-worker", voices.map(voiceInfo));
 

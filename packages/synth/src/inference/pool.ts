@@ -1,5 +1,5 @@
 import { Worker, type ResourceLimits } from "node:worker_threads";
-import type { ExecutionProvider, Scales } from "../onnx-session.js";
+import type { ExecutionProvider, ProviderFailure, Scales } from "../onnx-session.js";
 import type { VoiceFiles } from "../voice.js";
 import type { FromThread, InitMessage, ReadyMessage, RunMessage, VoiceLoadFailure } from "./protocol.js";
 
@@ -34,7 +34,8 @@ export interface InferencePoolOptions {
   voices: readonly VoiceFiles[];
   /** Threads, i.e. requests run at once (match the BullMQ worker's concurrency). */
   threads: number;
-  executionProvider: ExecutionProvider;
+  /** Execution providers to try in order, e.g. `["cuda", "cpu"]` (see VoiceSession.load). */
+  executionProviders: readonly ExecutionProvider[];
   /** onnxruntime intra-op threads per inference thread (0 = onnxruntime's choice). */
   intraOpNumThreads: number;
   /**
@@ -44,6 +45,18 @@ export interface InferencePoolOptions {
    * @defaultValue 0
    */
   maxHeapMb?: number;
+}
+
+/** What {@link InferencePool.start} returns. */
+export interface PoolStart {
+  pool: InferencePool;
+  /** Load + warm-up seconds per loaded voice (first thread). */
+  loadSeconds: Record<string, number>;
+  /** The execution provider each loaded voice runs on. */
+  executionProviders: Record<string, ExecutionProvider>;
+  /** Providers that failed to initialise (skipped in favour of the next), one entry each. */
+  providerFailures: ProviderFailure[];
+  failed: VoiceLoadFailure[];
 }
 
 /** One {@link InferencePool.run} request. */
@@ -138,14 +151,15 @@ export class InferencePool {
    * it can. A voice whose model fails to load (or warm up) in any thread is returned in
    * `failed` with onnxruntime's message; the pool serves the others (requests for a
    * failed voice are rejected), so callers must leave it out of what they offer.
-   * @returns the pool, the load seconds per loaded voice (of the first thread), the voices that failed
+   * @returns the pool, the load seconds and execution provider per loaded voice (of the
+   *   first thread), the providers that failed to initialise, the voices that failed
    * @throws InferenceError when no voice loads, naming each file and why; or when a thread cannot start
    */
-  static async start(opts: InferencePoolOptions): Promise<{ pool: InferencePool; loadSeconds: Record<string, number>; failed: VoiceLoadFailure[] }> {
+  static async start(opts: InferencePoolOptions): Promise<PoolStart> {
     const init = {
       kind: "init" as const,
       voices: opts.voices.map((v) => ({ id: v.id, onnxPath: v.onnxPath, config: v.config })),
-      executionProvider: opts.executionProvider,
+      executionProviders: [...opts.executionProviders],
       intraOpNumThreads: opts.intraOpNumThreads,
     };
     const pool = new InferencePool(init, opts.maxHeapMb ? { maxOldGenerationSizeMb: opts.maxHeapMb } : {});
@@ -166,7 +180,12 @@ export class InferencePool {
       const reasons = [...failed.values()].map((f) => `${f.onnxPath}: ${f.message}`).join("; ");
       throw new InferenceError(`no voice could be loaded: ${reasons}`, "NoVoiceLoaded");
     }
-    return { pool, loadSeconds, failed: [...failed.values()] };
+    const executionProviders = Object.fromEntries(
+      Object.entries(ready[0]?.executionProviders ?? {}).filter(([id]) => !failed.has(id)),
+    );
+    const providerFailures = new Map<ExecutionProvider, ProviderFailure>();
+    for (const r of ready) for (const f of r.providerFailures) if (!providerFailures.has(f.provider)) providerFailures.set(f.provider, f);
+    return { pool, loadSeconds, executionProviders, providerFailures: [...providerFailures.values()], failed: [...failed.values()] };
   }
 
   /** Number of threads. */

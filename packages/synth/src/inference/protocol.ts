@@ -1,11 +1,12 @@
 import type { PiperVoiceConfig } from "../voice-config.js";
-import type { ExecutionProvider, Scales } from "../onnx-session.js";
+import type { ExecutionProvider, ProviderFailure, Scales } from "../onnx-session.js";
 
 /** Sent once to a new inference thread: which voices to load and how. */
 export interface InitMessage {
   kind: "init";
   voices: { id: string; onnxPath: string; config: PiperVoiceConfig }[];
-  executionProvider: ExecutionProvider;
+  /** Execution providers to try, in order (see VoiceSession.load). */
+  executionProviders: ExecutionProvider[];
   intraOpNumThreads: number;
   /**
    * Shared with the pool (one Int32 on a SharedArrayBuffer): the id of a request the
@@ -34,12 +35,16 @@ export interface VoiceLoadFailure {
 }
 
 /**
- * The thread is ready: load and warm-up seconds per voice it loaded, and the voices it
- * could not load (the thread serves the others; requests for these fail).
+ * The thread is ready: load and warm-up seconds per voice it loaded, the execution
+ * provider each runs on, the providers that failed to initialise on the way (one entry
+ * per provider), and the voices it could not load (the thread serves the others;
+ * requests for these fail).
  */
 export interface ReadyMessage {
   kind: "ready";
   loadSeconds: Record<string, number>;
+  executionProviders: Record<string, ExecutionProvider>;
+  providerFailures: ProviderFailure[];
   failed: VoiceLoadFailure[];
 }
 

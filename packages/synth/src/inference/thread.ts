@@ -3,7 +3,7 @@
 // renewal, metrics scrapes and health checks (session.run blocks its thread).
 import { parentPort } from "node:worker_threads";
 import { floatToInt16 } from "../audio.js";
-import { VoiceSession } from "../onnx-session.js";
+import { VoiceSession, type ExecutionProvider, type ProviderFailure } from "../onnx-session.js";
 import type { FromThread, ToThread, VoiceLoadFailure } from "./protocol.js";
 
 const port = parentPort;
@@ -24,6 +24,8 @@ async function handle(msg: ToThread): Promise<void> {
   if (msg.kind === "init") {
     cancel = msg.cancel;
     const loadSeconds: Record<string, number> = {};
+    const executionProviders: Record<string, ExecutionProvider> = {};
+    const providerFailures = new Map<ExecutionProvider, ProviderFailure>();
     const failed: VoiceLoadFailure[] = [];
     // One voice whose model does not load (a corrupt or foreign .onnx) must not stop the
     // thread from serving the others: it is reported and left out.
@@ -31,7 +33,11 @@ async function handle(msg: ToThread): Promise<void> {
       const t0 = performance.now();
       let session: VoiceSession | undefined;
       try {
-        session = await VoiceSession.load(v.onnxPath, v.config, { executionProvider: msg.executionProvider, intraOpNumThreads: msg.intraOpNumThreads });
+        session = await VoiceSession.load(v.onnxPath, v.config, {
+          executionProviders: msg.executionProviders,
+          intraOpNumThreads: msg.intraOpNumThreads,
+        });
+        for (const f of session.providerFailures) if (!providerFailures.has(f.provider)) providerFailures.set(f.provider, f);
         await session.warmUp();
       } catch (err) {
         failed.push({ id: v.id, onnxPath: v.onnxPath, message: err instanceof Error ? err.message : String(err) });
@@ -40,8 +46,9 @@ async function handle(msg: ToThread): Promise<void> {
       }
       sessions.set(v.id, session);
       loadSeconds[v.id] = (performance.now() - t0) / 1000;
+      executionProviders[v.id] = session.executionProvider;
     }
-    post({ kind: "ready", loadSeconds, failed });
+    post({ kind: "ready", loadSeconds, executionProviders, providerFailures: [...providerFailures.values()], failed });
     return;
   }
   const session = sessions.get(msg.voiceId);
