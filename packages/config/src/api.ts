@@ -30,6 +30,8 @@ const apiEnvSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: env.num(5, 0, 3600),
   /** Open connections at most; further connections are closed at once (0 = no cap). */
   HTTP_MAX_CONNECTIONS: env.int(1024, 0, 1_000_000),
+  /** The ffmpeg binary that encodes mp3, opus, flac and aac (wav and pcm need none). */
+  FFMPEG_PATH: env.str("ffmpeg"),
   /** Grace period for in-flight requests on SIGTERM. */
   SHUTDOWN_GRACE_SECONDS: env.int(10, 0),
 });

@@ -3,3 +3,4 @@ export * from "./jobs.js";
 export * from "./job-failure.js";
 export * from "./queue.js";
 export * from "./voices.js";
+export * from "./audio-formats.js";

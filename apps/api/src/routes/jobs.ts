@@ -4,6 +4,7 @@ import type { Job } from "bullmq";
 import { z } from "zod";
 import { SYNTH_JOB_NAME, VoxqueueError, queueForVoice, type JobAccepted, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { SERVICE, getTracer, textPreview } from "@voxqueue/telemetry";
+import { assertCanEncode, encodeForResponse, requestedFormat, sendAudio } from "../audio-response.js";
 import { assertConnected, methodNotAllowed, redisStep, requireUtf8 } from "../errors.js";
 import { jobLinks, parseJobFailure, toJobView } from "../job-view.js";
 import { JobEventHub } from "../job-events.js";
@@ -31,7 +32,7 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
  * `POST /v1/jobs` (validate, resolve against the voice catalog, enqueue one job),
  * `GET /v1/jobs/:id` (its {@link JobView}; with `?wait=SECONDS` a long poll until it ends),
  * `GET /v1/jobs/:id/events` (its state changes as server-sent events) and
- * `GET /v1/jobs/:id/audio` (its WAV).
+ * `GET /v1/jobs/:id/audio` (its WAV, or the format `?format=` or `Accept` asks for).
  */
 export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   const { config, logger } = deps;
@@ -119,6 +120,9 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
     .route("/v1/jobs/:id/audio")
     .get(async (req, res) => {
       const id = req.params.id;
+      // A bad format, or one this host cannot encode, is a 400 before any look-up.
+      const format = requestedFormat(req);
+      await assertCanEncode(format, "format", config.FFMPEG_PATH);
       const view = await viewOf(id);
       if (view.status === "queued" || view.status === "active") {
         res.set("Retry-After", String(NOT_READY_RETRY_AFTER_SECONDS));
@@ -131,8 +135,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       }
       const wav = await redisStep("read audio", () => deps.audioStore.get(id));
       if (!wav) throw new VoxqueueError("expired", `the audio of job ${id} has expired`);
-      res.set({ "Content-Type": "audio/wav", "Content-Length": String(wav.length), "Content-Disposition": `inline; filename="${id}.wav"` });
-      res.end(wav);
+      sendAudio(res, await encodeForResponse(wav, format, "format", config.FFMPEG_PATH), format, id);
     })
     .all(methodNotAllowed(["GET"]));
 
