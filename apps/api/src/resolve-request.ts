@@ -53,6 +53,7 @@ export function resolveJobRequest(request: JobRequest, voices: readonly VoiceInf
     noise_scale: request.noise_scale ?? voice.defaults.noise_scale,
     noise_w: request.noise_w ?? voice.defaults.noise_w,
     trace: {},
+    text_normalization: request.text_normalization ?? "standard",
     submitted_at: opts.now,
   };
 }

@@ -42,6 +42,7 @@ describe("POST /v1/jobs: accepted", () => {
       noise_scale: 0.5,
       noise_w: 0.6,
       trace: {},
+      text_normalization: "standard",
       submitted_at: expect.any(Number),
     });
     expect(job?.opts).toMatchObject({
@@ -52,6 +53,15 @@ describe("POST /v1/jobs: accepted", () => {
       removeOnFail: { age: 600 },
     });
     expect(job?.opts.priority).toBeUndefined();
+  });
+
+  it("carries text_normalization into the job's data, and refuses an unknown mode naming it", async () => {
+    const res = await post({ text: "Test 1.", text_normalization: "piper" });
+    expect(res.status).toBe(202);
+    expect((await h.queue.getJob((res.body as JobAccepted).id))?.data.text_normalization).toBe("piper");
+    const bad = await post({ text: "Test 1.", text_normalization: "fancy" });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { type: "invalid_input", field: "text_normalization" } });
   });
 
   it("gives every job a fresh unguessable id", async () => {

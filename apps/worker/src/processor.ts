@@ -78,6 +78,7 @@ export function createProcessor(deps: ProcessorDeps) {
       const synthesis = inStage(tracer, SPAN.preprocess, (stage) =>
         synthesize(deps.pool, {
           text: data.text,
+          textNormalization: data.text_normalization,
           voice,
           speaker: data.speaker_id ?? data.speaker,
           scales: { noise_scale: data.noise_scale, length_scale: data.length_scale, noise_w: data.noise_w },

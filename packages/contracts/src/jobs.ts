@@ -8,6 +8,15 @@ export const SCALE_LIMITS = {
   noise_w: { min: 0, max: 2 },
 } as const;
 
+/**
+ * How a job's text is read before phonemization: `standard` (numbers, dates, money, units,
+ * abbreviations, links … read as a person would; sentence splitting that knows abbreviations and
+ * line breaks) or `piper` (exactly Piper's behaviour: the text goes to espeak-ng as it is, and the
+ * phoneme ids are identical to Piper's).
+ */
+export const TEXT_NORMALIZATIONS = ["standard", "piper"] as const;
+export type TextNormalization = (typeof TEXT_NORMALIZATIONS)[number];
+
 /** BullMQ priority range: 1 is the most urgent; omitted means plain FIFO (BullMQ `JobsOptions.priority`). */
 export const PRIORITY_LIMITS = { min: 1, max: 1_000 } as const;
 
@@ -45,6 +54,7 @@ export function createJobRequestSchema(opts: { maxTextChars: number }) {
     length_scale: scale("length_scale").optional(),
     noise_scale: scale("noise_scale").optional(),
     noise_w: scale("noise_w").optional(),
+    text_normalization: z.enum(TEXT_NORMALIZATIONS, { error: `text_normalization must be one of: ${TEXT_NORMALIZATIONS.join(", ")}` }).optional(),
     priority: z
       .number({ error: "priority must be an integer" })
       .int("priority must be an integer")
@@ -71,6 +81,8 @@ export const synthJobDataSchema = z.object({
   noise_scale: z.number(),
   noise_w: z.number(),
   trace: z.record(z.string(), z.string()).default({}),
+  /** How the text is read; absent (jobs queued before the field existed): `standard`, the default. */
+  text_normalization: z.enum(TEXT_NORMALIZATIONS).optional(),
   /** ms since epoch when the API accepted the job. */
   submitted_at: z.number(),
 });

@@ -26,6 +26,7 @@ describe("job request schema", () => {
     [{ text: "hi", priority: 1.5 }, "priority"],
     [{ text: "hi", speaker: -1 }, "speaker"],
     [{ text: "hi", voice: "" }, "voice"],
+    [{ text: "hi", text_normalization: "fancy" }, "text_normalization"],
   ])("rejects %j naming %s", (body, field) => {
     expect(firstIssuePath(body)).toBe(field);
   });
@@ -44,6 +45,12 @@ describe("job request schema", () => {
 });
 
 describe("job data", () => {
+  it("accepts job data without text_normalization (queued before the field existed: read as standard)", () => {
+    const data = synthJobDataSchema.parse({ text: "a", voice: "v", speaker: null, speaker_id: null, length_scale: 1, noise_scale: 0.667, noise_w: 0.8, submitted_at: 1 });
+    expect(data.text_normalization).toBeUndefined();
+    expect(schema.parse({ text: "hi", text_normalization: "piper" }).text_normalization).toBe("piper");
+  });
+
   it("defaults the trace carrier to an empty object", () => {
     const data = synthJobDataSchema.parse({ text: "a", voice: "v", speaker: null, speaker_id: null, length_scale: 1, noise_scale: 0.667, noise_w: 0.8, submitted_at: 1 });
     expect(data.trace).toEqual({});

@@ -9,3 +9,4 @@ export { phonemeIds, type PhonemeIds } from "./phoneme-ids.js";
 export { normalizeText, chunkText, DEFAULT_CHUNK_BYTES, type NormalizeOptions, type ChunkOptions } from "./text/index.js";
 export { synthesize, Synthesis, audioSeconds, realTimeFactor, type AudioChunk, type SynthesisRequest, type SynthesisSummary } from "./pipeline/synthesize.js";
 export { splitAtFirstClause } from "./pipeline/clause-split.js";
+export { normalizeForSpeech, textLanguageFor, splitSentences, type SpokenText, type SpokenSentence, type SpokenWord, type TextLanguage, type SentenceSpan } from "./normalize/index.js";

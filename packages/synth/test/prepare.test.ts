@@ -10,12 +10,23 @@ const vectors = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "p
 describe("prepareText", () => {
   it("gives Piper's ids for a multi-sentence Piper vector, one array per sentence", () => {
     const v = vectors.find((x) => x.text === "Test 1. Test 2." && x.ids)!;
-    const prepared = prepareText(v.text, lessac);
+    const prepared = prepareText(v.text, lessac, { textNormalization: "piper" });
     expect(prepared.sentences).toHaveLength(2);
     expect(prepared.sentences.flat()).toEqual(v.ids);
     // ^ _ (id _)* $ with one id per phoneme, none missing.
     expect(prepared.missing.size).toBe(0);
     expect(prepared.phonemes).toBe(prepared.sentences.reduce((n, ids) => n + (ids.length - 3) / 2, 0));
+  });
+
+  it("reads the text with the front end by default, keeping each sentence's source and words", () => {
+    const prepared = prepareText("Dr. Smith paid $5.\nThanks", lessac);
+    expect(prepared.segments.map((s) => s.spoken)).toEqual(["Doctor Smith paid five dollars.", "Thanks."]);
+    expect(prepared.segments[0]!.words.slice(0, 2)).toEqual([
+      { word: "Doctor", start: 0, end: 3 },
+      { word: "Smith", start: 4, end: 9 },
+    ]);
+    expect(prepared.segments[1]!.sentences).toEqual([1]);
+    expect(prepared.segments[0]!.phonemes).toContain("dˈɑːlɚz");
   });
 
   it("skips sentences with nothing pronounceable and reports none left for punctuation only", () => {

@@ -12,12 +12,13 @@ const PHONEME_BLOCK = /(\[\[.*?\]\])/;
  *
  * @param text the text; `[[ … ]]` holds phonemes in the voice's own alphabet
  * @param espeakVoice the espeak voice (a Piper config's `espeak.voice`)
+ * @param options.isolateClauses see {@link phonemizeEspeak}
  * @returns sentences, each an array of phonemes (single code points)
  * @throws EspeakNotFoundError when libespeak-ng or its data is missing
  * @throws EspeakError for a voice espeak does not know
  */
-export function phonemize(text: string, espeakVoice: string): string[][] {
-  if (!PHONEME_BLOCK.test(text)) return phonemizeEspeak(text, espeakVoice);
+export function phonemize(text: string, espeakVoice: string, options: { isolateClauses?: boolean } = {}): string[][] {
+  if (!PHONEME_BLOCK.test(text)) return phonemizeEspeak(text, espeakVoice, options);
 
   const parts = text.split(PHONEME_BLOCK);
   const sentences: string[][] = [];
@@ -32,7 +33,7 @@ export function phonemize(text: string, espeakVoice: string): string[][] {
       afterBlock = true;
       return;
     }
-    const partSentences = phonemizeEspeak(part, espeakVoice);
+    const partSentences = phonemizeEspeak(part, espeakVoice, options);
     if (afterBlock && partSentences.length > 0) sentences.at(-1)!.push(...partSentences.shift()!);
     sentences.push(...partSentences);
     afterBlock = false;

@@ -1,4 +1,4 @@
-import { VoxqueueError } from "@voxqueue/contracts";
+import { VoxqueueError, type TextNormalization } from "@voxqueue/contracts";
 import { silenceSamples } from "../audio.js";
 import type { InferencePool, SentencePcm } from "../inference/pool.js";
 import type { Scales } from "../onnx-session.js";
@@ -9,6 +9,8 @@ import { splitAtFirstClause } from "./clause-split.js";
 /** What {@link synthesize} turns into audio. */
 export interface SynthesisRequest {
   text: string;
+  /** How the text is read before phonemization (`prepareText`): `standard` by default, or `piper`. */
+  textNormalization?: TextNormalization;
   voice: VoiceFiles;
   /** A name of the voice's `speaker_id_map` or a numeric id; null: the voice's default (multi-speaker) or none. */
   speaker: string | number | null;
@@ -104,7 +106,7 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
   ) {
     this.startedAt = performance.now();
     const { voice } = request;
-    this.prepared = prepareText(request.text, voice.config);
+    this.prepared = prepareText(request.text, voice.config, { textNormalization: request.textNormalization });
     this.prepareSeconds = (performance.now() - this.startedAt) / 1000;
     request.onPrepared?.(this.prepared);
     if (this.prepared.sentences.length === 0) {
