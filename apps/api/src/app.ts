@@ -6,6 +6,7 @@ import { traceRequests } from "./request-span.js";
 import { healthRouter } from "./routes/health.js";
 import { jobsRouter } from "./routes/jobs.js";
 import { metricsRouter } from "./routes/metrics.js";
+import { textRouter } from "./routes/text.js";
 import { voicesRouter } from "./routes/voices.js";
 import type { AppDeps } from "./types.js";
 
@@ -23,6 +24,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(metricsRouter(deps));
   app.use(voicesRouter(deps));
   app.use(jobsRouter(deps, queues));
+  app.use(textRouter(deps));
   app.use(notFound);
   app.use(errorHandler({ logger: deps.logger, metrics: deps.metrics, maxBodyBytes: deps.config.MAX_BODY_BYTES }));
   return app;

@@ -1,4 +1,5 @@
 import { VoxqueueError, createJobRequestSchema, type JobRequest, type SynthJobData, type VoiceInfo } from "@voxqueue/contracts";
+import type { z } from "zod";
 import { serviceUnavailable } from "./errors.js";
 
 /** How many installed voices an "unknown voice" message names. */
@@ -12,7 +13,14 @@ export type JobRequestParser = (body: unknown) => JobRequest;
  * @throws VoxqueueError `invalid_input` naming the first bad field (`body` when the body itself is wrong)
  */
 export function createJobRequestParser(opts: { maxTextChars: number }): JobRequestParser {
-  const schema = createJobRequestSchema(opts);
+  return createBodyParser(createJobRequestSchema(opts));
+}
+
+/**
+ * A body parser for a strict zod schema: the parsed body, or the first issue as a 400.
+ * @throws VoxqueueError `invalid_input` naming the first bad field (`body` when the body itself is wrong)
+ */
+export function createBodyParser<T>(schema: z.ZodType<T>): (body: unknown) => T {
   return (body) => {
     const parsed = schema.safeParse(body);
     if (parsed.success) return parsed.data;
@@ -58,7 +66,11 @@ export function resolveJobRequest(request: JobRequest, voices: readonly VoiceInf
   };
 }
 
-function pickVoice(requested: string | undefined, voices: readonly VoiceInfo[], defaultVoice: string | undefined): VoiceInfo {
+/**
+ * The voice a request names, else `defaultVoice`, else the first by id.
+ * @throws VoxqueueError `invalid_input` (field `voice`) for an unknown voice; `service_unavailable` for a missing default
+ */
+export function pickVoice(requested: string | undefined, voices: readonly VoiceInfo[], defaultVoice: string | undefined): VoiceInfo {
   if (requested === undefined) {
     if (defaultVoice === undefined) return voices[0] as VoiceInfo; // non-empty, sorted by id
     const voice = voices.find((v) => v.id === defaultVoice);

@@ -1,5 +1,6 @@
 export * from "./errors.js";
 export * from "./jobs.js";
+export * from "./text.js";
 export * from "./job-failure.js";
 export * from "./queue.js";
 export * from "./voices.js";

@@ -33,6 +33,26 @@ const scale = (name: keyof typeof SCALE_LIMITS) =>
 const SPEAKABLE = /[^\s\p{Cc}\p{Cf}\p{Zs}\p{Zl}\p{Zp}]/u;
 const NOTHING_TO_READ = "text must contain something to read (it has only spaces, control or format characters such as U+200B)";
 
+/** A request's `text`: trimmed, not empty, at most `maxTextChars` characters, something to read. */
+export function textField(opts: { maxTextChars: number }) {
+  return z
+    .string({ error: "text must be a string" })
+    .trim()
+    .min(1, "text must not be empty")
+    .max(opts.maxTextChars, `text must be at most ${opts.maxTextChars} characters`)
+    .refine((text) => text === "" || SPEAKABLE.test(text), NOTHING_TO_READ);
+}
+
+/** A request's optional `voice` id. */
+export function voiceField() {
+  return z.string({ error: "voice must be a string" }).min(1, "voice must not be empty").max(200).optional();
+}
+
+/** A request's optional `text_normalization`. */
+export function textNormalizationField() {
+  return z.enum(TEXT_NORMALIZATIONS, { error: `text_normalization must be one of: ${TEXT_NORMALIZATIONS.join(", ")}` }).optional();
+}
+
 /** The one message for any malformed `speaker` (a negative id too, not zod's generic "Too small"). */
 const SPEAKER_ERROR = "speaker must be a name or a non-negative integer id";
 
@@ -43,18 +63,13 @@ const SPEAKER_ERROR = "speaker must be a name or a non-negative integer id";
  */
 export function createJobRequestSchema(opts: { maxTextChars: number }) {
   return z.strictObject({
-    text: z
-      .string({ error: "text must be a string" })
-      .trim()
-      .min(1, "text must not be empty")
-      .max(opts.maxTextChars, `text must be at most ${opts.maxTextChars} characters`)
-      .refine((text) => text === "" || SPEAKABLE.test(text), NOTHING_TO_READ),
-    voice: z.string({ error: "voice must be a string" }).min(1, "voice must not be empty").max(200).optional(),
+    text: textField(opts),
+    voice: voiceField(),
     speaker: z.union([z.string().min(1, SPEAKER_ERROR).max(200, SPEAKER_ERROR), z.number().int(SPEAKER_ERROR).nonnegative(SPEAKER_ERROR)], { error: SPEAKER_ERROR }).optional(),
     length_scale: scale("length_scale").optional(),
     noise_scale: scale("noise_scale").optional(),
     noise_w: scale("noise_w").optional(),
-    text_normalization: z.enum(TEXT_NORMALIZATIONS, { error: `text_normalization must be one of: ${TEXT_NORMALIZATIONS.join(", ")}` }).optional(),
+    text_normalization: textNormalizationField(),
     priority: z
       .number({ error: "priority must be an integer" })
       .int("priority must be an integer")

@@ -16,6 +16,10 @@ export const voiceInfoSchema = z.object({
   reference: z.boolean(),
   /** The voice's default scales (its config's `inference` block). */
   defaults: z.object({ length_scale: z.number(), noise_scale: z.number(), noise_w: z.number() }),
+  /** The voice's espeak-ng voice (`espeak.voice`), for the API's text preview; absent from older workers. */
+  espeak_voice: z.string().optional(),
+  /** `espeak` (phonemes) or `text` (code points), Piper's `phoneme_type`; absent from older workers. */
+  phoneme_type: z.enum(["espeak", "text"]).optional(),
   /** onnxruntime execution provider the publishing worker runs it on (`cpu`, `cuda`, `webgpu`). */
   execution_provider: z.string().optional(),
 });

@@ -1,8 +1,7 @@
 import type { TextNormalization } from "@voxqueue/contracts";
-import { normalizeForSpeech, textLanguageFor, type SpokenWord } from "./normalize/index.js";
-import { phonemize, phonemizeCodepoints } from "./phonemize/index.js";
-import { chunkText, normalizeText } from "./text/index.js";
+import type { SpokenWord } from "./normalize/index.js";
 import { phonemeIds } from "./phoneme-ids.js";
+import { readText } from "./read-text.js";
 import type { PiperVoiceConfig } from "./voice-config.js";
 
 /**
@@ -43,26 +42,18 @@ export interface PreparedText {
 /** Options of {@link prepareText}. */
 export interface PrepareOptions {
   /** `standard` (default): the normalization front end; `piper`: exactly Piper's phonemes. */
-  textNormalization?: TextNormalization;
+  textNormalization?: TextNormalization | undefined;
 }
 
 /**
- * Text → phonemes per sentence → phoneme ids.
- *
- * `piper` mode keeps Piper's rules exactly (piper-phonemize `phonemize.cpp`, `phoneme_ids.cpp`;
- * `phoneme_type: "text"` voices use the text's code points): the text is cleaned (controls
- * removed, whitespace runs collapsed) and cut at sentence ends into chunks of at most 600 bytes,
- * so a very long input never becomes one giant `session.run` (rhasspy/piper#120).
- *
- * `standard` mode (the default) first reads the text with the front end (`normalizeForSpeech`:
- * sentences that know abbreviations and line breaks, numbers, dates, money … as words) for the
- * voice's language, then phonemizes each sentence, selecting espeak's voice again before every
- * clause. Both modes skip a sentence whose phonemes are all unknown (it would be `[^, _, $]`,
- * silence). Runs espeak-ng on the calling thread (its state is process-global: one thread per process).
+ * Text → phonemes per sentence ({@link readText}, in the mode asked for) → phoneme ids with
+ * Piper's rules (`phoneme_ids.cpp`). A sentence whose phonemes are all unknown would be
+ * `[^, _, $]`, silence: it is skipped and counted. Runs espeak-ng on the calling thread.
  */
 export function prepareText(text: string, config: PiperVoiceConfig, options: PrepareOptions = {}): PreparedText {
   const prepared: PreparedText = { sentences: [], missing: new Map(), skippedSentences: 0, phonemes: 0, segments: [] };
-  const addSentences = (segment: Omit<PreparedSegment, "phonemes" | "sentences">, sentences: readonly string[][]) => {
+  const voice = { espeakVoice: config.espeak.voice, languageCode: config.language?.code, phonemeType: config.phoneme_type };
+  for (const { phonemes: sentences, ...segment } of readText(text, voice, options.textNormalization)) {
     const indices: number[] = [];
     for (const phonemes of sentences) {
       prepared.phonemes += phonemes.length;
@@ -73,27 +64,6 @@ export function prepareText(text: string, config: PiperVoiceConfig, options: Pre
       else indices.push(prepared.sentences.push(ids) - 1);
     }
     prepared.segments.push({ ...segment, phonemes: sentences.map((s) => s.join("")).join(" "), sentences: indices });
-  };
-
-  if (options.textNormalization === "piper") {
-    for (const chunk of chunkText(normalizeText(text))) {
-      if (config.phoneme_type === "text") {
-        addSentences({ text: chunk, spoken: chunk, start: 0, end: 0, words: [] }, phonemizeCodepoints(chunk));
-        continue;
-      }
-      for (const sentence of phonemize(chunk, config.espeak.voice)) addSentences({ text: chunk, spoken: chunk, start: 0, end: 0, words: [] }, [sentence]);
-    }
-    return prepared;
-  }
-
-  const language = textLanguageFor(config.espeak.voice, config.language?.code);
-  for (const sentence of normalizeForSpeech(text, language).sentences) {
-    const { text: written, spoken, start, end, words } = sentence;
-    const phonemes =
-      config.phoneme_type === "text"
-        ? phonemizeCodepoints(spoken)
-        : [...chunkText(spoken)].flatMap((chunk) => phonemize(chunk, config.espeak.voice, { isolateClauses: true })).filter((s) => s.length > 0);
-    addSentences({ text: written, spoken, start, end, words }, phonemes);
   }
   return prepared;
 }

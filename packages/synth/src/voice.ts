@@ -96,5 +96,7 @@ export function voiceInfo(voice: VoiceFiles): VoiceInfo {
     ...(config.audio.quality ? { quality: config.audio.quality } : {}),
     reference,
     defaults: { ...config.inference },
+    espeak_voice: config.espeak.voice,
+    phoneme_type: config.phoneme_type,
   };
 }

@@ -21,7 +21,7 @@ export const NOT_READY_RETRY_AFTER_SECONDS = 2;
 const jobIdSchema = z.uuid();
 
 /** 415 unless the body is JSON; an empty or missing body is a 400 naming `body`. */
-const requireJsonBody: RequestHandler = (req, _res, next) => {
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
   const kind = req.is("application/json"); // null when there is no body at all
   if (kind) next();
   else if (kind === null || req.headers["content-length"] === "0") next(new VoxqueueError("invalid_input", "request body is required (a JSON object)", "body"));
