@@ -1,4 +1,5 @@
 import express, { type Express } from "express";
+import helmet from "helmet";
 import { errorHandler, notFound } from "./errors.js";
 import { observeRequests } from "./observe.js";
 import { QueuePool } from "./queues.js";
@@ -7,21 +8,29 @@ import { healthRouter } from "./routes/health.js";
 import { jobsRouter } from "./routes/jobs.js";
 import { metricsRouter } from "./routes/metrics.js";
 import { textRouter } from "./routes/text.js";
+import { authenticate } from "./security/authenticate.js";
+import { requestIds } from "./security/request-id.js";
 import { voicesRouter } from "./routes/voices.js";
 import type { AppDeps } from "./types.js";
 
 /**
  * The API as an Express app, without a port: `main.ts` listens with it, tests call
  * it through supertest. Every non-2xx answer is `{error: {type, message, field?}}`.
+ * With `deps.keys`, every `/v1` route needs an API key (see `security/`).
  */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   const queues = deps.queues ?? new QueuePool(deps.queue, deps.redis, deps.logger);
+  // Security headers (nosniff, frame-ancestors 'none' by CSP, no referrer, ...) on every answer.
+  app.use(helmet());
   app.use(traceRequests(deps));
+  app.use(requestIds());
   app.use(observeRequests(deps));
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps));
+  // Probes and scrapes above stay open; everything under /v1 needs a key once keys are configured.
+  if (deps.keys) app.use("/v1", authenticate(deps.keys, deps.metrics));
   app.use(voicesRouter(deps));
   app.use(jobsRouter(deps, queues));
   app.use(textRouter(deps));

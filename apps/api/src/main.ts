@@ -1,7 +1,8 @@
 /**
  * The API process: reads the environment, connects to Redis, serves the app on
  * HOST:PORT and shuts down cleanly on SIGTERM/SIGINT. Exit codes: 0 after a clean
- * shutdown, 1 on a startup failure (or a second signal), 2 on invalid configuration.
+ * shutdown, 1 on a startup failure (or a second signal), 2 on invalid configuration
+ * (a variable, or an API_KEYS_FILE that cannot be read or parsed).
  */
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
@@ -11,13 +12,14 @@ import { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { AudioStore } from "@voxqueue/audio-store";
 import { ConfigError, checkRedisServer, parseApiEnv, type ApiConfig } from "@voxqueue/config";
-import type { SynthJobData, SynthJobResult } from "@voxqueue/contracts";
+import { ApiKeysFileError, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { JOB_STATES, SERVICE, createApiMetrics, createLogger, outageLogger, startTracing, type Logger } from "@voxqueue/telemetry";
 import { createApp } from "./app.js";
 import { JobEventHub } from "./job-events.js";
 import { QueuePool } from "./queues.js";
 import { applyServerLimits, httpServerOptions } from "./server-limits.js";
+import { loadKeys } from "./security/load-keys.js";
 
 function readConfig(): ApiConfig {
   try {
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
   processConfig = config;
   const logger = createLogger("api", config.LOG_LEVEL);
   processLogger = logger;
+  const keys = loadKeys(config, logger);
   const redis = connectRedis(config.REDIS_URL, logger);
   const warnOnce = outageLogger(logger, redis);
   redis.on("error", (err: Error) => warnOnce(err, "redis error"));
@@ -99,6 +102,7 @@ async function main(): Promise<void> {
     metrics,
     registry,
     logger,
+    ...(keys ? { keys } : {}),
   });
 
   const server = applyServerLimits(createServer(httpServerOptions(config), app), config);
@@ -125,6 +129,7 @@ async function main(): Promise<void> {
     await jobEvents.close().catch((err: unknown) => logger.warn({ err }, "closing job events failed"));
     await drained;
     clearTimeout(deadline);
+    keys?.close();
     await queues.close().catch((err: unknown) => logger.warn({ err }, "closing queues failed"));
     await queue.close().catch((err: unknown) => logger.warn({ err }, "closing queue failed"));
     await redis.quit().catch(() => redis.disconnect());
@@ -138,5 +143,6 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   // One JSON line (pino writes stdout synchronously), then exit: no plain-text dump.
   (processLogger ?? createLogger("api")).fatal({ err }, startFailure(err, processConfig));
-  process.exit(1);
+  // A bad API_KEYS_FILE is invalid configuration (exit 2), like a bad variable.
+  process.exit(err instanceof ApiKeysFileError ? 2 : 1);
 });

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from "express";
 import type { ApiConfig } from "@voxqueue/config";
-import type { ApiMetrics, Logger } from "@voxqueue/telemetry";
+import { LOG_FIELD, type ApiMetrics, type Logger } from "@voxqueue/telemetry";
+import { apiKeyOf, requestIdOf } from "./security/caller.js";
 
 /** Route label of requests no route matched (keeps the metric's label set bounded). */
 export const UNMATCHED_ROUTE = "unmatched";
@@ -46,8 +47,9 @@ export function routeLabel(req: Request): string {
 /**
  * Counts and times every request (`tts_http_requests_total`,
  * `tts_http_request_duration_seconds` by method, route pattern and status) and logs
- * one line per request: method, route, status, latency_ms. A client that went away
- * before its answer was sent is recorded as {@link CLIENT_CLOSED_REQUEST}. Bodies are never logged.
+ * one line per request: method, route, status, latency_ms, request_id and the API key's
+ * name (never the key). A client that went away before its answer was sent is recorded
+ * as {@link CLIENT_CLOSED_REQUEST}. Bodies are never logged.
  */
 export function observeRequests(opts: { metrics: ApiMetrics; logger: Logger; config: Pick<ApiConfig, "HTTP_REQUEST_TIMEOUT_SECONDS"> }): RequestHandler {
   const requestTimeoutMs = opts.config.HTTP_REQUEST_TIMEOUT_SECONDS * 1000;
@@ -61,7 +63,15 @@ export function observeRequests(opts: { metrics: ApiMetrics; logger: Logger; con
       opts.metrics.httpRequests.inc(labels);
       opts.metrics.httpRequestDuration.observe(labels, seconds);
       const aborted = status === CLIENT_CLOSED_REQUEST ? { aborted: true, client_closed: "the client closed the connection before the answer was sent" } : {};
-      const line = { method: req.method, route, status, latency_ms: Math.round(seconds * 1e4) / 10, ...aborted };
+      const line = {
+        method: req.method,
+        route,
+        status,
+        latency_ms: Math.round(seconds * 1e4) / 10,
+        [LOG_FIELD.requestId]: requestIdOf(res),
+        [LOG_FIELD.apiKeyName]: apiKeyOf(res),
+        ...aborted,
+      };
       // 500s are logged with their stack by the error handler; a 503 is an outage, not a bug.
       if (QUIET_PATHS.has(route)) opts.logger.debug(line, "request");
       else if (res.statusCode >= 500) opts.logger.warn(line, "request");

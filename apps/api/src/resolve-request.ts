@@ -84,8 +84,8 @@ export function pickVoice(requested: string | undefined, voices: readonly VoiceI
   throw new VoxqueueError("invalid_input", `unknown voice "${requested}"; installed: ${listed.join(", ")}${more}`, "voice");
 }
 
-function pickSpeaker(requested: string | number | undefined, voice: VoiceInfo): Pick<SynthJobData, "speaker" | "speaker_id"> {
-  if (requested === undefined) return { speaker: null, speaker_id: null };
+function pickSpeaker(requested: string | number | null | undefined, voice: VoiceInfo): Pick<SynthJobData, "speaker" | "speaker_id"> {
+  if (requested === undefined || requested === null) return { speaker: null, speaker_id: null };
   if (voice.num_speakers <= 1) throw new VoxqueueError("invalid_input", `voice "${voice.id}" has a single speaker; omit speaker`, "speaker");
   if (typeof requested === "number") {
     if (requested >= voice.num_speakers) {

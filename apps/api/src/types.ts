@@ -6,6 +6,7 @@ import type { FleetRegistry } from "@voxqueue/fleet";
 import type { ApiMetrics, Logger, Tracer } from "@voxqueue/telemetry";
 import type { JobEventHub } from "./job-events.js";
 import type { QueuePool, SynthQueue } from "./queues.js";
+import type { KeyStore } from "./security/key-store.js";
 
 /** What {@link createApp} needs; `main.ts` builds them from the environment, tests from their own. */
 export interface AppDeps {
@@ -29,6 +30,8 @@ export interface AppDeps {
    * closes it); default: one made on the first such request, on a connection of its own.
    */
   jobEvents?: JobEventHub;
+  /** API keys (`API_KEYS_FILE`): every `/v1` route then needs one, and a job is visible only to its key. Absent: the API runs open. */
+  keys?: KeyStore;
   /** Tracer of the request and producer spans; default: the global provider's (`startTracing`), a no-op when tracing is off. */
   tracer?: Tracer;
 }

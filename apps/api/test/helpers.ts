@@ -11,6 +11,7 @@ import type { SynthJobData, SynthJobResult, VoiceInfo } from "@voxqueue/contract
 import { FleetRegistry } from "@voxqueue/fleet";
 import { JOB_STATES, createApiMetrics, createLogger, type ApiMetrics, type Logger } from "@voxqueue/telemetry";
 import { createApp } from "../src/app.js";
+import type { KeyStore } from "../src/security/key-store.js";
 import type { AppDeps } from "../src/types.js";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -56,11 +57,16 @@ export function testConfig(queueName: string, overrides: EnvSource = {}): ApiCon
   });
 }
 
-/** Log lines written by the app, parsed. */
+/** Log lines written by the app, parsed; each is also emitted as a `line` event. */
 export class LogCapture extends Writable {
   readonly lines: Record<string, unknown>[] = [];
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of chunk.toString("utf8").split("\n")) {
+      if (!line.trim()) continue;
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      this.lines.push(parsed);
+      this.emit("line", parsed);
+    }
     done();
   }
 }
@@ -83,7 +89,7 @@ export interface Harness {
  * Builds the app against Redis db `db` (a number no other test file uses: the
  * catalog and heartbeat keys are fixed), publishing `voices` unless empty.
  */
-export async function createHarness(opts: { db: number; voices?: VoiceInfo[]; env?: EnvSource; redisUrl?: string; redisOptions?: RedisOptions }): Promise<Harness> {
+export async function createHarness(opts: { db: number; voices?: VoiceInfo[]; env?: EnvSource; redisUrl?: string; redisOptions?: RedisOptions; keys?: KeyStore }): Promise<Harness> {
   const queueName = `test-api-${randomUUID()}`;
   const config = testConfig(queueName, opts.env);
   const redis = new Redis(opts.redisUrl ?? REDIS_URL, { db: opts.db, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, ...opts.redisOptions });
@@ -98,7 +104,7 @@ export async function createHarness(opts: { db: number; voices?: VoiceInfo[]; en
   const metrics = createApiMetrics(registry, { queue: queueName, readCounts: () => queue.getJobCounts(...JOB_STATES), defaultMetrics: false });
   const logs = new LogCapture();
   const logger: Logger = createLogger("api-test", config.LOG_LEVEL, logs);
-  const deps: AppDeps = { config, queue, redis, audioStore, fleet, metrics, registry, logger };
+  const deps: AppDeps = { config, queue, redis, audioStore, fleet, metrics, registry, logger, ...(opts.keys ? { keys: opts.keys } : {}) };
   return {
     app: createApp(deps),
     deps,

@@ -88,6 +88,14 @@ describe("POST /v1/jobs: accepted", () => {
     expect((await h.queue.getJob((byId.body as JobAccepted).id))?.data).toMatchObject({ speaker: "2", speaker_id: 2 });
   });
 
+  it('takes "speaker": null as no speaker, as job views print it', async () => {
+    for (const voice of [MULTI.id, SINGLE.id]) {
+      const res = await post({ text: "Hi", voice, speaker: null });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect((await h.queue.getJob((res.body as JobAccepted).id))?.data).toMatchObject({ voice, speaker: null, speaker_id: null });
+    }
+  });
+
   it("uses DEFAULT_VOICE when set, and answers 503 when that voice is not installed", async () => {
     const withDefault = createApp({ ...h.deps, config: { ...h.deps.config, DEFAULT_VOICE: SINGLE.id } });
     const res = await request(withDefault).post("/v1/jobs").send({ text: "Hi" });

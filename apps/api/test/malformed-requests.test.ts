@@ -4,14 +4,20 @@ import { Registry } from "prom-client";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ErrorBody } from "@voxqueue/contracts";
+import { hashApiKey } from "@voxqueue/contracts";
 import { createApiMetrics, createLogger } from "@voxqueue/telemetry";
 import { errorHandler } from "../src/errors.js";
+import { KeyStore } from "../src/security/key-store.js";
 import { MULTI, SINGLE, createHarness, type Harness } from "./helpers.js";
+
+/** The app runs with API keys, as in production: every request sends this one unless a case says otherwise. */
+const KEY = "vq_malformed-test-key_0123456789abcdefghijklmnopq";
+const AUTH = { Authorization: `Bearer ${KEY}` };
 
 // Redis db 8 is this file's alone (the catalog key is fixed).
 let h: Harness;
 beforeAll(async () => {
-  h = await createHarness({ db: 8 });
+  h = await createHarness({ db: 8, keys: new KeyStore([{ name: "malformed-test", sha256: hashApiKey(KEY) }]) });
   await h.fleet.heartbeat("malformed-test-worker");
 });
 afterAll(async () => {
@@ -27,6 +33,8 @@ interface Case {
   json?: unknown;
   contentType?: string | null;
   headers?: Record<string, string>;
+  /** The Authorization header instead of the valid one; null sends none. */
+  auth?: string | null;
   status: number;
   type: string;
   /** The field the error must name; a list when either name is right. */
@@ -36,6 +44,7 @@ interface Case {
 const single = SINGLE.id; // harness limits: MAX_TEXT_CHARS 200, MAX_BODY_BYTES 1024
 const ok = { text: "Hello.", voice: single };
 const bad = (name: string, patch: Record<string, unknown>, field: string): Case => ({ name, json: { ...ok, ...patch }, status: 400, type: "invalid_input", field });
+const unauthorized = (name: string, auth: string | null): Case => ({ name, json: ok, auth, status: 401, type: "unauthorized", field: "Authorization" });
 
 const CASES: Case[] = [
   // Not JSON, or not a JSON object.
@@ -125,6 +134,25 @@ const CASES: Case[] = [
   { name: "br header on plain bytes", raw: JSON.stringify(ok), headers: { "Content-Encoding": "br" }, status: 400, type: "invalid_input", field: "body" },
   { name: "br header on a truncated Brotli body", raw: brotliCompressSync(JSON.stringify(ok)).subarray(0, 8), headers: { "Content-Encoding": "br" }, status: 400, type: "invalid_input", field: "body" },
   { name: "br header on gzip bytes", raw: gzipSync(JSON.stringify(ok)), headers: { "Content-Encoding": "br" }, status: 400, type: "invalid_input", field: "body" },
+  // Malformed Authorization headers: 401 (with WWW-Authenticate), never 500, whatever the body.
+  unauthorized("no Authorization header", null),
+  unauthorized("an empty Authorization header", ""),
+  unauthorized("Bearer without a key", "Bearer"),
+  unauthorized("Bearer and a space", "Bearer "),
+  unauthorized("Basic credentials", "Basic dXNlcjpwYXNzd29yZA=="),
+  unauthorized("another scheme", `Token ${KEY}`),
+  unauthorized("the key without a scheme", KEY),
+  unauthorized("two tokens", `Bearer ${KEY} ${KEY}`),
+  unauthorized("a comma-separated list", `Bearer ${KEY}, Bearer ${KEY}`),
+  unauthorized("a tab instead of a space", `Bearer\t${KEY}`),
+  unauthorized("a quoted key", `Bearer "${KEY}"`),
+  unauthorized("a Latin-1 character in the key", `Bearer ${KEY}\u00e9`),
+  unauthorized("padding only", "Bearer ===="),
+  unauthorized("a key of 5000 characters", `Bearer ${"a".repeat(5000)}`),
+  unauthorized("an unknown key", "Bearer vq_unknown-key-0123456789abcdefghijklmnopqrst"),
+  unauthorized("the key with a character more", `Bearer ${KEY}x`),
+  unauthorized("the key in upper case", `Bearer ${KEY.toUpperCase()}`),
+  { name: "a bad key and a bad body: the key is checked first", raw: '{"text": ', auth: "Bearer nope", status: 401, type: "unauthorized", field: "Authorization" },
   // Too large.
   { name: "a body past MAX_BODY_BYTES", json: { ...ok, text: "x".repeat(2000) }, status: 413, type: "payload_too_large" },
   { name: "a gzip bomb past MAX_BODY_BYTES once inflated", raw: gzipSync(JSON.stringify({ ...ok, text: " ".repeat(100_000) })), headers: { "Content-Encoding": "gzip" }, status: 413, type: "payload_too_large" },
@@ -132,6 +160,8 @@ const CASES: Case[] = [
 
 async function send(c: Case) {
   let req = request(h.app).post("/v1/jobs");
+  if (c.auth === undefined) req = req.set(AUTH);
+  else if (c.auth !== null) req = req.set("Authorization", c.auth);
   if (c.contentType !== null) req = req.set("Content-Type", c.contentType ?? "application/json");
   for (const [k, v] of Object.entries(c.headers ?? {})) req = req.set(k, v);
   const body = c.raw ?? JSON.stringify(c.json);
@@ -154,6 +184,7 @@ describe(`POST /v1/jobs: ${CASES.length} malformed requests`, () => {
     expect(error.type).toBe(c.type);
     expect(error.message.length).toBeGreaterThan(0);
     if (c.field !== undefined) expect([c.field].flat()).toContain(error.field);
+    if (c.status === 401) expect(res.headers["www-authenticate"]).toMatch(/^Bearer realm="voxqueue"/);
     expect(await h.queue.count()).toBe(before);
   });
 
@@ -163,7 +194,7 @@ describe(`POST /v1/jobs: ${CASES.length} malformed requests`, () => {
     const ready = await request(h.app).get("/readyz");
     expect(ready.status).toBe(200);
     // The same app still accepts a good request.
-    const good = await request(h.app).post("/v1/jobs").send(ok);
+    const good = await request(h.app).post("/v1/jobs").set(AUTH).send(ok);
     expect(good.status).toBe(202);
   });
 });
@@ -176,11 +207,10 @@ describe("speaker: one wording for every malformed value", () => {
     ["an empty name", ""],
     ["a name of 201 characters", "x".repeat(201)],
     ["true", true],
-    ["null", null],
     ["an array", [0]],
     ["an object", { id: 0 }],
   ])("%s", async (_name, speaker) => {
-    const res = await request(h.app).post("/v1/jobs").send({ text: "Hello.", voice: MULTI.id, speaker });
+    const res = await request(h.app).post("/v1/jobs").set(AUTH).send({ text: "Hello.", voice: MULTI.id, speaker });
     expect(res.status).toBe(400);
     expect((res.body as ErrorBody).error).toEqual({ type: "invalid_input", field: "speaker", message: "speaker must be a name or a non-negative integer id" });
   });
@@ -230,7 +260,7 @@ describe("malformed percent-escapes in the job id of the path", () => {
   it.each(paths)("%s %s → 400 invalid_input naming id, counted as invalid_input, never internal", async (method, path) => {
     const internal = () => h.metrics.errors.get().then((m) => m.values.find((v) => v.labels.error_type === "internal")?.value ?? 0);
     const before = await internal();
-    const res = await request(h.app)[method](path);
+    const res = await request(h.app)[method](path).set(AUTH);
     expect(res.status, JSON.stringify(res.body)).toBe(400);
     expect(res.headers["content-type"]).toMatch(/^application\/json/);
     const { error } = res.body as ErrorBody;

@@ -1,5 +1,8 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -38,5 +41,15 @@ describe("API process start", () => {
     } finally {
       taken.close();
     }
+  }, 60_000);
+
+  it("with an API_KEYS_FILE that does not parse: a fatal line naming the file and line, exit 2 (never an open API)", async () => {
+    const file = join(await mkdtemp(join(tmpdir(), "vq-startup-")), "keys");
+    await writeFile(file, "alice:not-a-hash\n");
+    const { code, stdout } = await runApi({ PORT: "0", HOST: "127.0.0.1", API_KEYS_FILE: file, QUEUE_NAME: `startup-test-${process.pid}` });
+    expect(code).toBe(2);
+    const fatal = stdout.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === "fatal");
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]!.msg).toBe(`api failed to start: API_KEYS_FILE ${file}: line 1 (alice): the hash must be 64 hex digits (SHA-256 of the key)`);
   }, 60_000);
 });

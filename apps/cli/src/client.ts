@@ -32,22 +32,37 @@ async function asApiError(res: Response): Promise<ApiError> {
 
 /** A small client of the voxqueue HTTP API (fetch-based). */
 export class VoxqueueClient {
-  constructor(readonly baseUrl: string) {}
+  /** @param apiKey sent as `Authorization: Bearer <key>` when given (an API with `API_KEYS_FILE` needs it) */
+  constructor(
+    readonly baseUrl: string,
+    private readonly apiKey?: string,
+  ) {}
 
   private url(path: string): string {
     return new URL(path, this.baseUrl).href;
   }
 
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.apiKey ? { ...extra, authorization: `Bearer ${this.apiKey}` } : extra;
+  }
+
   /** `POST /v1/jobs`. @throws ApiError on a non-202 answer */
   async submit(opts: SubmitOptions): Promise<JobAccepted> {
-    const res = await fetch(this.url("/v1/jobs"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(opts) });
+    const res = await fetch(this.url("/v1/jobs"), { method: "POST", headers: this.headers({ "content-type": "application/json" }), body: JSON.stringify(opts) });
     if (res.status !== 202) throw await asApiError(res);
     return (await res.json()) as JobAccepted;
   }
 
+  /** `GET /v1/voices` as the API answers it. @throws ApiError */
+  async voices(): Promise<unknown> {
+    const res = await fetch(this.url("/v1/voices"), { headers: this.headers() });
+    if (!res.ok) throw await asApiError(res);
+    return res.json();
+  }
+
   /** `GET /v1/jobs/:id`. @throws ApiError */
   async job(id: string): Promise<JobView> {
-    const res = await fetch(this.url(`/v1/jobs/${encodeURIComponent(id)}`));
+    const res = await fetch(this.url(`/v1/jobs/${encodeURIComponent(id)}`), { headers: this.headers() });
     if (!res.ok) throw await asApiError(res);
     return (await res.json()) as JobView;
   }
@@ -72,7 +87,7 @@ export class VoxqueueClient {
 
   /** `GET /v1/jobs/:id/audio` → WAV bytes. @throws ApiError (404, 409 not ready, 410 expired or job_failed) */
   async audio(id: string): Promise<Buffer> {
-    const res = await fetch(this.url(`/v1/jobs/${encodeURIComponent(id)}/audio`));
+    const res = await fetch(this.url(`/v1/jobs/${encodeURIComponent(id)}/audio`), { headers: this.headers() });
     if (!res.ok) throw await asApiError(res);
     return Buffer.from(await res.arrayBuffer());
   }

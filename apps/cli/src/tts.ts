@@ -14,6 +14,7 @@ Submits a synthesis job to a voxqueue API, waits for it, saves the WAV.
 Options:
   -o, --out FILE          where to write the WAV (default: out.wav)
       --api URL           API base URL (default: $VOXQUEUE_API or http://127.0.0.1:$PORT, PORT=8080)
+      --api-key KEY       API key, when the API has API_KEYS_FILE (default: $VOXQUEUE_API_KEY)
   -v, --voice ID          voice id (see GET /v1/voices; default: the API's default voice)
   -s, --speaker NAME|ID   speaker of a multi-speaker voice
       --length-scale N    speaking rate: > 1 slower, < 1 faster (Piper length_scale)
@@ -59,6 +60,7 @@ async function main(): Promise<number> {
     options: {
       out: { type: "string", short: "o", default: "out.wav" },
       api: { type: "string" },
+      "api-key": { type: "string" },
       voice: { type: "string", short: "v" },
       speaker: { type: "string", short: "s" },
       "length-scale": { type: "string" },
@@ -74,10 +76,9 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const client = new VoxqueueClient(values.api ?? process.env.VOXQUEUE_API ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`);
+  const client = new VoxqueueClient(values.api ?? process.env.VOXQUEUE_API ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`, values["api-key"] ?? process.env.VOXQUEUE_API_KEY);
   if (values.voices) {
-    const res = await fetch(new URL("/v1/voices", client.baseUrl));
-    console.log(JSON.stringify(await res.json(), null, 2));
+    console.log(JSON.stringify(await client.voices(), null, 2));
     return 0;
   }
   // Before reading stdin or submitting: a bad -o fails now, not after the synthesis.

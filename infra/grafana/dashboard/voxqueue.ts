@@ -329,6 +329,17 @@ export const ROWS: RowSpec[] = [
       },
       {
         kind: "timeseries",
+        title: "Refused requests by reason (req/s)",
+        description:
+          "Requests the API refused before any work: unauthorized (no or unknown API key), rate_limited (a key's submit rate), in_flight_limit (a key's jobs in flight), queue_full (backlog at MAX_QUEUED_JOBS: add workers).",
+        queries: [{ expr: "sum by (reason) (rate(tts_requests_refused_total[$__rate_interval]))", legend: "{{reason}}" }],
+        unit: "reqps",
+        width: 24,
+        min: 0,
+        stacked: true,
+      },
+      {
+        kind: "timeseries",
         title: "Process RSS",
         description: "Resident memory of each API and worker process (workers hold the ONNX sessions).",
         queries: [{ expr: `process_resident_memory_bytes${VOX_JOBS}`, legend: "{{job}} {{instance}}" }],

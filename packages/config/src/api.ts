@@ -34,6 +34,11 @@ const apiEnvSchema = z.object({
   FFMPEG_PATH: env.str("ffmpeg"),
   /** Grace period for in-flight requests on SIGTERM. */
   SHUTDOWN_GRACE_SECONDS: env.int(10, 0),
+  /**
+   * File of API keys, lines `NAME:SHA256_HEX_OF_KEY` (`pnpm keys add NAME`). Set: every `/v1` route needs
+   * `Authorization: Bearer <key>` (an empty file refuses everyone). Unset: the API runs open.
+   */
+  API_KEYS_FILE: z.string().min(1).optional(),
 });
 
 /** Settings of apps/api. */

@@ -10,6 +10,7 @@ describe("parseApiEnv", () => {
     expect(cfg.AUDIO_TTL_SECONDS).toBe(86_400);
     expect(cfg.QUEUE_NAME).toBe("tts-synthesis");
     expect(cfg.QUEUE_EVENTS_MAX_LEN).toBe(10_000);
+    expect(cfg.API_KEYS_FILE).toBeUndefined();
   });
 
   it("coerces numbers and treats empty strings as unset", () => {

@@ -16,6 +16,8 @@ export const ERROR_TYPES = {
   /** Anything else; a bug. */
   internal: { status: 500, retryable: true },
   // API-only types (never stored in job results):
+  /** No API key, or one the API does not know (with `WWW-Authenticate: Bearer`). */
+  unauthorized: { status: 401, retryable: false },
   not_found: { status: 404, retryable: false },
   method_not_allowed: { status: 405, retryable: false },
   not_ready: { status: 409, retryable: true },

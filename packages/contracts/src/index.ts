@@ -1,3 +1,4 @@
+export * from "./api-keys.js";
 export * from "./errors.js";
 export * from "./jobs.js";
 export * from "./text.js";

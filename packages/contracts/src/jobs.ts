@@ -59,13 +59,14 @@ const SPEAKER_ERROR = "speaker must be a name or a non-negative integer id";
 /**
  * Body of `POST /v1/jobs`. `text` is trimmed; its length limit (characters, after
  * trimming) is a setting. `speaker` is a name from the voice's `speaker_id_map` or a
- * numeric speaker id. Unknown fields are rejected so typos do not pass silently.
+ * numeric speaker id; null is the same as leaving it out. Unknown fields are rejected so
+ * typos do not pass silently.
  */
 export function createJobRequestSchema(opts: { maxTextChars: number }) {
   return z.strictObject({
     text: textField(opts),
     voice: voiceField(),
-    speaker: z.union([z.string().min(1, SPEAKER_ERROR).max(200, SPEAKER_ERROR), z.number().int(SPEAKER_ERROR).nonnegative(SPEAKER_ERROR)], { error: SPEAKER_ERROR }).optional(),
+    speaker: z.union([z.string().min(1, SPEAKER_ERROR).max(200, SPEAKER_ERROR), z.number().int(SPEAKER_ERROR).nonnegative(SPEAKER_ERROR)], { error: SPEAKER_ERROR }).nullish(), // null is "no speaker", as job views print it
     length_scale: scale("length_scale").optional(),
     noise_scale: scale("noise_scale").optional(),
     noise_w: scale("noise_w").optional(),
@@ -100,6 +101,8 @@ export const synthJobDataSchema = z.object({
   text_normalization: z.enum(TEXT_NORMALIZATIONS).optional(),
   /** ms since epoch when the API accepted the job. */
   submitted_at: z.number(),
+  /** Name of the API key that submitted the job (only it may read the job and its audio); absent when the API runs open. */
+  owner: z.string().optional(),
 });
 export type SynthJobData = z.infer<typeof synthJobDataSchema>;
 

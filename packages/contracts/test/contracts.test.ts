@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ERROR_TYPES, JOB_ERROR_TYPES, VoxqueueError, createJobRequestSchema, queueForVoice, synthJobDataSchema } from "../src/index.js";
+import { ERROR_TYPES, JOB_ERROR_TYPES, VoxqueueError, createJobRequestSchema, hashApiKey, parseApiKeysFile, queueForVoice, synthJobDataSchema } from "../src/index.js";
 
 const schema = createJobRequestSchema({ maxTextChars: 20 });
 const firstIssuePath = (body: unknown) => {
@@ -37,6 +37,10 @@ describe("job request schema", () => {
     expect(schema.parse({ text: "\u200bhi" }).text).toBe("\u200bhi");
   });
 
+  it("takes a null speaker as no speaker", () => {
+    expect(schema.parse({ text: "hi", speaker: null })).toEqual({ text: "hi", speaker: null });
+  });
+
   it("rejects unknown fields", () => {
     const r = schema.safeParse({ text: "hi", lenght_scale: 1 });
     expect(r.success).toBe(false);
@@ -68,5 +72,26 @@ describe("error taxonomy", () => {
 
   it("routes every voice to the configured queue for now", () => {
     expect(queueForVoice("en_US-lessac-medium", "tts")).toBe("tts");
+  });
+});
+
+describe("API keys file", () => {
+  it("hashes keys with SHA-256 (hex) and reads NAME:HASH lines, skipping comments and blank lines", () => {
+    expect(hashApiKey("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const text = `# keys\n\nalice:${hashApiKey("a")}\r\n  bob:${hashApiKey("b").toUpperCase()}  \n`;
+    expect(parseApiKeysFile(text)).toEqual([
+      { name: "alice", sha256: hashApiKey("a") },
+      { name: "bob", sha256: hashApiKey("b") },
+    ]);
+  });
+
+  it.each([
+    ["no colon", "alice"],
+    ["a short hash", "alice:abc"],
+    ["a bad name", `-x:${"0".repeat(64)}`],
+    ["an empty name", `:${"0".repeat(64)}`],
+    ["a duplicate hash", `a:${"0".repeat(64)}\nb:${"0".repeat(64)}`],
+  ])("refuses %s", (_name, text) => {
+    expect(() => parseApiKeysFile(text)).toThrow(/^line \d/);
   });
 });

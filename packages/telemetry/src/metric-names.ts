@@ -19,7 +19,16 @@ export const METRIC = {
   httpRequests: "tts_http_requests_total",
   httpRequestDuration: "tts_http_request_duration_seconds",
   workerInfo: "tts_worker_info",
+  requestsRefused: "tts_requests_refused_total",
 } as const;
+
+/**
+ * Why the API refused a request before doing any work (`reason` of `tts_requests_refused_total`):
+ * no or unknown API key, the key's submit rate limit, the key's cap on jobs in flight,
+ * the queue's backlog at `MAX_QUEUED_JOBS`.
+ */
+export const REFUSAL_REASONS = ["unauthorized", "rate_limited", "in_flight_limit", "queue_full"] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** Histogram buckets (seconds or ratio), from the seed document where it gives them. */
 export const BUCKETS = {

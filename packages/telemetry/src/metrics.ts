@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from "prom-client";
 import { JOB_ERROR_TYPES } from "@voxqueue/contracts";
-import { BACKLOG_STATES, BUCKETS, JOB_STATES, METRIC } from "./metric-names.js";
+import { BACKLOG_STATES, BUCKETS, JOB_STATES, METRIC, REFUSAL_REASONS } from "./metric-names.js";
 
 /** Labels of per-synthesis metrics: `model` is the voice id, `language` its code (e.g. `en_US`). */
 export type SynthLabels = { model: string; language: string };
@@ -119,8 +119,16 @@ export interface WorkerMetricsOptions extends MetricsOptions {
 export function createApiMetrics(registry: Registry, opts: MetricsOptions) {
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   queueGauges(registry, opts.queue, opts.readCounts, opts.queueReadTimeoutMs ?? QUEUE_READ_TIMEOUT_MS);
+  const requestsRefused = new Counter({
+    name: METRIC.requestsRefused,
+    help: `Requests refused before any work, by reason (${REFUSAL_REASONS.join(", ")}); never by key.`,
+    labelNames: ["reason"],
+    registers: [registry],
+  });
+  for (const reason of REFUSAL_REASONS) requestsRefused.inc({ reason }, 0);
   return {
     errors: errorsCounter(registry),
+    requestsRefused,
     httpRequests: new Counter({
       name: METRIC.httpRequests,
       help: "HTTP requests answered by the API.",

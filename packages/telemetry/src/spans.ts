@@ -69,3 +69,8 @@ export function activeTraceFields(): Partial<Record<typeof LOG_FIELD.traceId | t
   if (!isSpanContextValid(spanContext)) return {};
   return { [LOG_FIELD.traceId]: spanContext.traceId, [LOG_FIELD.spanId]: spanContext.spanId };
 }
+
+/** Sets `attributes` on the active span (the request's SERVER span inside a route); nothing outside a span. */
+export function annotateActiveSpan(attributes: Attributes): void {
+  trace.getSpan(context.active())?.setAttributes(attributes);
+}

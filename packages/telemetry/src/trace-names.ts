@@ -90,6 +90,10 @@ export const ATTR = {
   audioBytes: "tts.audio.bytes",
   /** synthesis seconds / audio seconds. */
   rtf: "tts.rtf",
+  /** Name of the API key of a request (never the key). */
+  apiKeyName: "tts.api_key.name",
+  /** The request's id (`X-Request-Id`, the client's or ours). */
+  requestId: "tts.request.id",
 } as const;
 
 /** Log fields that tie a pino line to its trace and job (Loki structured metadata, see `infra/promtail`). */
@@ -97,6 +101,10 @@ export const LOG_FIELD = {
   traceId: "trace_id",
   spanId: "span_id",
   jobId: "job_id",
+  /** The request's id (`X-Request-Id`) on the API's lines. */
+  requestId: "request_id",
+  /** Name of the request's API key on the API's lines (never the key). */
+  apiKeyName: "api_key",
 } as const;
 
 /** Service names (`service.name`) unless `OTEL_SERVICE_NAME` says otherwise; also the tracer names. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import express, { Router, type RequestHandler } from "express";
+import express, { Router, type RequestHandler, type Response } from "express";
 import type { Job } from "bullmq";
 import { z } from "zod";
 import { SYNTH_JOB_NAME, VoxqueueError, queueForVoice, type JobAccepted, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
@@ -10,6 +10,7 @@ import { jobLinks, parseJobFailure, toJobView } from "../job-view.js";
 import { JobEventHub } from "../job-events.js";
 import type { QueuePool } from "../queues.js";
 import { createJobRequestParser, resolveJobRequest } from "../resolve-request.js";
+import { apiKeyOf, requestIdOf } from "../security/caller.js";
 import { sendJob } from "../trace-context.js";
 import type { AppDeps } from "../types.js";
 import { parseWait, streamJobEvents, waitForView } from "./job-wait.js";
@@ -44,23 +45,23 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   const jobEvents = () => (hub ??= new JobEventHub(deps.queue, deps.redis, logger));
   const parseJson = express.json({ type: "application/json", strict: true, limit: config.MAX_BODY_BYTES, verify: requireUtf8 });
 
-  /** The job `id` names in the base queue, or a 404 (also for ids that are not ours). */
-  async function findJob(id: string): Promise<Job<SynthJobData, SynthJobResult>> {
-    const notFound = new VoxqueueError("not_found", `no job ${id}`);
-    if (!jobIdSchema.safeParse(id).success) throw notFound;
+  /** The job `id` names in the base queue, or a 404: also for ids that are not ours and jobs of another API key. */
+  async function findJob(id: string, res: Response): Promise<Job<SynthJobData, SynthJobResult>> {
+    if (!jobIdSchema.safeParse(id).success) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs)");
     assertConnected(deps.redis);
     const job = await redisStep("read job", () => deps.queue.getJob(id));
-    if (!job) throw notFound;
+    // Another key's job reads exactly as a job that does not exist: no existence leak.
+    if (!job || (deps.keys && job.data.owner !== apiKeyOf(res))) throw new VoxqueueError("not_found", `no job ${id}`);
     return job;
   }
 
-  async function viewOf(id: string): Promise<JobView> {
+  async function viewOf(id: string, res: Response): Promise<JobView> {
     // State first, then the job hash: a job finishing between the two reads then shows
     // its earlier state, never "completed" without its result.
-    if (!jobIdSchema.safeParse(id).success) throw new VoxqueueError("not_found", `no job ${id}`);
+    if (!jobIdSchema.safeParse(id).success) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs)");
     assertConnected(deps.redis);
     const state = await redisStep("read job state", () => deps.queue.getJobState(id));
-    const job = await findJob(id);
+    const job = await findJob(id, res);
     const view = toJobView(job, state, logger);
     if (!view) throw new VoxqueueError("not_found", `no job ${id}`);
     return view;
@@ -72,7 +73,8 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       const request = parseRequest(req.body);
       assertConnected(deps.redis);
       const voices = await redisStep("read voice catalog", () => deps.fleet.voices(deps.config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000));
-      const resolved = resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() });
+      const owner = apiKeyOf(res);
+      const resolved = { ...resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() }), ...(owner !== undefined ? { owner } : {}) };
       const id = randomUUID();
       const queue = queues.get(queueForVoice(resolved.voice, config.QUEUE_NAME));
       // Wait for the connection first: a Queue that never connected would otherwise hold
@@ -91,7 +93,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
         );
         // Inside the producer span: this line's span_id is the worker's parent span.
         logger.info(
-          { job_id: id, queue: queue.name, voice: data.voice, speaker: data.speaker, text_chars: data.text.length, text: textPreview(data.text, config.LOG_TEXT_PREFIX_CHARS) },
+          { job_id: id, queue: queue.name, request_id: requestIdOf(res), api_key: owner, voice: data.voice, speaker: data.speaker, text_chars: data.text.length, text: textPreview(data.text, config.LOG_TEXT_PREFIX_CHARS) },
           "job accepted",
         );
       });
@@ -105,14 +107,14 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
     .route("/v1/jobs/:id")
     .get(async (req, res) => {
       const wait = parseWait(req.query.wait);
-      res.json(wait === null ? await viewOf(req.params.id) : await waitForView(jobEvents(), req.params.id, wait, viewOf, res));
+      res.json(wait === null ? await viewOf(req.params.id, res) : await waitForView(jobEvents(), req.params.id, wait, (id) => viewOf(id, res), res));
     })
     .all(methodNotAllowed(["GET"]));
 
   router
     .route("/v1/jobs/:id/events")
     .get(async (req, res) => {
-      await streamJobEvents(jobEvents(), req.params.id, viewOf, res);
+      await streamJobEvents(jobEvents(), req.params.id, (id) => viewOf(id, res), res);
     })
     .all(methodNotAllowed(["GET"]));
 
@@ -123,7 +125,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       // A bad format, or one this host cannot encode, is a 400 before any look-up.
       const format = requestedFormat(req);
       await assertCanEncode(format, "format", config.FFMPEG_PATH);
-      const view = await viewOf(id);
+      const view = await viewOf(id, res);
       if (view.status === "queued" || view.status === "active") {
         res.set("Retry-After", String(NOT_READY_RETRY_AFTER_SECONDS));
         throw new VoxqueueError("not_ready", `job ${id} is ${view.status}; its audio is not ready yet`);
