@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
-import type { AudioStore } from "@voxqueue/audio-store";
+import type { AudioCache, AudioStore } from "@voxqueue/audio-store";
 import type { ApiConfig } from "@voxqueue/config";
 import type { FleetRegistry } from "@voxqueue/fleet";
 import type { ApiMetrics, Logger, Tracer } from "@voxqueue/telemetry";
@@ -19,6 +19,8 @@ export interface AppDeps {
   /** Connection for the catalog, heartbeats, audio and readiness; best with `enableOfflineQueue: false` so an outage fails fast. */
   redis: Redis;
   audioStore: AudioStore;
+  /** Audio cache of repeated requests; default: one on `redis` with AUDIO_CACHE_MAX_BYTES and AUDIO_CACHE_TTL_SECONDS. */
+  audioCache?: AudioCache;
   fleet: FleetRegistry;
   /** Metrics from `createApiMetrics`, registered on `registry`. */
   metrics: ApiMetrics;

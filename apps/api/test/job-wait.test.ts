@@ -7,7 +7,7 @@ import { createApp } from "../src/app.js";
 import { JobEventHub } from "../src/job-events.js";
 import { MULTI, REDIS_URL, createHarness, type Harness } from "./helpers.js";
 
-// Redis db 13 is this file's alone.
+// Redis db 12 is this file's alone.
 let h: Harness;
 let hub: JobEventHub;
 let app: ReturnType<typeof createApp>;
@@ -44,7 +44,7 @@ async function submit(text: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  h = await createHarness({ db: 13, env: { JOB_ATTEMPTS: "1" } });
+  h = await createHarness({ db: 12, env: { JOB_ATTEMPTS: "1" } });
   hub = new JobEventHub(h.queue, h.redis);
   app = createApp({ ...h.deps, jobEvents: hub });
   workerRedis = new Redis(REDIS_URL, { db: h.db, maxRetriesPerRequest: null });
@@ -184,7 +184,7 @@ describe("GET /v1/jobs/:id/events (server-sent events)", () => {
     const polls = ids.slice(3).map((id) => request(app).get(`/v1/jobs/${id}?wait=30`).then((r) => r));
     await untilWaiting(6);
     const clients = (await h.redis.client("LIST")) as string;
-    const subscribers = clients.split("\n").filter((l) => / db=13 /.test(l) && /name=\S*:qe /.test(l));
+    const subscribers = clients.split("\n").filter((l) => / db=12 /.test(l) && /name=\S*:qe /.test(l));
     expect(subscribers).toHaveLength(1);
     for (const id of ids) held.get(id)!();
     for (const s of await Promise.all(streams)) expect(s.views.at(-1)!.status).toBe("completed");

@@ -1,6 +1,6 @@
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SYNTH_JOB_NAME, workerVoicesKey, type ErrorBody, type JobAccepted } from "@voxqueue/contracts";
+import { SYNTH_JOB_NAME, audioCacheKey, workerVoicesKey, type ErrorBody, type JobAccepted } from "@voxqueue/contracts";
 import { createApp } from "../src/app.js";
 import { MULTI, SINGLE, createHarness, type Harness } from "./helpers.js";
 
@@ -44,6 +44,8 @@ describe("POST /v1/jobs: accepted", () => {
       trace: {},
       text_normalization: "standard",
       submitted_at: expect.any(Number),
+      // The audio cache entry the worker fills: a hash of what determines the audio.
+      cache_key: audioCacheKey({ text: "Hello world.", voice: MULTI.id, speaker_id: null, length_scale: 1.1, noise_scale: 0.5, noise_w: 0.6 }),
     });
     expect(job?.opts).toMatchObject({
       jobId: body.id,

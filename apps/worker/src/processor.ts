@@ -1,6 +1,6 @@
 import { UnrecoverableError, WaitingError, type Job } from "bullmq";
 import { ERROR_TYPES, VoxqueueError, classifyJobError, encodeJobFailure, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
-import type { AudioStore } from "@voxqueue/audio-store";
+import type { AudioCache, AudioStore } from "@voxqueue/audio-store";
 import { encodeWavPieces, synthesize, type AudioChunk, type InferencePool, type Synthesis, type VoiceFiles } from "@voxqueue/synth";
 import { ATTR, SERVICE, SPAN, getTracer, injectTraceContext, textPreview, withTraceContext, type Logger, type Span, type SynthLabels, type TraceCarrier, type Tracer, type WorkerMetrics } from "@voxqueue/telemetry";
 import { voiceLabels } from "./voices.js";
@@ -19,6 +19,8 @@ export interface ProcessorDeps {
   voices: ReadonlyMap<string, VoiceFiles>;
   pool: InferencePool;
   store: AudioStore;
+  /** Audio cache of repeated requests; a job whose data has `cache_key` fills it. */
+  cache?: AudioCache;
   metrics: WorkerMetrics;
   logger: Logger;
   queueName: string;
@@ -121,6 +123,11 @@ export function createProcessor(deps: ProcessorDeps) {
         speaker: data.speaker,
         sentences: summary.sentences,
       };
+      if (data.cache_key && deps.cache?.enabled) {
+        const { audio_key: _own, ...cached } = result;
+        // A cache that cannot be written costs the next repeat a synthesis, never this job.
+        await deps.cache.put(data.cache_key, wav, cached).catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not store audio in the cache"));
+      }
       span.setAttributes(resultAttributes(result));
       log.info({ audio_duration_s: audioSeconds, synthesis_s: synthesisSeconds, rtf: result.rtf, sentences: result.sentences }, "job synthesized");
       completedInSpan.set(job, injectTraceContext()); // the consumer span is the active one here

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
-import { AudioStore } from "@voxqueue/audio-store";
+import { AudioCache, AudioStore } from "@voxqueue/audio-store";
 import { checkRedisServer, type WorkerConfig } from "@voxqueue/config";
 import { SYNTH_JOB_NAME, queueForVoice, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
@@ -109,6 +109,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     voices: voiceMap,
     pool,
     store: new AudioStore(connection, config.AUDIO_TTL_SECONDS),
+    cache: new AudioCache(connection, { maxBytes: config.AUDIO_CACHE_MAX_BYTES, ttlSeconds: config.AUDIO_CACHE_TTL_SECONDS }),
     metrics,
     logger: log,
     queueName,

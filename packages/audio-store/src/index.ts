@@ -34,3 +34,4 @@ export class AudioStore {
     return t < 0 ? null : t;
   }
 }
+export { AudioCache, type CachedAudio, type CachedResult } from "./audio-cache.js";

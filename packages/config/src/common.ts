@@ -39,6 +39,10 @@ export const sharedEnvShape = {
   REDIS_URL: env.redisUrl(),
   QUEUE_NAME: env.str("tts-synthesis"),
   AUDIO_TTL_SECONDS: env.int(86_400, 60),
+  /** Bytes of audio the cache of repeated requests may hold in Redis (oldest evicted first); 0 turns the cache off. */
+  AUDIO_CACHE_MAX_BYTES: env.int(268_435_456, 0),
+  /** A cache entry is served for this long after it was stored. */
+  AUDIO_CACHE_TTL_SECONDS: env.int(3_600, 1),
   LOG_LEVEL: env.logLevel(),
   /** How many characters of the user's text may appear in logs (0 = none). */
   LOG_TEXT_PREFIX_CHARS: env.int(32, 0, 1000),

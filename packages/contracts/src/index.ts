@@ -1,4 +1,5 @@
 export * from "./api-keys.js";
+export * from "./audio-cache.js";
 export * from "./errors.js";
 export * from "./jobs.js";
 export * from "./text.js";

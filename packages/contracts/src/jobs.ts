@@ -103,6 +103,8 @@ export const synthJobDataSchema = z.object({
   submitted_at: z.number(),
   /** Name of the API key that submitted the job (only it may read the job and its audio); absent when the API runs open. */
   owner: z.string().optional(),
+  /** Audio cache entry the worker fills with this job's audio ({@link audioCacheKey}); absent: cache off. */
+  cache_key: z.string().optional(),
 });
 export type SynthJobData = z.infer<typeof synthJobDataSchema>;
 
@@ -142,6 +144,8 @@ export interface JobView {
     sample_rate: number;
     voice: string;
     speaker: string | null;
+    /** True when the audio came from the audio cache: a copy of an earlier job's, not synthesized again. */
+    cached?: boolean;
   };
   error?: { type: (typeof JOB_ERROR_TYPES)[number]; message: string };
   links: { self: string; audio: string };
@@ -150,6 +154,7 @@ export interface JobView {
 /** Answer of `POST /v1/jobs` (status 202, with a `Location` header). */
 export interface JobAccepted {
   id: string;
-  status: "queued";
+  /** "completed" for an audio cache hit: its audio is ready at once. */
+  status: "queued" | "completed";
   links: { self: string; audio: string };
 }

@@ -20,6 +20,7 @@ export const METRIC = {
   httpRequestDuration: "tts_http_request_duration_seconds",
   workerInfo: "tts_worker_info",
   requestsRefused: "tts_requests_refused_total",
+  cacheRequests: "tts_cache_requests_total",
 } as const;
 
 /**

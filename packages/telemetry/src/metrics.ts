@@ -77,6 +77,18 @@ function errorsCounter(registry: Registry) {
   return counter;
 }
 
+/** `tts_cache_requests_total{result}`, both results from 0 (a counter born at 1 hides its first increase). */
+function cacheCounter(registry: Registry) {
+  const counter = new Counter({
+    name: METRIC.cacheRequests,
+    help: "Submits looked up in the audio cache, by result (hit: answered from stored audio, no synthesis; miss: queued).",
+    labelNames: ["result"],
+    registers: [registry],
+  });
+  for (const result of ["hit", "miss"]) counter.inc({ result }, 0);
+  return counter;
+}
+
 /** One GPU's memory, bytes; `gpuId` is nvidia-smi's index. */
 export interface GpuMemoryReading {
   gpuId: string;
@@ -142,6 +154,7 @@ export function createApiMetrics(registry: Registry, opts: MetricsOptions) {
       buckets: [...BUCKETS.http],
       registers: [registry],
     }),
+    cacheRequests: cacheCounter(registry),
   };
 }
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;

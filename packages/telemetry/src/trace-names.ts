@@ -36,6 +36,8 @@ export const SPAN = {
   encode: "encode",
   /** The WAV written to the audio store. */
   store: "store",
+  /** A submit looked up in the audio cache (API): `tts.cache.result` hit or miss. */
+  cacheLookup: "audio cache lookup",
   /** Reserved for the job-completion webhook call (not emitted yet). */
   webhook: "webhook",
 } as const;
@@ -88,6 +90,8 @@ export const ATTR = {
   synthesisSeconds: "tts.synthesis.seconds",
   audioSeconds: "tts.audio.seconds",
   audioBytes: "tts.audio.bytes",
+  /** Audio cache lookup of a submit: "hit" (answered from stored audio, nothing queued) or "miss". */
+  cacheResult: "tts.cache.result",
   /** synthesis seconds / audio seconds. */
   rtf: "tts.rtf",
   /** Name of the API key of a request (never the key). */

@@ -29,7 +29,9 @@ export interface AppProcess {
 export function startApp(app: "api" | "worker", env: Record<string, string>): AppProcess {
   const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "apps", app, "src", "main.ts")], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: "info", ...env },
+    // The audio cache would answer repeated texts without a worker: test stacks measure
+    // synthesis unless a test turns the cache on itself.
+    env: { ...process.env, LOG_LEVEL: "info", AUDIO_CACHE_MAX_BYTES: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

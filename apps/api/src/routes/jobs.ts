@@ -2,11 +2,13 @@ import { randomUUID } from "node:crypto";
 import express, { Router, type RequestHandler, type Response } from "express";
 import type { Job } from "bullmq";
 import { z } from "zod";
-import { SYNTH_JOB_NAME, VoxqueueError, queueForVoice, type JobAccepted, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
-import { SERVICE, getTracer, textPreview } from "@voxqueue/telemetry";
+import { AudioCache } from "@voxqueue/audio-store";
+import { SYNTH_JOB_NAME, VoxqueueError, audioCacheKey, queueForVoice, type JobAccepted, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { ATTR, SERVICE, SPAN, getTracer, inSpan, textPreview } from "@voxqueue/telemetry";
 import { assertCanEncode, encodeForResponse, requestedFormat, sendAudio } from "../audio-response.js";
 import { assertConnected, methodNotAllowed, redisStep, requireUtf8 } from "../errors.js";
 import { jobLinks, parseJobFailure, toJobView } from "../job-view.js";
+import { answerFromCache, cachedJobView } from "../audio-cache-hit.js";
 import { JobEventHub } from "../job-events.js";
 import type { QueuePool } from "../queues.js";
 import { createJobRequestParser, resolveJobRequest } from "../resolve-request.js";
@@ -41,6 +43,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   const router = Router();
   const parseRequest = createJobRequestParser({ maxTextChars: config.MAX_TEXT_CHARS });
   // One event subscriber per app (per API process), made on the first request that waits.
+  const cache = deps.audioCache ?? new AudioCache(deps.redis, { maxBytes: config.AUDIO_CACHE_MAX_BYTES, ttlSeconds: config.AUDIO_CACHE_TTL_SECONDS });
   let hub = deps.jobEvents;
   const jobEvents = () => (hub ??= new JobEventHub(deps.queue, deps.redis, logger));
   const parseJson = express.json({ type: "application/json", strict: true, limit: config.MAX_BODY_BYTES, verify: requireUtf8 });
@@ -61,6 +64,11 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
     if (!jobIdSchema.safeParse(id).success) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs)");
     assertConnected(deps.redis);
     const state = await redisStep("read job state", () => deps.queue.getJobState(id));
+    if (state === "unknown") {
+      // A job answered from the audio cache has no BullMQ job, only its record.
+      const cached = await redisStep("read job", () => cachedJobView(deps.redis, id, deps.keys ? apiKeyOf(res) ?? null : undefined));
+      if (cached) return cached;
+    }
     const job = await findJob(id, res);
     const view = toJobView(job, state, logger);
     if (!view) throw new VoxqueueError("not_found", `no job ${id}`);
@@ -76,6 +84,22 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       const owner = apiKeyOf(res);
       const resolved = { ...resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() }), ...(owner !== undefined ? { owner } : {}) };
       const id = randomUUID();
+      if (cache.enabled) {
+        const hash = audioCacheKey(resolved);
+        const hit = await inSpan(tracer, SPAN.cacheLookup, {}, async (span) => {
+          const found = await redisStep("read audio cache", () => answerFromCache({ cache, audioStore: deps.audioStore, redis: deps.redis, retentionSeconds: config.JOB_RETENTION_SECONDS }, hash, id, Date.now(), owner));
+          span.setAttribute(ATTR.cacheResult, found ? "hit" : "miss");
+          return found;
+        });
+        deps.metrics.cacheRequests.inc({ result: hit ? "hit" : "miss" });
+        if (hit) {
+          logger.info({ job_id: id, voice: resolved.voice, cache: "hit" }, "job answered from the audio cache");
+          const links = jobLinks(id);
+          res.status(202).location(links.self).json({ id, status: "completed", links } satisfies JobAccepted);
+          return;
+        }
+        resolved.cache_key = hash;
+      }
       const queue = queues.get(queueForVoice(resolved.voice, config.QUEUE_NAME));
       // Wait for the connection first: a Queue that never connected would otherwise hold
       // the add until Redis comes back, long after this request has been answered.

@@ -1,0 +1,104 @@
+import type { Redis } from "ioredis";
+import { AUDIO_CACHE_KEYS, type SynthJobResult } from "@voxqueue/contracts";
+
+/** What a cache entry keeps besides the audio: the first job's result, less its own audio key. */
+export type CachedResult = Omit<SynthJobResult, "audio_key">;
+
+/** One cache entry: the WAV bytes and the result they came with. */
+export interface CachedAudio {
+  wav: Buffer;
+  result: CachedResult;
+}
+
+/**
+ * Stores an entry and evicts what must go, in one step: entries older than the TTL
+ * (their keys have expired; their bytes are uncounted here), then the oldest while the
+ * cache holds more than its bound. All keys share the `{audio-cache}` hash tag.
+ * KEYS: audio, result, index, sizes, bytes. ARGV: hash, wav, result, ttl s, max bytes,
+ * now ms, audio key prefix, result key prefix. Returns 1 (stored) or 0 (larger than the bound).
+ */
+const PUT_SCRIPT = `
+local size = string.len(ARGV[2])
+local maxBytes = tonumber(ARGV[5])
+if size > maxBytes then return 0 end
+local function drop(h)
+  local s = redis.call('HGET', KEYS[4], h)
+  if s then redis.call('DECRBY', KEYS[5], s) end
+  redis.call('HDEL', KEYS[4], h)
+  redis.call('ZREM', KEYS[3], h)
+  redis.call('DEL', ARGV[7] .. h, ARGV[8] .. h)
+end
+drop(ARGV[1])
+local ttl = tonumber(ARGV[4])
+for _, h in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[6]) - ttl * 1000)) do drop(h) end
+while tonumber(redis.call('GET', KEYS[5]) or '0') + size > maxBytes do
+  local oldest = redis.call('ZRANGE', KEYS[3], 0, 0)
+  if #oldest == 0 then break end
+  drop(oldest[1])
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ttl)
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ttl)
+redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
+redis.call('HSET', KEYS[4], ARGV[1], size)
+redis.call('INCRBY', KEYS[5], size)
+return 1
+`;
+
+/**
+ * The audio cache of repeated requests, in Redis: entries keyed by
+ * `audioCacheKey(job data)` (a hash of what determines the audio), each kept
+ * `ttlSeconds`, all of them together at most `maxBytes` (oldest evicted first). The
+ * worker stores each job's audio; the API answers a repeated request from it.
+ */
+export class AudioCache {
+  constructor(
+    private readonly redis: Redis,
+    private readonly opts: { maxBytes: number; ttlSeconds: number },
+  ) {}
+
+  /** False when the cache is turned off (`maxBytes` 0). */
+  get enabled(): boolean {
+    return this.opts.maxBytes > 0;
+  }
+
+  /**
+   * Stores `wav` and its result under `hash` (replacing an earlier entry), evicting as needed.
+   * @returns false when the entry alone is larger than the bound (not stored)
+   * @throws what ioredis throws when Redis fails
+   */
+  async put(hash: string, wav: Buffer, result: CachedResult): Promise<boolean> {
+    if (!this.enabled) return false;
+    const k = AUDIO_CACHE_KEYS;
+    const stored = await this.redis.eval(
+      PUT_SCRIPT,
+      5,
+      k.audio(hash),
+      k.result(hash),
+      k.index,
+      k.sizes,
+      k.bytes,
+      hash,
+      wav,
+      JSON.stringify(result),
+      this.opts.ttlSeconds,
+      this.opts.maxBytes,
+      Date.now(),
+      k.audio(""),
+      k.result(""),
+    );
+    return stored === 1;
+  }
+
+  /** The entry of `hash`, or null (never stored, expired or evicted). @throws what ioredis throws */
+  async get(hash: string): Promise<CachedAudio | null> {
+    if (!this.enabled) return null;
+    const [result, wav] = await Promise.all([this.redis.get(AUDIO_CACHE_KEYS.result(hash)), this.redis.getBuffer(AUDIO_CACHE_KEYS.audio(hash))]);
+    if (result === null || wav === null) return null;
+    return { wav, result: JSON.parse(result) as CachedResult };
+  }
+
+  /** Bytes the entries hold now (expired ones are uncounted at the next store). */
+  async bytes(): Promise<number> {
+    return Number((await this.redis.get(AUDIO_CACHE_KEYS.bytes)) ?? 0);
+  }
+}
