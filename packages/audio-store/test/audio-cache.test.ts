@@ -66,7 +66,7 @@ describe("audioCacheKey", () => {
     const key = audioCacheKey(data);
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     expect(audioCacheKey({ ...data, text: "  Hello \n there. " })).toBe(key);
-    for (const change of [{ text: "Hello there!" }, { voice: "w" }, { speaker_id: 1 }, { length_scale: 1.1 }, { noise_scale: 0.6 }, { noise_w: 0.7 }]) {
+    for (const change of [{ text: "Hello there!" }, { text_normalization: "piper" as const }, { voice: "w" }, { speaker_id: 1 }, { length_scale: 1.1 }, { noise_scale: 0.6 }, { noise_w: 0.7 }]) {
       expect(audioCacheKey({ ...data, ...change })).not.toBe(key);
     }
   });
