@@ -10,6 +10,7 @@ import { metricsRouter } from "./routes/metrics.js";
 import { textRouter } from "./routes/text.js";
 import { authenticate } from "./security/authenticate.js";
 import { requestIds } from "./security/request-id.js";
+import { speechRouter } from "./routes/speech.js";
 import { voicesRouter } from "./routes/voices.js";
 import type { AppDeps } from "./types.js";
 
@@ -34,6 +35,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(voicesRouter(deps));
   app.use(jobsRouter(deps, queues));
   app.use(textRouter(deps));
+  app.use(speechRouter(deps, queues));
   app.use(notFound);
   app.use(errorHandler({ logger: deps.logger, metrics: deps.metrics, maxBodyBytes: deps.config.MAX_BODY_BYTES }));
   return app;

@@ -48,8 +48,8 @@ export async function redisStep<T>(what: string, step: () => Promise<T>, timeout
 }
 
 /** Writes `err` as the JSON error body with the HTTP status of its type. */
-function sendError(res: Response, err: VoxqueueError): void {
-  res.status(err.status).json(err.toBody() satisfies ErrorBody);
+function sendError(res: Response, err: VoxqueueError, toBody: (err: VoxqueueError) => unknown = (e) => e.toBody() satisfies ErrorBody): void {
+  res.status(err.status).json(toBody(err));
 }
 
 /** Final handler for paths no route matches: 404 `not_found`. */
@@ -139,7 +139,13 @@ function fromUndecodablePath(err: unknown): VoxqueueError | null {
  * answered as a bare 500 `internal` (no stack, no details). Job-error types
  * (`invalid_input`, `internal`) are counted in `tts_errors_total`.
  */
-export function errorHandler(opts: { logger: Logger; metrics: ApiMetrics; maxBodyBytes: number }): ErrorRequestHandler {
+export function errorHandler(opts: {
+  logger: Logger;
+  metrics: ApiMetrics;
+  maxBodyBytes: number;
+  /** The error body; default `{error: {type, message, field?}}` (the OpenAI-compatible routes give OpenAI's shape). */
+  toBody?: (err: VoxqueueError) => unknown;
+}): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       next(err);
@@ -155,6 +161,6 @@ export function errorHandler(opts: { logger: Logger; metrics: ApiMetrics; maxBod
     if (isJobErrorType(known.type)) opts.metrics.errors.inc({ error_type: known.type });
     // Routes may have set their own Retry-After (not_ready, an empty catalog).
     if (known.type === "service_unavailable" && !res.get("Retry-After")) res.set("Retry-After", String(UNAVAILABLE_RETRY_AFTER_SECONDS));
-    sendError(res, known);
+    sendError(res, known, opts.toBody);
   };
 }

@@ -32,6 +32,10 @@ const apiEnvSchema = z.object({
   HTTP_MAX_CONNECTIONS: env.int(1024, 0, 1_000_000),
   /** The ffmpeg binary that encodes mp3, opus, flac and aac (wav and pcm need none). */
   FFMPEG_PATH: env.str("ffmpeg"),
+  /** OpenAI voice names mapped to installed voices: `alloy=en_US-lessac-medium,echo=VOICE:SPEAKER` (unset names: the model's voices in order). */
+  OPENAI_VOICE_MAP: z.string().default(""),
+  /** How long `POST /v1/audio/speech` waits for its job before answering 504 (the job goes on; its audio stays fetchable). */
+  SPEECH_TIMEOUT_SECONDS: env.int(120, 1, 3600),
   /** Grace period for in-flight requests on SIGTERM. */
   SHUTDOWN_GRACE_SECONDS: env.int(10, 0),
   /**

@@ -7,3 +7,4 @@ export * from "./job-failure.js";
 export * from "./queue.js";
 export * from "./voices.js";
 export * from "./audio-formats.js";
+export * from "./openai.js";

@@ -1,27 +1,24 @@
 import { randomUUID } from "node:crypto";
 import express, { Router, type RequestHandler, type Response } from "express";
-import type { Job } from "bullmq";
-import { z } from "zod";
 import { AudioCache } from "@voxqueue/audio-store";
-import { SYNTH_JOB_NAME, VoxqueueError, audioCacheKey, queueForVoice, type JobAccepted, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
-import { ATTR, SERVICE, SPAN, getTracer, inSpan, textPreview } from "@voxqueue/telemetry";
+import { VoxqueueError, audioCacheKey, type JobAccepted } from "@voxqueue/contracts";
+import { ATTR, SERVICE, SPAN, getTracer, inSpan } from "@voxqueue/telemetry";
+import { enqueueJob } from "../enqueue.js";
+import { readJobView } from "../job-reader.js";
 import { assertCanEncode, encodeForResponse, requestedFormat, sendAudio } from "../audio-response.js";
 import { assertConnected, methodNotAllowed, redisStep, requireUtf8 } from "../errors.js";
-import { jobLinks, parseJobFailure, toJobView } from "../job-view.js";
-import { answerFromCache, cachedJobView } from "../audio-cache-hit.js";
+import { jobLinks, parseJobFailure } from "../job-view.js";
+import { answerFromCache } from "../audio-cache-hit.js";
 import { JobEventHub } from "../job-events.js";
 import type { QueuePool } from "../queues.js";
 import { createJobRequestParser, resolveJobRequest } from "../resolve-request.js";
-import { apiKeyOf, requestIdOf } from "../security/caller.js";
-import { sendJob } from "../trace-context.js";
+import { apiKeyOf } from "../security/caller.js";
 import type { AppDeps } from "../types.js";
 import { parseWait, streamJobEvents, waitForView } from "./job-wait.js";
 
 /** Seconds a client polling for audio of a queued or active job is told to wait. */
 export const NOT_READY_RETRY_AFTER_SECONDS = 2;
 
-/** Job ids are `crypto.randomUUID()`; anything else cannot name a job of ours. */
-const jobIdSchema = z.uuid();
 
 /** 415 unless the body is JSON; an empty or missing body is a 400 naming `body`. */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
@@ -48,32 +45,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   const jobEvents = () => (hub ??= new JobEventHub(deps.queue, deps.redis, logger));
   const parseJson = express.json({ type: "application/json", strict: true, limit: config.MAX_BODY_BYTES, verify: requireUtf8 });
 
-  /** The job `id` names in the base queue, or a 404: also for ids that are not ours and jobs of another API key. */
-  async function findJob(id: string, res: Response): Promise<Job<SynthJobData, SynthJobResult>> {
-    if (!jobIdSchema.safeParse(id).success) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs)");
-    assertConnected(deps.redis);
-    const job = await redisStep("read job", () => deps.queue.getJob(id));
-    // Another key's job reads exactly as a job that does not exist: no existence leak.
-    if (!job || (deps.keys && job.data.owner !== apiKeyOf(res))) throw new VoxqueueError("not_found", `no job ${id}`);
-    return job;
-  }
-
-  async function viewOf(id: string, res: Response): Promise<JobView> {
-    // State first, then the job hash: a job finishing between the two reads then shows
-    // its earlier state, never "completed" without its result.
-    if (!jobIdSchema.safeParse(id).success) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs)");
-    assertConnected(deps.redis);
-    const state = await redisStep("read job state", () => deps.queue.getJobState(id));
-    if (state === "unknown") {
-      // A job answered from the audio cache has no BullMQ job, only its record.
-      const cached = await redisStep("read job", () => cachedJobView(deps.redis, id, deps.keys ? apiKeyOf(res) ?? null : undefined));
-      if (cached) return cached;
-    }
-    const job = await findJob(id, res);
-    const view = toJobView(job, state, logger);
-    if (!view) throw new VoxqueueError("not_found", `no job ${id}`);
-    return view;
-  }
+  const viewOf = (id: string, res: Response) => readJobView(deps, id, res);
 
   router
     .route("/v1/jobs")
@@ -100,27 +72,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
         }
         resolved.cache_key = hash;
       }
-      const queue = queues.get(queueForVoice(resolved.voice, config.QUEUE_NAME));
-      // Wait for the connection first: a Queue that never connected would otherwise hold
-      // the add until Redis comes back, long after this request has been answered.
-      await redisStep("connect to queue", () => queue.waitUntilReady());
-      await sendJob(tracer, { queue: queue.name, id, data: resolved }, async (data) => {
-        await redisStep("enqueue job", () =>
-          queue.add(SYNTH_JOB_NAME, data, {
-            jobId: id,
-            attempts: config.JOB_ATTEMPTS,
-            backoff: { type: "exponential", delay: config.JOB_BACKOFF_MS },
-            ...(request.priority !== undefined ? { priority: request.priority } : {}),
-            removeOnComplete: { age: config.JOB_RETENTION_SECONDS },
-            removeOnFail: { age: config.JOB_RETENTION_SECONDS },
-          }),
-        );
-        // Inside the producer span: this line's span_id is the worker's parent span.
-        logger.info(
-          { job_id: id, queue: queue.name, request_id: requestIdOf(res), api_key: owner, voice: data.voice, speaker: data.speaker, text_chars: data.text.length, text: textPreview(data.text, config.LOG_TEXT_PREFIX_CHARS) },
-          "job accepted",
-        );
-      });
+      await enqueueJob(deps, queues, tracer, resolved, { priority: request.priority, res, id });
       const links = jobLinks(id);
       const body: JobAccepted = { id, status: "queued", links };
       res.status(202).location(links.self).json(body);

@@ -1,0 +1,51 @@
+import { randomUUID } from "node:crypto";
+import type { Response } from "express";
+import { SYNTH_JOB_NAME, queueForVoice, type SynthJobData } from "@voxqueue/contracts";
+import { textPreview, type Tracer } from "@voxqueue/telemetry";
+import { redisStep } from "./errors.js";
+import type { QueuePool } from "./queues.js";
+import { apiKeyOf, requestIdOf } from "./security/caller.js";
+import { sendJob } from "./trace-context.js";
+import type { AppDeps } from "./types.js";
+
+/**
+ * Puts one synthesis job on its voice's queue, inside the producer span, with the
+ * configured attempts, backoff and retention; every route that synthesizes (the jobs
+ * API, the OpenAI-compatible endpoint) enqueues through here. Logs `job accepted`.
+ * @param opts.res the request's response (its request id and API key go on the log line)
+ * @param opts.id the job's id; default a new UUID
+ * @returns the job's id
+ * @throws VoxqueueError `service_unavailable` when Redis does not take it in time
+ */
+export async function enqueueJob(
+  deps: Pick<AppDeps, "config" | "logger">,
+  queues: QueuePool,
+  tracer: Tracer,
+  data: Omit<SynthJobData, "trace">,
+  opts: { priority?: number | undefined; res: Response; id?: string },
+): Promise<string> {
+  const { config, logger } = deps;
+  const id = opts.id ?? randomUUID();
+  const queue = queues.get(queueForVoice(data.voice, config.QUEUE_NAME));
+  // Wait for the connection first: a Queue that never connected would otherwise hold
+  // the add until Redis comes back, long after this request has been answered.
+  await redisStep("connect to queue", () => queue.waitUntilReady());
+  await sendJob(tracer, { queue: queue.name, id, data }, async (traced) => {
+    await redisStep("enqueue job", () =>
+      queue.add(SYNTH_JOB_NAME, traced, {
+        jobId: id,
+        attempts: config.JOB_ATTEMPTS,
+        backoff: { type: "exponential", delay: config.JOB_BACKOFF_MS },
+        ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
+        removeOnComplete: { age: config.JOB_RETENTION_SECONDS },
+        removeOnFail: { age: config.JOB_RETENTION_SECONDS },
+      }),
+    );
+    // Inside the producer span: this line's span_id is the worker's parent span.
+    logger.info(
+      { job_id: id, queue: queue.name, request_id: requestIdOf(opts.res), api_key: apiKeyOf(opts.res), voice: traced.voice, speaker: traced.speaker, text_chars: traced.text.length, text: textPreview(traced.text, config.LOG_TEXT_PREFIX_CHARS) },
+      "job accepted",
+    );
+  });
+  return id;
+}

@@ -1,0 +1,47 @@
+import type { Response } from "express";
+import type { Job } from "bullmq";
+import { z } from "zod";
+import { VoxqueueError, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { cachedJobView } from "./audio-cache-hit.js";
+import { assertConnected, redisStep } from "./errors.js";
+import { toJobView } from "./job-view.js";
+import { apiKeyOf } from "./security/caller.js";
+import type { AppDeps } from "./types.js";
+
+/** Job ids are `crypto.randomUUID()`; anything else cannot name a job of ours. */
+const jobIdSchema = z.uuid();
+
+type ReaderDeps = Pick<AppDeps, "redis" | "queue" | "logger" | "keys">;
+
+/**
+ * The job `id` names in the base queue, as the caller of `res` may see it.
+ * @throws VoxqueueError `not_found`: also for ids that are not ours and jobs of another API key; `service_unavailable` when Redis is away
+ */
+export async function readJob(deps: ReaderDeps, id: string, res: Response): Promise<Job<SynthJobData, SynthJobResult>> {
+  if (!jobIdSchema.safeParse(id).success) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs)");
+  assertConnected(deps.redis);
+  const job = await redisStep("read job", () => deps.queue.getJob(id));
+  // Another key's job reads exactly as a job that does not exist: no existence leak.
+  if (!job || (deps.keys && job.data.owner !== apiKeyOf(res))) throw new VoxqueueError("not_found", `no job ${id}`);
+  return job;
+}
+
+/**
+ * The {@link JobView} of job `id` for the caller of `res`. State first, then the job
+ * hash: a job finishing between the two reads then shows its earlier state, never
+ * "completed" without its result. A job answered from the audio cache has only its record.
+ * @throws VoxqueueError `not_found`; `service_unavailable` when Redis is away
+ */
+export async function readJobView(deps: ReaderDeps, id: string, res: Response): Promise<JobView> {
+  if (!jobIdSchema.safeParse(id).success) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs)");
+  assertConnected(deps.redis);
+  const state = await redisStep("read job state", () => deps.queue.getJobState(id));
+  if (state === "unknown") {
+    const cached = await redisStep("read job", () => cachedJobView(deps.redis, id, deps.keys ? (apiKeyOf(res) ?? null) : undefined));
+    if (cached) return cached;
+  }
+  const job = await readJob(deps, id, res);
+  const view = toJobView(job, state, deps.logger);
+  if (!view) throw new VoxqueueError("not_found", `no job ${id}`);
+  return view;
+}
