@@ -4,21 +4,27 @@ import { SYNTH_JOB_NAME, queueForVoice, type SynthJobData } from "@voxqueue/cont
 import { textPreview, type Tracer } from "@voxqueue/telemetry";
 import { redisStep } from "./errors.js";
 import type { QueuePool } from "./queues.js";
+import { SubmitAdmission } from "./security/admission.js";
 import { apiKeyOf, requestIdOf } from "./security/caller.js";
 import { sendJob } from "./trace-context.js";
 import type { AppDeps } from "./types.js";
 
+/** One admission per app (its settings object), made on the first submit. */
+const admissions = new WeakMap<AppDeps["config"], SubmitAdmission>();
+
 /**
- * Puts one synthesis job on its voice's queue, inside the producer span, with the
+ * Puts one synthesis job on its voice's queue, once it passes the submit admission (the
+ * API key's rate limit and cap on jobs in flight, the queue's backlog limit), inside the producer span, with the
  * configured attempts, backoff and retention; every route that synthesizes (the jobs
  * API, the OpenAI-compatible endpoint) enqueues through here. Logs `job accepted`.
  * @param opts.res the request's response (its request id and API key go on the log line)
  * @param opts.id the job's id; default a new UUID
  * @returns the job's id
- * @throws VoxqueueError `service_unavailable` when Redis does not take it in time
+ * @throws VoxqueueError `rate_limited` or `in_flight_limit` (429), `service_unavailable` when the backlog is
+ *   full or Redis does not take it in time; nothing is stored then
  */
 export async function enqueueJob(
-  deps: Pick<AppDeps, "config" | "logger">,
+  deps: Pick<AppDeps, "config" | "logger" | "redis" | "metrics">,
   queues: QueuePool,
   tracer: Tracer,
   data: Omit<SynthJobData, "trace">,
@@ -30,6 +36,11 @@ export async function enqueueJob(
   // Wait for the connection first: a Queue that never connected would otherwise hold
   // the add until Redis comes back, long after this request has been answered.
   await redisStep("connect to queue", () => queue.waitUntilReady());
+  let admission = admissions.get(config);
+  if (!admission) admissions.set(config, (admission = new SubmitAdmission(deps)));
+  await admission.rate(opts.res);
+  await admission.backlog(queue, opts.res);
+  await admission.reserve(queue, id, opts.res);
   await sendJob(tracer, { queue: queue.name, id, data }, async (traced) => {
     await redisStep("enqueue job", () =>
       queue.add(SYNTH_JOB_NAME, traced, {

@@ -43,6 +43,15 @@ const apiEnvSchema = z.object({
    * `Authorization: Bearer <key>` (an empty file refuses everyone). Unset: the API runs open.
    */
   API_KEYS_FILE: z.string().min(1).optional(),
+  /** Submits (`POST /v1/jobs`) per API key per SUBMIT_RATE_WINDOW_SECONDS, shared by all replicas; 0 = no limit. */
+  SUBMIT_RATE_LIMIT: env.int(120, 0),
+  SUBMIT_RATE_WINDOW_SECONDS: env.int(60, 1, 86_400),
+  /** Jobs one API key may have queued or active at once; 0 = no cap. */
+  MAX_JOBS_IN_FLIGHT_PER_KEY: env.int(100, 0),
+  /** Submits are refused (503) while the queue's backlog (waiting + prioritized + delayed) is at least this; 0 = no limit. */
+  MAX_QUEUED_JOBS: env.int(10_000, 0),
+  /** Retry-After of those 503s and of in-flight-cap 429s. */
+  QUEUE_FULL_RETRY_AFTER_SECONDS: env.int(10, 1, 3_600),
 });
 
 /** Settings of apps/api. */

@@ -11,6 +11,8 @@ describe("parseApiEnv", () => {
     expect(cfg.QUEUE_NAME).toBe("tts-synthesis");
     expect(cfg.QUEUE_EVENTS_MAX_LEN).toBe(10_000);
     expect(cfg.API_KEYS_FILE).toBeUndefined();
+    expect([cfg.SUBMIT_RATE_LIMIT, cfg.SUBMIT_RATE_WINDOW_SECONDS, cfg.MAX_JOBS_IN_FLIGHT_PER_KEY]).toEqual([120, 60, 100]);
+    expect([cfg.MAX_QUEUED_JOBS, cfg.QUEUE_FULL_RETRY_AFTER_SECONDS]).toEqual([10_000, 10]);
   });
 
   it("coerces numbers and treats empty strings as unset", () => {

@@ -26,6 +26,10 @@ export const ERROR_TYPES = {
   job_failed: { status: 410, retryable: false },
   unsupported_media_type: { status: 415, retryable: false },
   payload_too_large: { status: 413, retryable: false },
+  /** The API key's submit rate limit (with `Retry-After` and `RateLimit-*`). */
+  rate_limited: { status: 429, retryable: true },
+  /** The API key's cap on jobs in flight, queued + active (with `Retry-After`). */
+  in_flight_limit: { status: 429, retryable: true },
   service_unavailable: { status: 503, retryable: true },
 } as const;
 

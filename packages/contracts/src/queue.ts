@@ -45,3 +45,11 @@ export function audioKey(jobId: string): string {
  * stall can be logged; this field changes only when the next attempt starts.
  */
 export const JOB_HOLDER_FIELD = "vq_worker";
+
+/** Redis key prefix of the per-API-key submit rate limiter (rate-limiter-flexible appends `:<key name>`). */
+export const SUBMIT_RATE_LIMIT_PREFIX = `${KEY_PREFIX}:ratelimit:submit`;
+
+/** Redis sorted set: the BullMQ job keys of an API key's jobs that may still be in flight → reserved at (ms since epoch). */
+export function jobsInFlightKey(owner: string): string {
+  return `${KEY_PREFIX}:in-flight:${owner}`;
+}
