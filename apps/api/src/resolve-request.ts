@@ -1,5 +1,6 @@
-import { VoxqueueError, createJobRequestSchema, type JobRequest, type SynthJobData, type VoiceInfo } from "@voxqueue/contracts";
+import { VoxqueueError, createJobRequestSchema, type JobRequest, type SynthJobData, type TextType, type VoiceInfo } from "@voxqueue/contracts";
 import type { z } from "zod";
+import { SsmlError, isSsml, parseSsml } from "@voxqueue/synth";
 import { serviceUnavailable } from "./errors.js";
 
 /** How many installed voices an "unknown voice" message names. */
@@ -13,7 +14,27 @@ export type JobRequestParser = (body: unknown) => JobRequest;
  * @throws VoxqueueError `invalid_input` naming the first bad field (`body` when the body itself is wrong)
  */
 export function createJobRequestParser(opts: { maxTextChars: number }): JobRequestParser {
-  return createBodyParser(createJobRequestSchema(opts));
+  const parse = createBodyParser(createJobRequestSchema(opts));
+  return (body) => {
+    const request = parse(body);
+    checkSsml(request.text, request.text_type);
+    return request;
+  };
+}
+
+/**
+ * SSML (`text_type: "ssml"`, or a text that starts with `<speak`) is parsed at submit, so a
+ * malformed document is a 400 naming `text` with its line and column, and nothing is queued.
+ * @throws VoxqueueError `invalid_input` naming `text`
+ */
+export function checkSsml(text: string, textType: TextType | undefined): void {
+  if (!isSsml(text, textType)) return;
+  try {
+    parseSsml(text);
+  } catch (err) {
+    if (err instanceof SsmlError) throw new VoxqueueError("invalid_input", err.message, "text");
+    throw err;
+  }
 }
 
 /**
@@ -62,6 +83,7 @@ export function resolveJobRequest(request: JobRequest, voices: readonly VoiceInf
     noise_w: request.noise_w ?? voice.defaults.noise_w,
     trace: {},
     text_normalization: request.text_normalization ?? "standard",
+    ...(request.text_type ? { text_type: request.text_type } : {}),
     submitted_at: opts.now,
   };
 }

@@ -66,6 +66,23 @@ describe("POST /v1/jobs: accepted", () => {
     expect(bad.body).toMatchObject({ error: { type: "invalid_input", field: "text_normalization" } });
   });
 
+  it("accepts SSML (a leading <speak> or text_type ssml) and refuses malformed SSML naming text with line and column, queueing nothing", async () => {
+    const ok = await post({ text: '<speak>Hello <break time="1s"/> world</speak>' });
+    expect(ok.status).toBe(202);
+    const typed = await post({ text: "Hello <break/> world", text_type: "ssml" });
+    expect(typed.status).toBe(400);
+    expect(typed.body).toMatchObject({ error: { type: "invalid_input", field: "text" } });
+    const before = await h.queue.count();
+    const bad = await post({ text: '<speak>\nHello <break time="1s"> world</speak>' });
+    expect(bad.status).toBe(400);
+    expect((bad.body as ErrorBody).error).toMatchObject({ type: "invalid_input", field: "text" });
+    expect((bad.body as ErrorBody).error.message).toMatch(/^SSML is malformed at line 2, column \d+: /u);
+    expect(await h.queue.count()).toBe(before);
+    const plain = await post({ text: "<speak>not ssml</speak>", text_type: "text" });
+    expect(plain.status).toBe(202);
+    expect((await h.queue.getJob((plain.body as JobAccepted).id))?.data.text_type).toBe("text");
+  });
+
   it("gives every job a fresh unguessable id", async () => {
     const a = await post({ text: "one" });
     const b = await post({ text: "two" });

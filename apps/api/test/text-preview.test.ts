@@ -47,6 +47,16 @@ describe("POST /v1/text/preview", () => {
     expect((res.body as TextPreview).spoken).toBe("Am dritten Mai kostet es fünf Euro.");
   });
 
+  it("previews SSML: breaks split segments, say-as and sub are read, unknown tags are their content", async () => {
+    const res = await preview({ text: '<speak>Call <say-as interpret-as="telephone">555 0199</say-as><break time="1s"/><sub alias="Doctor">Dr</sub> <x-foo>Who</x-foo></speak>' });
+    expect(res.status).toBe(200);
+    expect((res.body as TextPreview).sentences.map((s) => s.spoken)).toEqual(["Call five five five, zero one nine nine", "Doctor Who"]);
+    const bad = await preview({ text: "<speak><s>open</speak>" });
+    expect(bad.status).toBe(400);
+    expect((bad.body as ErrorBody).error).toMatchObject({ type: "invalid_input", field: "text" });
+    expect((bad.body as ErrorBody).error.message).toMatch(/line 1, column \d+/u);
+  });
+
   it.each([
     [{ text: "" }, "text"],
     [{ text: "\u200b" }, "text"],

@@ -81,6 +81,7 @@ export function createProcessor(deps: ProcessorDeps) {
         synthesize(deps.pool, {
           text: data.text,
           textNormalization: data.text_normalization,
+          textType: data.text_type,
           voice,
           speaker: data.speaker_id ?? data.speaker,
           scales: { noise_scale: data.noise_scale, length_scale: data.length_scale, noise_w: data.noise_w },

@@ -17,6 +17,15 @@ export const SCALE_LIMITS = {
 export const TEXT_NORMALIZATIONS = ["standard", "piper"] as const;
 export type TextNormalization = (typeof TEXT_NORMALIZATIONS)[number];
 
+/** What `text` holds: plain `text`, or `ssml` (also assumed when the text starts with `<speak`). */
+export const TEXT_TYPES = ["text", "ssml"] as const;
+export type TextType = (typeof TEXT_TYPES)[number];
+
+/** A request's optional `text_type`. */
+export function textTypeField() {
+  return z.enum(TEXT_TYPES, { error: `text_type must be one of: ${TEXT_TYPES.join(", ")}` }).optional();
+}
+
 /** BullMQ priority range: 1 is the most urgent; omitted means plain FIFO (BullMQ `JobsOptions.priority`). */
 export const PRIORITY_LIMITS = { min: 1, max: 1_000 } as const;
 
@@ -71,6 +80,7 @@ export function createJobRequestSchema(opts: { maxTextChars: number }) {
     noise_scale: scale("noise_scale").optional(),
     noise_w: scale("noise_w").optional(),
     text_normalization: textNormalizationField(),
+    text_type: textTypeField(),
     priority: z
       .number({ error: "priority must be an integer" })
       .int("priority must be an integer")
@@ -99,6 +109,8 @@ export const synthJobDataSchema = z.object({
   trace: z.record(z.string(), z.string()).default({}),
   /** How the text is read; absent (jobs queued before the field existed): `standard`, the default. */
   text_normalization: z.enum(TEXT_NORMALIZATIONS).optional(),
+  /** `ssml` when the request said so; absent: plain text unless it starts with `<speak`. */
+  text_type: z.enum(TEXT_TYPES).optional(),
   /** ms since epoch when the API accepted the job. */
   submitted_at: z.number(),
   /** Name of the API key that submitted the job (only it may read the job and its audio); absent when the API runs open. */

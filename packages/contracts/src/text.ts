@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { textField, textNormalizationField, voiceField, type TextNormalization } from "./jobs.js";
+import { textField, textNormalizationField, textTypeField, voiceField, type TextNormalization } from "./jobs.js";
 
 /** Body of `POST /v1/text/preview`: the text, and optionally the voice and mode a job would use. */
 export function createTextPreviewRequestSchema(opts: { maxTextChars: number }) {
-  return z.strictObject({ text: textField(opts), voice: voiceField(), text_normalization: textNormalizationField() });
+  return z.strictObject({ text: textField(opts), voice: voiceField(), text_normalization: textNormalizationField(), text_type: textTypeField() });
 }
 export type TextPreviewRequest = z.infer<ReturnType<typeof createTextPreviewRequestSchema>>;
 

@@ -1,4 +1,4 @@
-import type { TextNormalization } from "@voxqueue/contracts";
+import type { TextNormalization, TextType } from "@voxqueue/contracts";
 import type { SpokenWord } from "./normalize/index.js";
 import { phonemeIds } from "./phoneme-ids.js";
 import { readText } from "./read-text.js";
@@ -37,12 +37,16 @@ export interface PreparedText {
   phonemes: number;
   /** The front end's sentences, in order. */
   segments: PreparedSegment[];
+  /** Per model input (parallel to `sentences`): SSML's pause before it (seconds) and speaking rate. */
+  sentenceOptions: { pauseBeforeSeconds?: number; rate?: number }[];
 }
 
 /** Options of {@link prepareText}. */
 export interface PrepareOptions {
   /** `standard` (default): the normalization front end; `piper`: exactly Piper's phonemes. */
   textNormalization?: TextNormalization | undefined;
+  /** `ssml`, or `text`; unset: SSML when the text starts with `<speak`. */
+  textType?: TextType | undefined;
 }
 
 /**
@@ -51,9 +55,9 @@ export interface PrepareOptions {
  * `[^, _, $]`, silence: it is skipped and counted. Runs espeak-ng on the calling thread.
  */
 export function prepareText(text: string, config: PiperVoiceConfig, options: PrepareOptions = {}): PreparedText {
-  const prepared: PreparedText = { sentences: [], missing: new Map(), skippedSentences: 0, phonemes: 0, segments: [] };
+  const prepared: PreparedText = { sentences: [], missing: new Map(), skippedSentences: 0, phonemes: 0, segments: [], sentenceOptions: [] };
   const voice = { espeakVoice: config.espeak.voice, languageCode: config.language?.code, phonemeType: config.phoneme_type };
-  for (const { phonemes: sentences, ...segment } of readText(text, voice, options.textNormalization)) {
+  for (const { phonemes: sentences, ...segment } of readText(text, voice, options.textNormalization, options.textType)) {
     const indices: number[] = [];
     for (const phonemes of sentences) {
       prepared.phonemes += phonemes.length;
@@ -61,7 +65,14 @@ export function prepareText(text: string, config: PiperVoiceConfig, options: Pre
       for (const [p, n] of missing) prepared.missing.set(p, (prepared.missing.get(p) ?? 0) + n);
       // BOS, pad, EOS only: nothing to say.
       if (ids.length <= 3) prepared.skippedSentences++;
-      else indices.push(prepared.sentences.push(ids) - 1);
+      else {
+        const first = indices.length === 0;
+        indices.push(prepared.sentences.push(ids) - 1);
+        prepared.sentenceOptions.push({
+          ...(first && segment.pauseBeforeSeconds !== undefined ? { pauseBeforeSeconds: segment.pauseBeforeSeconds } : {}),
+          ...(segment.rate !== undefined ? { rate: segment.rate } : {}),
+        });
+      }
     }
     prepared.segments.push({ ...segment, phonemes: sentences.map((s) => s.join("")).join(" "), sentences: indices });
   }

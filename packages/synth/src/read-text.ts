@@ -1,6 +1,8 @@
-import type { TextNormalization } from "@voxqueue/contracts";
+import type { TextNormalization, TextType } from "@voxqueue/contracts";
 import { normalizeForSpeech, textLanguageFor, type SpokenWord } from "./normalize/index.js";
 import { phonemize, phonemizeCodepoints } from "./phonemize/index.js";
+import { isSsml } from "./ssml/parse.js";
+import { readSsml } from "./ssml/read.js";
 import { chunkText, normalizeText } from "./text/index.js";
 
 /** What the text front end needs of a voice (a Piper config's `espeak.voice`, `language.code`, `phoneme_type`). */
@@ -27,6 +29,12 @@ export interface ReadSegment {
   words: SpokenWord[];
   /** The phonemes of each model input (espeak's sentences, single code points each). */
   phonemes: string[][];
+  /** SSML `<break>`: seconds of silence before this segment, instead of the sentence gap. */
+  pauseBeforeSeconds?: number;
+  /** SSML `<prosody rate>`: the speaking rate (1 = the voice's); length_scale is divided by it. */
+  rate?: number;
+  /** SSML `<voice name>`: the voice this segment asks for. */
+  voice?: string;
 }
 
 /**
@@ -39,10 +47,13 @@ export interface ReadSegment {
  * `standard` (the default) first reads the text with the front end (`normalizeForSpeech`:
  * sentences that know abbreviations and line breaks; numbers, dates, money … as words) for the
  * voice's language, then phonemizes each sentence, selecting espeak's voice again before every
- * clause. Runs espeak-ng on the calling thread (its state is process-global: one thread per process).
+ * clause. SSML (`textType` "ssml", or a text that starts with `<speak`) is read by `readSsml`
+ * in either mode. Runs espeak-ng on the calling thread (its state is process-global: one thread per process).
  * @throws EspeakNotFoundError when libespeak-ng or its data is missing
+ * @throws SsmlError for malformed SSML, with its line and column
  */
-export function readText(text: string, voice: TextVoice, mode: TextNormalization = "standard"): ReadSegment[] {
+export function readText(text: string, voice: TextVoice, mode: TextNormalization = "standard", textType?: TextType): ReadSegment[] {
+  if (isSsml(text, textType)) return readSsml(text, voice);
   const segments: ReadSegment[] = [];
   if (mode === "piper") {
     for (const chunk of chunkText(normalizeText(text))) {

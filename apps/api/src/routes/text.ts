@@ -1,6 +1,6 @@
 import express, { Router } from "express";
 import { VoxqueueError, createTextPreviewRequestSchema, type TextPreview } from "@voxqueue/contracts";
-import { EspeakError, EspeakNotFoundError, readText } from "@voxqueue/synth";
+import { EspeakError, EspeakNotFoundError, SsmlError, readText } from "@voxqueue/synth";
 import { assertConnected, methodNotAllowed, redisStep, requireUtf8, serviceUnavailable } from "../errors.js";
 import { createBodyParser, pickVoice } from "../resolve-request.js";
 import type { AppDeps } from "../types.js";
@@ -31,9 +31,10 @@ export function textRouter(deps: Pick<AppDeps, "config" | "fleet" | "redis">): R
       const mode = request.text_normalization ?? "standard";
       let segments;
       try {
-        segments = readText(request.text, { espeakVoice: voice.espeak_voice ?? voice.language.toLowerCase().replace("_", "-"), languageCode: voice.language, phonemeType: voice.phoneme_type }, mode);
+        segments = readText(request.text, { espeakVoice: voice.espeak_voice ?? voice.language.toLowerCase().replace("_", "-"), languageCode: voice.language, phonemeType: voice.phoneme_type }, mode, request.text_type);
       } catch (err) {
         if (err instanceof EspeakNotFoundError) throw serviceUnavailable(`text preview needs libespeak-ng on the API host: ${err.message}`, err);
+        if (err instanceof SsmlError) throw new VoxqueueError("invalid_input", err.message, "text");
         if (err instanceof EspeakError) throw new VoxqueueError("invalid_input", `voice "${voice.id}": ${err.message}`, "voice");
         throw err;
       }

@@ -1,4 +1,4 @@
-import { VoxqueueError, type TextNormalization } from "@voxqueue/contracts";
+import { VoxqueueError, type TextNormalization, type TextType } from "@voxqueue/contracts";
 import { silenceSamples } from "../audio.js";
 import type { InferencePool, SentencePcm } from "../inference/pool.js";
 import type { Scales } from "../onnx-session.js";
@@ -10,7 +10,9 @@ import { splitAtFirstClause } from "./clause-split.js";
 export interface SynthesisRequest {
   text: string;
   /** How the text is read before phonemization (`prepareText`): `standard` by default, or `piper`. */
-  textNormalization?: TextNormalization;
+  textNormalization?: TextNormalization | undefined;
+  /** `ssml` or `text`; unset: SSML when the text starts with `<speak>`. */
+  textType?: TextType | undefined;
   voice: VoiceFiles;
   /** A name of the voice's `speaker_id_map` or a numeric id; null: the voice's default (multi-speaker) or none. */
   speaker: string | number | null;
@@ -90,7 +92,7 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
   /** Silence between sentences, samples. */
   readonly gapSamples: number;
   /** Model inputs, one per chunk, and the sentence each belongs to. */
-  private readonly inputs: { ids: number[]; sentence: number }[];
+  private readonly inputs: { ids: number[]; sentence: number; pauseSamples?: number; rate: number }[];
   private readonly startedAt: number;
   private readonly prepareSeconds: number;
   private samples = 0;
@@ -106,7 +108,7 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
   ) {
     this.startedAt = performance.now();
     const { voice } = request;
-    this.prepared = prepareText(request.text, voice.config, { textNormalization: request.textNormalization });
+    this.prepared = prepareText(request.text, voice.config, { textNormalization: request.textNormalization, textType: request.textType });
     this.prepareSeconds = (performance.now() - this.startedAt) / 1000;
     request.onPrepared?.(this.prepared);
     if (this.prepared.sentences.length === 0) {
@@ -119,9 +121,12 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
     }
     this.sampleRate = voice.config.audio.sample_rate;
     this.gapSamples = silenceSamples(request.sentenceSilenceSeconds, this.sampleRate);
-    this.inputs = this.prepared.sentences.map((ids, sentence) => ({ ids, sentence }));
+    this.inputs = this.prepared.sentences.map((ids, sentence) => {
+      const { pauseBeforeSeconds, rate = 1 } = this.prepared.sentenceOptions[sentence] ?? {};
+      return { ids, sentence, rate, ...(pauseBeforeSeconds === undefined ? {} : { pauseSamples: silenceSamples(pauseBeforeSeconds, this.sampleRate) }) };
+    });
     const parts = request.splitFirstClause ? splitAtFirstClause(this.prepared.sentences[0]!, voice.config) : null;
-    if (parts) this.inputs.splice(0, 1, { ids: parts[0], sentence: 0 }, { ids: parts[1], sentence: 0 });
+    if (parts) this.inputs.splice(0, 1, { ...this.inputs[0]!, ids: parts[0] }, { ids: parts[1], sentence: 0, rate: this.inputs[0]!.rate });
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<AudioChunk> {
@@ -131,18 +136,31 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
     let wake: (() => void) | null = null;
     let finished = false;
     let failure: { err: unknown } | null = null;
-    const run = this.pool
-      .run({
-        voiceId: this.request.voice.id,
-        sentences: this.inputs.map((input) => input.ids),
-        scales: this.request.scales,
-        speakerId: this.speakerId,
-        timeoutMs: this.request.timeoutMs,
-        onSentence: (s) => {
-          arrived.push(s);
-          wake?.();
-        },
-      })
+    // One pool run per stretch of inputs at one speaking rate (SSML prosody), in order.
+    const stretches: { rate: number; ids: number[][] }[] = [];
+    for (const input of this.inputs) {
+      const last = stretches.at(-1);
+      if (last && last.rate === input.rate) last.ids.push(input.ids);
+      else stretches.push({ rate: input.rate, ids: [input.ids] });
+    }
+    const run = stretches
+      .reduce(
+        (previous: Promise<unknown>, stretch) =>
+          previous.then(() =>
+            this.pool.run({
+              voiceId: this.request.voice.id,
+              sentences: stretch.ids,
+              scales: { ...this.request.scales, length_scale: this.request.scales.length_scale / stretch.rate },
+              speakerId: this.speakerId,
+              timeoutMs: this.request.timeoutMs,
+              onSentence: (s) => {
+                arrived.push(s);
+                wake?.();
+              },
+            }),
+          ),
+        Promise.resolve(),
+      )
       .then(
         () => (finished = true),
         (err: unknown) => (failure = { err }),
@@ -160,7 +178,8 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
       this.firstAt ??= now;
       this.lastAt = now;
       const input = this.inputs[index]!;
-      const silenceBefore = index > 0 && input.sentence !== this.inputs[index - 1]!.sentence ? this.gapSamples : 0;
+      const firstOfSentence = index === 0 || input.sentence !== this.inputs[index - 1]!.sentence;
+      const silenceBefore = firstOfSentence && input.pauseSamples !== undefined ? input.pauseSamples : index > 0 && firstOfSentence ? this.gapSamples : 0;
       const startSample = this.samples + silenceBefore;
       this.samples = startSample + next.pcm.length;
       this.chunks++;
