@@ -153,6 +153,11 @@ const CASES: Case[] = [
   unauthorized("the key with a character more", `Bearer ${KEY}x`),
   unauthorized("the key in upper case", `Bearer ${KEY.toUpperCase()}`),
   { name: "a bad key and a bad body: the key is checked first", raw: '{"text": ', auth: "Bearer nope", status: 401, type: "unauthorized", field: "Authorization" },
+  // Malformed Idempotency-Key headers: 400 naming the header.
+  { name: "an empty Idempotency-Key", json: ok, headers: { "Idempotency-Key": "" }, status: 400, type: "invalid_input", field: "Idempotency-Key" },
+  { name: "an Idempotency-Key of 256 characters", json: ok, headers: { "Idempotency-Key": "k".repeat(256) }, status: 400, type: "invalid_input", field: "Idempotency-Key" },
+  { name: "an Idempotency-Key with a space", json: ok, headers: { "Idempotency-Key": "two words" }, status: 400, type: "invalid_input", field: "Idempotency-Key" },
+  { name: "an Idempotency-Key with a Latin-1 character", json: ok, headers: { "Idempotency-Key": "caf\u00e9" }, status: 400, type: "invalid_input", field: "Idempotency-Key" },
   // Too large.
   { name: "a body past MAX_BODY_BYTES", json: { ...ok, text: "x".repeat(2000) }, status: 413, type: "payload_too_large" },
   { name: "a gzip bomb past MAX_BODY_BYTES once inflated", raw: gzipSync(JSON.stringify({ ...ok, text: " ".repeat(100_000) })), headers: { "Content-Encoding": "gzip" }, status: 413, type: "payload_too_large" },

@@ -52,7 +52,9 @@ const apiEnvSchema = z.object({
   MAX_QUEUED_JOBS: env.int(10_000, 0),
   /** Retry-After of those 503s and of in-flight-cap 429s. */
   QUEUE_FULL_RETRY_AFTER_SECONDS: env.int(10, 1, 3_600),
-});
+  /** How long an Idempotency-Key is remembered per API key; cut to JOB_RETENTION_SECONDS, so a remembered key finds its job. */
+  IDEMPOTENCY_TTL_SECONDS: env.int(86_400, 60),
+}).transform((c) => ({ ...c, IDEMPOTENCY_TTL_SECONDS: Math.min(c.IDEMPOTENCY_TTL_SECONDS, c.JOB_RETENTION_SECONDS) }));
 
 /** Settings of apps/api. */
 export type ApiConfig = z.infer<typeof apiEnvSchema>;

@@ -12,7 +12,12 @@ describe("parseApiEnv", () => {
     expect(cfg.QUEUE_EVENTS_MAX_LEN).toBe(10_000);
     expect(cfg.API_KEYS_FILE).toBeUndefined();
     expect([cfg.SUBMIT_RATE_LIMIT, cfg.SUBMIT_RATE_WINDOW_SECONDS, cfg.MAX_JOBS_IN_FLIGHT_PER_KEY]).toEqual([120, 60, 100]);
-    expect([cfg.MAX_QUEUED_JOBS, cfg.QUEUE_FULL_RETRY_AFTER_SECONDS]).toEqual([10_000, 10]);
+    expect([cfg.MAX_QUEUED_JOBS, cfg.QUEUE_FULL_RETRY_AFTER_SECONDS, cfg.IDEMPOTENCY_TTL_SECONDS]).toEqual([10_000, 10, 86_400]);
+  });
+
+  it("cuts IDEMPOTENCY_TTL_SECONDS to JOB_RETENTION_SECONDS", () => {
+    expect(parseApiEnv({ JOB_RETENTION_SECONDS: "600" }).IDEMPOTENCY_TTL_SECONDS).toBe(600);
+    expect(parseApiEnv({ JOB_RETENTION_SECONDS: "600", IDEMPOTENCY_TTL_SECONDS: "120" }).IDEMPOTENCY_TTL_SECONDS).toBe(120);
   });
 
   it("coerces numbers and treats empty strings as unset", () => {

@@ -26,6 +26,8 @@ export const ERROR_TYPES = {
   job_failed: { status: 410, retryable: false },
   unsupported_media_type: { status: 415, retryable: false },
   payload_too_large: { status: 413, retryable: false },
+  /** The same `Idempotency-Key` was sent with a different request body. */
+  idempotency_conflict: { status: 409, retryable: false },
   /** The API key's submit rate limit (with `Retry-After` and `RateLimit-*`). */
   rate_limited: { status: 429, retryable: true },
   /** The API key's cap on jobs in flight, queued + active (with `Retry-After`). */

@@ -53,3 +53,12 @@ export const SUBMIT_RATE_LIMIT_PREFIX = `${KEY_PREFIX}:ratelimit:submit`;
 export function jobsInFlightKey(owner: string): string {
   return `${KEY_PREFIX}:in-flight:${owner}`;
 }
+
+/**
+ * Redis string: what an `Idempotency-Key` named (the job id and the request's fingerprint),
+ * per API key (`owner`, `-` while the API runs open); the client's key is hashed, so its
+ * bytes never reach a Redis key name.
+ */
+export function idempotencyKey(owner: string, keyHash: string): string {
+  return `${KEY_PREFIX}:idempotency:${owner}:${keyHash}`;
+}

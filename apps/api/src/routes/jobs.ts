@@ -12,9 +12,13 @@ import { answerFromCache } from "../audio-cache-hit.js";
 import { JobEventHub } from "../job-events.js";
 import type { QueuePool } from "../queues.js";
 import { createJobRequestParser, resolveJobRequest } from "../resolve-request.js";
-import { apiKeyOf } from "../security/caller.js";
+import { apiKeyOf, ownerScope } from "../security/caller.js";
+import { Idempotency, fingerprintOf } from "../security/idempotency.js";
 import type { AppDeps } from "../types.js";
 import { parseWait, streamJobEvents, waitForView } from "./job-wait.js";
+
+/** Set on the 200 that answers a retried submit with the job its Idempotency-Key named. */
+export const REPLAYED_HEADER = "Idempotent-Replayed";
 
 /** Seconds a client polling for audio of a queued or active job is told to wait. */
 export const NOT_READY_RETRY_AFTER_SECONDS = 2;
@@ -38,6 +42,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   const { config, logger } = deps;
   const tracer = deps.tracer ?? getTracer(SERVICE.api);
   const router = Router();
+  const idempotency = new Idempotency(deps.redis, config.IDEMPOTENCY_TTL_SECONDS);
   const parseRequest = createJobRequestParser({ maxTextChars: config.MAX_TEXT_CHARS });
   // One event subscriber per app (per API process), made on the first request that waits.
   const cache = deps.audioCache ?? new AudioCache(deps.redis, { maxBytes: config.AUDIO_CACHE_MAX_BYTES, ttlSeconds: config.AUDIO_CACHE_TTL_SECONDS });
@@ -51,11 +56,32 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
     .route("/v1/jobs")
     .post(requireJsonBody, parseJson, async (req, res) => {
       const request = parseRequest(req.body);
+      const idempotencyKey = Idempotency.keyOf(req);
       assertConnected(deps.redis);
+      let id: string = randomUUID();
+      const claim: { id: string; fingerprint: string } | null = idempotencyKey === null ? null : { id, fingerprint: fingerprintOf(request) };
+      if (idempotencyKey !== null && claim) {
+        const found = await idempotency.claim(ownerScope(res), idempotencyKey, claim.fingerprint, id);
+        if (!found.first) {
+          const job = await redisStep("read job", () => deps.queue.getJob(found.id));
+          if (job) {
+            const links = jobLinks(found.id);
+            res.status(200).location(links.self).set(REPLAYED_HEADER, "true").json({ id: found.id, status: found.status, links } satisfies JobAccepted);
+            return;
+          }
+          // The first request's add failed or is still running: add the job now (BullMQ adds a job id once).
+          id = claim.id = found.id;
+        }
+      }
+      /** Answers `status` (202) and remembers it for retries with the same Idempotency-Key. */
+      const accepted = async (status: JobAccepted["status"]) => {
+        if (idempotencyKey !== null && claim) await idempotency.answered(ownerScope(res), idempotencyKey, claim, status);
+        const links = jobLinks(id);
+        res.status(202).location(links.self).json({ id, status, links } satisfies JobAccepted);
+      };
       const voices = await redisStep("read voice catalog", () => deps.fleet.voices(deps.config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000));
       const owner = apiKeyOf(res);
       const resolved = { ...resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() }), ...(owner !== undefined ? { owner } : {}) };
-      const id = randomUUID();
       if (cache.enabled) {
         const hash = audioCacheKey(resolved);
         const hit = await inSpan(tracer, SPAN.cacheLookup, {}, async (span) => {
@@ -66,16 +92,13 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
         deps.metrics.cacheRequests.inc({ result: hit ? "hit" : "miss" });
         if (hit) {
           logger.info({ job_id: id, voice: resolved.voice, cache: "hit" }, "job answered from the audio cache");
-          const links = jobLinks(id);
-          res.status(202).location(links.self).json({ id, status: "completed", links } satisfies JobAccepted);
+          await accepted("completed");
           return;
         }
         resolved.cache_key = hash;
       }
       await enqueueJob(deps, queues, tracer, resolved, { priority: request.priority, res, id });
-      const links = jobLinks(id);
-      const body: JobAccepted = { id, status: "queued", links };
-      res.status(202).location(links.self).json(body);
+      await accepted("queued");
     })
     .all(methodNotAllowed(["POST"]));
 
