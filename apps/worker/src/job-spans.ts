@@ -32,6 +32,9 @@ export function preprocessAttributes(prepared: PreparedText) {
   };
 }
 
+/** What a sentence span records of an audio chunk (its PCM is in the store by then). */
+export type SentenceTiming = Pick<AudioChunk, "index" | "phonemeIds" | "inferenceSeconds"> & { samples: number };
+
 /**
  * Records one `inference.sentence` span per audio chunk (a sentence, or a split first
  * sentence's clause) under the active (`inference`) span. The thread reports only how
@@ -39,7 +42,7 @@ export function preprocessAttributes(prepared: PreparedText) {
  * the last ending when the result arrived here; the gap before the first is the wait
  * for a free thread and the message hop.
  */
-export function recordSentenceSpans(tracer: Tracer, chunks: readonly AudioChunk[], sampleRate: number, arrivedMs = performance.now()): void {
+export function recordSentenceSpans(tracer: Tracer, chunks: readonly SentenceTiming[], sampleRate: number, arrivedMs = performance.now()): void {
   const spans: TimedSpan[] = [];
   let end = arrivedMs;
   for (let i = chunks.length - 1; i >= 0; i--) {
@@ -52,7 +55,7 @@ export function recordSentenceSpans(tracer: Tracer, chunks: readonly AudioChunk[
         [ATTR.sentenceIndex]: chunk.index,
         [ATTR.phonemeIds]: chunk.phonemeIds,
         [ATTR.inferenceSeconds]: chunk.inferenceSeconds,
-        [ATTR.audioSeconds]: chunk.pcm.length / sampleRate,
+        [ATTR.audioSeconds]: chunk.samples / sampleRate,
       },
     });
     end = start;

@@ -1,10 +1,10 @@
 import { UnrecoverableError, WaitingError, type Job } from "bullmq";
 import { ERROR_TYPES, VoxqueueError, classifyJobError, encodeJobFailure, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
-import type { AudioCache, AudioStore } from "@voxqueue/audio-store";
-import { encodeWavPieces, synthesize, type AudioChunk, type InferencePool, type Synthesis, type VoiceFiles } from "@voxqueue/synth";
+import type { AudioCache, AudioPieces, AudioStore } from "@voxqueue/audio-store";
+import { synthesize, wavHeader, type InferencePool, type Synthesis, type VoiceFiles } from "@voxqueue/synth";
 import { ATTR, SERVICE, SPAN, getTracer, injectTraceContext, textPreview, withTraceContext, type Logger, type Span, type SynthLabels, type TraceCarrier, type Tracer, type WorkerMetrics } from "@voxqueue/telemetry";
 import { voiceLabels } from "./voices.js";
-import { inJobSpan, inStage, preprocessAttributes, recordSentenceSpans, resultAttributes, voiceAttributes } from "./job-spans.js";
+import { inJobSpan, inStage, preprocessAttributes, recordSentenceSpans, resultAttributes, voiceAttributes, type SentenceTiming } from "./job-spans.js";
 
 /**
  * The trace context of the consumer span whose attempt completed each job, for the
@@ -26,6 +26,8 @@ export interface ProcessorDeps {
   queueName: string;
   sentenceSilenceSeconds: number;
   jobTimeoutMs: number;
+  /** MAX_AUDIO_SECONDS: a job whose audio passes it fails `invalid_input`. */
+  maxAudioSeconds: number;
   logTextPrefixChars: number;
   /** Tracer of the job's spans; default: the global provider's (`startTracing`), a no-op when tracing is off. */
   tracer?: Tracer;
@@ -90,32 +92,42 @@ export function createProcessor(deps: ProcessorDeps) {
           onPrepared: (prepared) => {
             stage.setAttributes(preprocessAttributes(prepared));
             warnMissingPhonemes(prepared.missing, voice.id, log);
+            // Before any inference: a text whose audio is clearly over the limit fails now.
+            assertAudioEstimateWithin(prepared.phonemes, data.length_scale, deps.maxAudioSeconds);
           },
         }),
       );
-      const chunks = await inStage(tracer, SPAN.inference, async () => {
-        const chunks = await unlessAborted(collect(synthesis), signal);
-        recordSentenceSpans(tracer, chunks, synthesis.sampleRate);
-        return chunks;
+      // Each sentence goes to the store as it arrives: the job's audio is never one buffer here.
+      const pieces = deps.store.open(String(job.id));
+      await inStage(tracer, SPAN.inference, async () => {
+        try {
+          const timings = await unlessAborted(storeAsSynthesized(synthesis, pieces, deps.store, deps.maxAudioSeconds), signal);
+          recordSentenceSpans(tracer, timings, synthesis.sampleRate);
+        } catch (err) {
+          void deps.store.discard(pieces);
+          throw err;
+        }
       });
       const summary = synthesis.summary();
 
-      const { wav, audioKey } = await inStage(tracer, SPAN.postprocess, async () => {
-        const wav = inStage(tracer, SPAN.encode, (stage) => {
-          const bytes = encodeWavPieces(chunks, summary.sampleRate);
-          stage.setAttribute(ATTR.audioBytes, bytes.length);
+      const { audioBytes, audioKey } = await inStage(tracer, SPAN.postprocess, async () => {
+        const head = inStage(tracer, SPAN.encode, (stage) => {
+          const bytes = wavHeader(summary.samples * 2, summary.sampleRate);
+          stage.setAttribute(ATTR.audioBytes, bytes.length + summary.samples * 2);
           return bytes;
         });
         try {
-          return { wav, audioKey: await inStage(tracer, SPAN.store, () => deps.store.put(String(job.id), wav)) };
+          const audioKey = await inStage(tracer, SPAN.store, () => deps.store.commit(pieces, head));
+          return { audioKey, audioBytes: pieces.bytes };
         } catch (err) {
+          void deps.store.discard(pieces);
           throw new VoxqueueError("storage_error", `could not store audio: ${(err as Error).message}`);
         }
       });
       const { audioSeconds, synthesisSeconds } = summary;
       const result: SynthJobResult = {
         audio_key: audioKey,
-        audio_bytes: wav.length,
+        audio_bytes: audioBytes,
         audio_duration_s: audioSeconds,
         synthesis_s: synthesisSeconds,
         rtf: summary.rtf,
@@ -127,7 +139,12 @@ export function createProcessor(deps: ProcessorDeps) {
       if (data.cache_key && deps.cache?.enabled) {
         const { audio_key: _own, ...cached } = result;
         // A cache that cannot be written costs the next repeat a synthesis, never this job.
-        await deps.cache.put(data.cache_key, wav, cached).catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not store audio in the cache"));
+        // The cache takes the WAV whole: read back from the store (bounded by MAX_AUDIO_SECONDS).
+        const cache = deps.cache;
+        await deps.store
+          .get(String(job.id))
+          .then((wav) => (wav ? cache.put(data.cache_key!, wav, cached) : false))
+          .catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not store audio in the cache"));
       }
       span.setAttributes(resultAttributes(result));
       log.info({ audio_duration_s: audioSeconds, synthesis_s: synthesisSeconds, rtf: result.rtf, sentences: result.sentences }, "job synthesized");
@@ -153,11 +170,52 @@ export function createProcessor(deps: ProcessorDeps) {
   };
 }
 
-/** Every chunk of `synthesis`, in order. */
-async function collect(synthesis: Synthesis): Promise<AudioChunk[]> {
-  const chunks: AudioChunk[] = [];
-  for await (const chunk of synthesis) chunks.push(chunk);
-  return chunks;
+/**
+ * Lower bound of a phoneme's duration at length_scale 1, seconds, for the estimate
+ * before synthesis. Piper voices speak ~60-120 ms a phoneme; half the low end keeps the
+ * estimate below the real audio, so only texts clearly over the limit fail before it.
+ */
+export const MIN_SECONDS_PER_PHONEME = 0.03;
+
+/**
+ * Fails `invalid_input` naming MAX_AUDIO_SECONDS when `phonemes` at `lengthScale` would
+ * clearly give more audio than `maxAudioSeconds` ({@link MIN_SECONDS_PER_PHONEME}).
+ */
+export function assertAudioEstimateWithin(phonemes: number, lengthScale: number, maxAudioSeconds: number): void {
+  const estimate = phonemes * lengthScale * MIN_SECONDS_PER_PHONEME;
+  if (estimate > maxAudioSeconds) {
+    throw new VoxqueueError(
+      "invalid_input",
+      `the audio would be at least ${Math.round(estimate)} s (${phonemes} phonemes at length_scale ${lengthScale}), over MAX_AUDIO_SECONDS (${maxAudioSeconds} s): shorten the text or lower length_scale`,
+      "text",
+    );
+  }
+}
+
+/**
+ * Appends each chunk of `synthesis` (its sentence silence, then its PCM) to `pieces` as it
+ * arrives, and stops the synthesis (the thread stops at its next sentence) with
+ * `invalid_input` naming MAX_AUDIO_SECONDS once the audio passes `maxAudioSeconds`.
+ * Returns each chunk's timing for the sentence spans.
+ */
+async function storeAsSynthesized(synthesis: Synthesis, pieces: AudioPieces, store: AudioStore, maxAudioSeconds: number): Promise<SentenceTiming[]> {
+  const maxSamples = Math.floor(maxAudioSeconds * synthesis.sampleRate);
+  const timings: SentenceTiming[] = [];
+  for await (const chunk of synthesis) {
+    const end = chunk.startSample + chunk.pcm.length;
+    if (end > maxSamples) {
+      throw new VoxqueueError("invalid_input", `the audio passed MAX_AUDIO_SECONDS (${maxAudioSeconds} s) at sentence ${chunk.sentence + 1}: shorten the text or lower length_scale`, "text");
+    }
+    // Int16Array is host-endian; every platform Node ships on is little-endian, as WAV is.
+    const pcm = Buffer.from(chunk.pcm.buffer, chunk.pcm.byteOffset, chunk.pcm.byteLength);
+    try {
+      await store.append(pieces, chunk.silenceBefore > 0 ? [Buffer.alloc(chunk.silenceBefore * 2), pcm] : [pcm]);
+    } catch (err) {
+      throw new VoxqueueError("storage_error", `could not store audio: ${(err as Error).message}`);
+    }
+    timings.push({ index: chunk.index, phonemeIds: chunk.phonemeIds, inferenceSeconds: chunk.inferenceSeconds, samples: chunk.pcm.length });
+  }
+  return timings;
 }
 
 /** The job's signal aborted: the worker hands the job back instead of finishing it. */

@@ -74,6 +74,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     executionProviders: config.EXECUTION_PROVIDERS,
     intraOpNumThreads: intraOp,
     maxHeapMb: config.INFERENCE_THREAD_MAX_HEAP_MB,
+    arenaReloadRssRatio: config.ORT_ARENA_RELOAD_RSS_RATIO,
   });
   for (const f of providerFailures) {
     log.warn({ execution_provider: f.provider, err: f.message }, `execution provider ${f.provider} unavailable, using the next one (${f.message})`);
@@ -115,6 +116,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     queueName,
     sentenceSilenceSeconds: config.SENTENCE_SILENCE_SECONDS,
     jobTimeoutMs: config.JOB_TIMEOUT_SECONDS * 1000,
+    maxAudioSeconds: config.MAX_AUDIO_SECONDS,
     logTextPrefixChars: config.LOG_TEXT_PREFIX_CHARS,
   });
   // Three parameters: BullMQ passes an AbortSignal only to processors that declare it.

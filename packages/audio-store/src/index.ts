@@ -1,10 +1,23 @@
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import { audioKey } from "@voxqueue/contracts";
+import { audioKey, audioPartialKey } from "@voxqueue/contracts";
+
+/** One attempt's audio being written piece by piece ({@link AudioStore.open}). */
+export interface AudioPieces {
+  readonly jobId: string;
+  /** The Redis list the pieces go to until {@link AudioStore.commit}. */
+  readonly partialKey: string;
+  /** Bytes appended so far. */
+  bytes: number;
+}
 
 /**
- * Stores finished audio (WAV bytes) in Redis under `voxqueue:audio:<jobId>` with a TTL.
- * Writes are idempotent: a job processed twice overwrites the same key with the same
- * bytes, so one result is stored.
+ * Stores finished audio in Redis under `voxqueue:audio:<jobId>` with a TTL, as a list
+ * of byte pieces: a worker appends each sentence as it is synthesized (never one
+ * buffer of the whole job), then {@link commit} puts the header in front and renames
+ * the attempt's list to the audio key in one transaction. Readers see either no audio
+ * or all of it. A job processed twice (a stalled job taken over) writes two lists and
+ * the last commit wins whole; an attempt that dies leaves its list to expire.
  */
 export class AudioStore {
   constructor(
@@ -13,19 +26,70 @@ export class AudioStore {
     private readonly ttlSeconds: number,
   ) {}
 
+  /** Starts one attempt's audio for `jobId` (nothing is written yet). */
+  open(jobId: string): AudioPieces {
+    return { jobId, partialKey: audioPartialKey(jobId, randomUUID()), bytes: 0 };
+  }
+
   /**
-   * Saves `wav` for `jobId`, replacing any earlier copy, and returns its key.
+   * Appends `chunks` (in order) to the attempt's list, which expires with the audio TTL
+   * if the attempt never commits.
    * @throws whatever ioredis throws when Redis is unreachable (callers classify it as `storage_error`)
    */
-  async put(jobId: string, wav: Buffer): Promise<string> {
-    const key = audioKey(jobId);
-    await this.redis.set(key, wav, "EX", this.ttlSeconds);
+  async append(pieces: AudioPieces, chunks: readonly Buffer[]): Promise<void> {
+    if (chunks.length === 0) return;
+    await this.redis
+      .multi()
+      .rpush(pieces.partialKey, ...chunks)
+      .expire(pieces.partialKey, this.ttlSeconds)
+      .exec()
+      .then(failedReply);
+    for (const c of chunks) pieces.bytes += c.length;
+  }
+
+  /**
+   * Puts `head` (the WAV header) in front of the attempt's pieces and makes them the
+   * job's audio, replacing any earlier copy, with the TTL; returns the audio key.
+   * @throws whatever ioredis throws when Redis is unreachable
+   */
+  async commit(pieces: AudioPieces, head: Buffer): Promise<string> {
+    const key = audioKey(pieces.jobId);
+    await this.redis
+      .multi()
+      .lpush(pieces.partialKey, head)
+      .rename(pieces.partialKey, key)
+      .expire(key, this.ttlSeconds)
+      .exec()
+      .then(failedReply);
+    pieces.bytes += head.length;
     return key;
   }
 
-  /** The WAV bytes for `jobId`, or null when none is stored (never written, or expired). */
+  /** Drops an attempt's pieces (it failed); best effort, they expire anyway. */
+  async discard(pieces: AudioPieces): Promise<void> {
+    await this.redis.del(pieces.partialKey).catch(() => undefined);
+  }
+
+  /**
+   * Saves `wav` for `jobId` in one piece, replacing any earlier copy, and returns its key.
+   * @throws whatever ioredis throws when Redis is unreachable (callers classify it as `storage_error`)
+   */
+  async put(jobId: string, wav: Buffer): Promise<string> {
+    return this.commit(this.open(jobId), wav);
+  }
+
+  /** The audio bytes for `jobId`, or null when none is stored (never written, or expired). */
   async get(jobId: string): Promise<Buffer | null> {
-    return this.redis.getBuffer(audioKey(jobId));
+    const key = audioKey(jobId);
+    let pieces: Buffer[];
+    try {
+      pieces = await this.redis.lrangeBuffer(key, 0, -1);
+    } catch (err) {
+      // Audio written in one string value before pieces existed (a rolling upgrade).
+      if (err instanceof Error && err.message.startsWith("WRONGTYPE")) return this.redis.getBuffer(key);
+      throw err;
+    }
+    return pieces.length === 0 ? null : Buffer.concat(pieces);
   }
 
   /** Seconds until the audio expires; null when there is none. */
@@ -34,4 +98,11 @@ export class AudioStore {
     return t < 0 ? null : t;
   }
 }
+
+/** Throws the first error of a MULTI's replies (ioredis resolves EXEC with per-command errors). */
+function failedReply(replies: [Error | null, unknown][] | null): void {
+  if (!replies) throw new Error("Redis transaction aborted");
+  for (const [err] of replies) if (err) throw err;
+}
+
 export { AudioCache, type CachedAudio, type CachedResult } from "./audio-cache.js";

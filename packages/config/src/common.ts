@@ -51,6 +51,12 @@ export const sharedEnvShape = {
    * kept in the queue's meta by whichever app starts last: set it the same on both).
    */
   QUEUE_EVENTS_MAX_LEN: env.int(10_000, 100, 1_000_000),
+  /**
+   * Longest audio of one job, seconds. The API refuses requests whose estimate is clearly
+   * over (400); the worker stops a job as soon as its audio passes it (`invalid_input`).
+   * 600 s holds MAX_TEXT_CHARS' 5,000 characters at length_scale 1 (~70 ms a character).
+   */
+  MAX_AUDIO_SECONDS: env.num(600, 1, 86_400),
 };
 
 /**

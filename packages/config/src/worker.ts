@@ -45,6 +45,12 @@ const workerEnvSchema = z.object({
   STALLED_INTERVAL_MS: env.int(15_000, 1000),
   /** Times a job may stall (its worker died mid-job) and still be retried; one more stall fails it (a job that kills workers). */
   MAX_STALLED_COUNT: env.int(2, 0, 100),
+  /**
+   * After a job that left the worker's RSS above this multiple of its RSS once warmed up
+   * (onnxruntime's CPU arena keeps a long job's peak), the inference thread reloads that
+   * voice's session to give the memory back. 0 = never.
+   */
+  ORT_ARENA_RELOAD_RSS_RATIO: env.num(1.5, 0, 100),
   /** Heartbeat period to Redis (ms), read by the API's /readyz. */
   HEARTBEAT_INTERVAL_MS: env.int(5000, 100),
 });

@@ -33,7 +33,7 @@ export const WORKERS_LEFT_KEY = `${KEY_PREFIX}:workers-left`;
 /** Redis sorted set: worker id → last heartbeat (ms since epoch). */
 export const WORKER_HEARTBEATS_KEY = `${KEY_PREFIX}:workers`;
 
-/** Redis key of a job's WAV audio. */
+/** Redis key of a job's WAV audio: a list of byte pieces, in order (a string, from before pieces). */
 export function audioKey(jobId: string): string {
   return `${KEY_PREFIX}:audio:${jobId}`;
 }
@@ -61,4 +61,14 @@ export function jobsInFlightKey(owner: string): string {
  */
 export function idempotencyKey(owner: string, keyHash: string): string {
   return `${KEY_PREFIX}:idempotency:${owner}:${keyHash}`;
+}
+
+/**
+ * Redis list in which one attempt writes a job's audio piece by piece before it is
+ * renamed to {@link audioKey}. Its `{…}` hash tag is the audio key itself, so in a Redis
+ * Cluster both keys share a slot (the rename is atomic); `attempt` keeps two attempts
+ * of one job (a stalled job taken over) from mixing their pieces.
+ */
+export function audioPartialKey(jobId: string, attempt: string): string {
+  return `{${audioKey(jobId)}}:partial:${attempt}`;
 }

@@ -9,7 +9,7 @@ import { Registry } from "prom-client";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "@voxqueue/api";
-import { AudioStore } from "@voxqueue/audio-store";
+import { AudioStore, type AudioPieces } from "@voxqueue/audio-store";
 import { parseApiEnv } from "@voxqueue/config";
 import type { SynthJobData, SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
@@ -41,15 +41,15 @@ class Lines extends Writable {
   }
 }
 
-/** Fails the next `failures` writes, like a Redis that drops the connection mid-write. */
+/** Fails the next `failures` commits, like a Redis that drops the connection mid-write. */
 class FlakyAudioStore extends AudioStore {
   failures = 0;
-  override async put(jobId: string, wav: Buffer): Promise<string> {
+  override async commit(pieces: AudioPieces, head: Buffer): Promise<string> {
     if (this.failures > 0) {
       this.failures--;
       throw new Error("Connection is closed.");
     }
-    return super.put(jobId, wav);
+    return super.commit(pieces, head);
   }
 }
 
@@ -101,6 +101,7 @@ beforeAll(async () => {
     queueName: QUEUE,
     sentenceSilenceSeconds: 0.2,
     jobTimeoutMs: 60_000,
+    maxAudioSeconds: 600,
     logTextPrefixChars: 8,
   });
   worker = new Worker<SynthJobData, SynthJobResult>(QUEUE, (job, token, signal) => processor(job, token, signal), { connection: workerConnection });

@@ -11,6 +11,7 @@ import { jobLinks, parseJobFailure } from "../job-view.js";
 import { answerFromCache } from "../audio-cache-hit.js";
 import { JobEventHub } from "../job-events.js";
 import type { QueuePool } from "../queues.js";
+import { assertAudioEstimateWithin } from "../audio-estimate.js";
 import { createJobRequestParser, resolveJobRequest } from "../resolve-request.js";
 import { apiKeyOf, ownerScope } from "../security/caller.js";
 import { Idempotency, fingerprintOf } from "../security/idempotency.js";
@@ -82,6 +83,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       const voices = await redisStep("read voice catalog", () => deps.fleet.voices(deps.config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000));
       const owner = apiKeyOf(res);
       const resolved = { ...resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() }), ...(owner !== undefined ? { owner } : {}) };
+      assertAudioEstimateWithin([...resolved.text].length, resolved.length_scale, config.MAX_AUDIO_SECONDS);
       if (cache.enabled) {
         const hash = audioCacheKey(resolved);
         const hit = await inSpan(tracer, SPAN.cacheLookup, {}, async (span) => {

@@ -38,6 +38,15 @@ export interface InferencePoolOptions {
   executionProviders: readonly ExecutionProvider[];
   /** onnxruntime intra-op threads per inference thread (0 = onnxruntime's choice). */
   intraOpNumThreads: number;
+  /** onnxruntime's CPU memory arena per session (see `VoiceSessionOptions.cpuMemArena`). @defaultValue true */
+  cpuMemArena?: boolean;
+  /**
+   * Arena shrinkage: after a request that left the process's RSS above this multiple of
+   * the thread's RSS once warmed up, the thread releases the voice's session (and the
+   * CPU arena holding the run's peak) and loads it again before its next request.
+   * 0 = never. @defaultValue 0
+   */
+  arenaReloadRssRatio?: number;
   /**
    * Old-generation heap limit of each thread, MiB (worker_threads `resourceLimits`);
    * a thread past it is stopped and its request fails with {@link InferenceOutOfMemoryError}.
@@ -69,7 +78,9 @@ export interface InferenceRequest {
   timeoutMs: number;
   /**
    * Called with each sentence as soon as the thread has synthesized it, in order, before
-   * `run` resolves (streaming). An exception it throws fails the request.
+   * `run` resolves (streaming). An exception it throws fails the request, and the thread
+   * stops at its next sentence. With it, the result's `chunks` stay empty (the pool keeps
+   * no copy of the audio).
    */
   onSentence?: (sentence: SentencePcm) => void;
 }
@@ -140,6 +151,12 @@ export class InferencePool {
   private readonly waiting: (() => void)[] = [];
   private nextId = 1;
   private closed = false;
+  private arenaReloadCount = 0;
+
+  /** Sessions reloaded so far to give back a grown CPU arena (`arenaReloadRssRatio`). */
+  get arenaReloads(): number {
+    return this.arenaReloadCount;
+  }
 
   private constructor(
     private readonly init: Omit<InitMessage, "cancel">,
@@ -161,6 +178,8 @@ export class InferencePool {
       voices: opts.voices.map((v) => ({ id: v.id, onnxPath: v.onnxPath, config: v.config })),
       executionProviders: [...opts.executionProviders],
       intraOpNumThreads: opts.intraOpNumThreads,
+      cpuMemArena: opts.cpuMemArena ?? true,
+      arenaReloadRssRatio: opts.arenaReloadRssRatio ?? 0,
     };
     const pool = new InferencePool(init, opts.maxHeapMb ? { maxOldGenerationSizeMb: opts.maxHeapMb } : {});
     let ready: ReadyMessage[];
@@ -230,7 +249,8 @@ export class InferencePool {
           if (msg.kind !== "sentence") this.settle(slot, true);
         } else if (slot.pending && msg.requestId === slot.pending.requestId && msg.kind === "sentence") {
           const pending = slot.pending;
-          pending.result.chunks.push(msg.pcm);
+          // A streaming caller gets each sentence once; the pool keeps no copy of the job's audio.
+          if (!pending.onSentence) pending.result.chunks.push(msg.pcm);
           pending.result.inferenceSeconds.push(msg.inferenceSeconds);
           try {
             pending.onSentence?.({ index: msg.index, pcm: msg.pcm, inferenceSeconds: msg.inferenceSeconds });
@@ -243,7 +263,10 @@ export class InferencePool {
         } else if (slot.pending && msg.requestId === slot.pending.requestId) {
           const pending = slot.pending;
           slot.pending = null;
-          if (msg.kind === "done") pending.resolve(pending.result);
+          if (msg.kind === "done") {
+            if (msg.arenaReloaded) this.arenaReloadCount++;
+            pending.resolve(pending.result);
+          }
           else if (msg.kind === "failed") pending.reject(new InferenceError(msg.message, msg.errorName));
           else pending.reject(new InferenceError("request cancelled", "Cancelled"));
         }

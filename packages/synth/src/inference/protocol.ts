@@ -8,6 +8,10 @@ export interface InitMessage {
   /** Execution providers to try, in order (see VoiceSession.load). */
   executionProviders: ExecutionProvider[];
   intraOpNumThreads: number;
+  /** onnxruntime's CPU memory arena on or off (`VoiceSessionOptions.cpuMemArena`). */
+  cpuMemArena: boolean;
+  /** Reload a voice's session after a run that left process RSS above this x the thread's baseline; 0 = never. */
+  arenaReloadRssRatio: number;
   /**
    * Shared with the pool (one Int32 on a SharedArrayBuffer): the id of a request the
    * thread should give up, checked before each sentence.
@@ -64,6 +68,8 @@ export interface SentenceMessage {
 export interface DoneMessage {
   kind: "done";
   requestId: number;
+  /** The voice's session was reloaded after the run to give back its grown CPU arena. */
+  arenaReloaded: boolean;
 }
 
 /** A request or the initialisation failed; `message` is onnxruntime's or ours. */

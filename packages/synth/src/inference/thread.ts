@@ -4,7 +4,7 @@
 import { parentPort } from "node:worker_threads";
 import { floatToInt16 } from "../audio.js";
 import { VoiceSession, type ExecutionProvider, type ProviderFailure } from "../onnx-session.js";
-import type { FromThread, ToThread, VoiceLoadFailure } from "./protocol.js";
+import type { FromThread, InitMessage, ToThread, VoiceLoadFailure } from "./protocol.js";
 
 const port = parentPort;
 if (!port) throw new Error("inference thread must run inside worker_threads");
@@ -13,12 +13,55 @@ const sessions = new Map<string, VoiceSession>();
 let cancel: Int32Array<ArrayBufferLike> = new Int32Array(1);
 const post = (msg: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
+/** What the thread loaded, to load a voice again (arena shrinkage by reload). */
+let init: InitMessage | null = null;
+/** Process RSS once this thread had loaded and warmed its voices, bytes. */
+let baselineRss = 0;
+/** Phonemes of one extra warm-up run when arena shrinkage is on: a typical sentence, so the baseline is a working one. */
+const TYPICAL_SENTENCE_PHONEMES = 150;
+
+// One message at a time: a session being reloaded after a run is never used meanwhile.
+let turn: Promise<void> = Promise.resolve();
 port.on("message", (msg: ToThread) => {
-  void handle(msg).catch((err: unknown) => {
-    const e = err instanceof Error ? err : new Error(String(err));
-    post({ kind: "failed", requestId: msg.kind === "run" ? msg.requestId : null, message: e.message, errorName: e.name });
-  });
+  turn = turn.then(() =>
+    handle(msg).catch((err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      post({ kind: "failed", requestId: msg.kind === "run" ? msg.requestId : null, message: e.message, errorName: e.name });
+    }),
+  );
 });
+
+async function loadVoice(v: InitMessage["voices"][number], msg: InitMessage): Promise<VoiceSession> {
+  const session = await VoiceSession.load(v.onnxPath, v.config, {
+    executionProviders: msg.executionProviders,
+    intraOpNumThreads: msg.intraOpNumThreads,
+    cpuMemArena: msg.cpuMemArena,
+  });
+  try {
+    await session.warmUp(msg.arenaReloadRssRatio > 0 ? TYPICAL_SENTENCE_PHONEMES : 0);
+  } catch (err) {
+    await session.release().catch(() => undefined);
+    throw err;
+  }
+  return session;
+}
+
+/**
+ * onnxruntime's CPU arena keeps the peak of the largest run for the session's life (a
+ * long sentence at a high length_scale: RSS 12x idle, for good). When the process's RSS
+ * after a run exceeds `arenaReloadRssRatio` x this thread's baseline, the voice's session
+ * is released (its arena with it) and loaded again. True when it was.
+ */
+async function shrinkIfGrown(voiceId: string): Promise<boolean> {
+  if (!init || init.arenaReloadRssRatio <= 0 || process.memoryUsage.rss() <= baselineRss * init.arenaReloadRssRatio) return false;
+  const v = init.voices.find((x) => x.id === voiceId);
+  const old = sessions.get(voiceId);
+  if (!v || !old) return false;
+  sessions.delete(voiceId);
+  await old.release();
+  sessions.set(voiceId, await loadVoice(v, init));
+  return true;
+}
 
 async function handle(msg: ToThread): Promise<void> {
   if (msg.kind === "init") {
@@ -31,23 +74,20 @@ async function handle(msg: ToThread): Promise<void> {
     // thread from serving the others: it is reported and left out.
     for (const v of msg.voices) {
       const t0 = performance.now();
-      let session: VoiceSession | undefined;
+      let session: VoiceSession;
       try {
-        session = await VoiceSession.load(v.onnxPath, v.config, {
-          executionProviders: msg.executionProviders,
-          intraOpNumThreads: msg.intraOpNumThreads,
-        });
+        session = await loadVoice(v, msg);
         for (const f of session.providerFailures) if (!providerFailures.has(f.provider)) providerFailures.set(f.provider, f);
-        await session.warmUp();
       } catch (err) {
         failed.push({ id: v.id, onnxPath: v.onnxPath, message: err instanceof Error ? err.message : String(err) });
-        await session?.release().catch(() => undefined);
         continue;
       }
       sessions.set(v.id, session);
       loadSeconds[v.id] = (performance.now() - t0) / 1000;
       executionProviders[v.id] = session.executionProvider;
     }
+    init = msg;
+    baselineRss = process.memoryUsage.rss();
     post({ kind: "ready", loadSeconds, executionProviders, providerFailures: [...providerFailures.values()], failed });
     return;
   }
@@ -67,5 +107,8 @@ async function handle(msg: ToThread): Promise<void> {
     // Each sentence leaves as soon as it is ready: streaming callers play it meanwhile.
     post({ kind: "sentence", requestId: msg.requestId, index, pcm, inferenceSeconds: (performance.now() - t0) / 1000 }, [pcm.buffer as ArrayBuffer]);
   }
-  post({ kind: "done", requestId: msg.requestId });
+  // Before "done": the pool counts the thread busy meanwhile, so it is never terminated
+  // inside a session load (that aborts the process), and the next request waits for it.
+  const arenaReloaded = await shrinkIfGrown(msg.voiceId);
+  post({ kind: "done", requestId: msg.requestId, arenaReloaded });
 }

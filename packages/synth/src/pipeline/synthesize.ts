@@ -136,6 +136,7 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
     let wake: (() => void) | null = null;
     let finished = false;
     let failure: { err: unknown } | null = null;
+    let stopped = false;
     // One pool run per stretch of inputs at one speaking rate (SSML prosody), in order.
     const stretches: { rate: number; ids: number[][] }[] = [];
     for (const input of this.inputs) {
@@ -154,6 +155,8 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
               speakerId: this.speakerId,
               timeoutMs: this.request.timeoutMs,
               onSentence: (s) => {
+                // The caller left the loop early (an error, a limit): the thread stops at its next sentence.
+                if (stopped) throw new Error("the caller stopped reading the synthesis");
                 arrived.push(s);
                 wake?.();
               },
@@ -166,33 +169,38 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
         (err: unknown) => (failure = { err }),
       )
       .finally(() => wake?.());
-    for (let index = 0; ; index++) {
-      while (arrived.length === 0 && !finished && !failure) await new Promise<void>((resolve) => (wake = resolve));
-      wake = null;
-      const next = arrived.shift();
-      if (!next) {
-        if (failure) throw (failure as { err: unknown }).err;
-        break;
+    try {
+      for (let index = 0; ; index++) {
+        while (arrived.length === 0 && !finished && !failure) await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+        const next = arrived.shift();
+        if (!next) {
+          if (failure) throw (failure as { err: unknown }).err;
+          break;
+        }
+        const now = performance.now();
+        this.firstAt ??= now;
+        this.lastAt = now;
+        const input = this.inputs[index]!;
+        const firstOfSentence = index === 0 || input.sentence !== this.inputs[index - 1]!.sentence;
+        const silenceBefore = firstOfSentence && input.pauseSamples !== undefined ? input.pauseSamples : index > 0 && firstOfSentence ? this.gapSamples : 0;
+        const startSample = this.samples + silenceBefore;
+        this.samples = startSample + next.pcm.length;
+        this.chunks++;
+        yield {
+          index,
+          sentence: input.sentence,
+          silenceBefore,
+          pcm: next.pcm,
+          startSample,
+          phonemeIds: input.ids.length,
+          inferenceSeconds: next.inferenceSeconds,
+          readySeconds: (now - this.startedAt) / 1000,
+        };
       }
-      const now = performance.now();
-      this.firstAt ??= now;
-      this.lastAt = now;
-      const input = this.inputs[index]!;
-      const firstOfSentence = index === 0 || input.sentence !== this.inputs[index - 1]!.sentence;
-      const silenceBefore = firstOfSentence && input.pauseSamples !== undefined ? input.pauseSamples : index > 0 && firstOfSentence ? this.gapSamples : 0;
-      const startSample = this.samples + silenceBefore;
-      this.samples = startSample + next.pcm.length;
-      this.chunks++;
-      yield {
-        index,
-        sentence: input.sentence,
-        silenceBefore,
-        pcm: next.pcm,
-        startSample,
-        phonemeIds: input.ids.length,
-        inferenceSeconds: next.inferenceSeconds,
-        readySeconds: (now - this.startedAt) / 1000,
-      };
+    } finally {
+      stopped = true;
+      arrived.length = 0;
     }
     await run;
   }
