@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks to run voxqueue: Debian packages (espeak-ng's
 # library for phonemization, redis-server, sox, ffmpeg for mp3/opus/flac/aac; with --ci also Prometheus and
-# Alertmanager for the rule tests), pnpm, and the workspace's npm dependencies.
+# Alertmanager for the rule tests, and chromium for the console's browser test, which
+# playwright-core drives at /usr/bin/chromium), pnpm, and the workspace's npm dependencies.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for pkg in libespeak-ng1 espeak-ng-data redis-server sox ffmpeg; do have_pkg "$pkg" || need+=("$pkg"); done
 if [ "$ci" = 1 ]; then
-  for pkg in prometheus prometheus-alertmanager; do have_pkg "$pkg" || need+=("$pkg"); done
+  for pkg in prometheus prometheus-alertmanager chromium; do have_pkg "$pkg" || need+=("$pkg"); done
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

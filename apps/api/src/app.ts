@@ -4,6 +4,8 @@ import { errorHandler, notFound } from "./errors.js";
 import { observeRequests } from "./observe.js";
 import { QueuePool } from "./queues.js";
 import { traceRequests } from "./request-span.js";
+import { adminQueuesRouter } from "./routes/admin-queues.js";
+import { consoleRouter } from "./routes/console.js";
 import { healthRouter } from "./routes/health.js";
 import { jobsRouter } from "./routes/jobs.js";
 import { metricsRouter } from "./routes/metrics.js";
@@ -11,6 +13,7 @@ import { textRouter } from "./routes/text.js";
 import { authenticate } from "./security/authenticate.js";
 import { requestIds } from "./security/request-id.js";
 import { speechRouter } from "./routes/speech.js";
+import { statsRouter } from "./routes/stats.js";
 import { voicesRouter } from "./routes/voices.js";
 import type { AppDeps } from "./types.js";
 
@@ -30,9 +33,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(observeRequests(deps));
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps));
+  app.use(consoleRouter());
+  app.use(adminQueuesRouter(deps));
   // Probes and scrapes above stay open; everything under /v1 needs a key once keys are configured.
   if (deps.keys) app.use("/v1", authenticate(deps.keys, deps.metrics));
   app.use(voicesRouter(deps));
+  app.use(statsRouter(deps));
   app.use(jobsRouter(deps, queues));
   app.use(textRouter(deps));
   app.use(speechRouter(deps, queues));

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { env, parseWith, sharedEnvShape, type EnvSource } from "./common.js";
 
+/** Values of `ADMIN_QUEUES`. */
+export const ADMIN_QUEUES_MODES = ["read-only", "actions", "off"] as const;
+
 const apiEnvSchema = z.object({
   ...sharedEnvShape,
   PORT: env.port(8080),
@@ -36,6 +39,20 @@ const apiEnvSchema = z.object({
   OPENAI_VOICE_MAP: z.string().default(""),
   /** How long `POST /v1/audio/speech` waits for its job before answering 504 (the job goes on; its audio stays fetchable). */
   SPEECH_TIMEOUT_SECONDS: env.int(120, 1, 3600),
+  /**
+   * The BullMQ queue inspector (bull-board) at `/admin/queues`: `read-only` (look only),
+   * `actions` (retry, clean, pause, remove, ... allowed) or `off` (not served).
+   */
+  ADMIN_QUEUES: z.enum(ADMIN_QUEUES_MODES, { error: `must be one of ${ADMIN_QUEUES_MODES.join(", ")}` }).default("read-only"),
+  /**
+   * With API keys configured: the names of the keys (comma-separated) that may open the
+   * queue inspector, which shows every key's jobs. Default: the key named `admin`.
+   */
+  ADMIN_KEY_NAMES: z
+    .string()
+    .default("admin")
+    .transform((v) => v.split(",").map((n) => n.trim()).filter((n) => n !== ""))
+    .refine((names) => names.length > 0, "must name at least one API key"),
   /** Grace period for in-flight requests on SIGTERM. */
   SHUTDOWN_GRACE_SECONDS: env.int(10, 0),
   /**

@@ -8,3 +8,4 @@ export * from "./queue.js";
 export * from "./voices.js";
 export * from "./audio-formats.js";
 export * from "./openai.js";
+export * from "./console.js";

@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import express, { Router, type RequestHandler, type Response } from "express";
+import type { Job } from "bullmq";
 import { AudioCache } from "@voxqueue/audio-store";
-import { VoxqueueError, audioCacheKey, type JobAccepted } from "@voxqueue/contracts";
+import { VoxqueueError, audioCacheKey, type JobAccepted, type SynthJobData } from "@voxqueue/contracts";
 import { ATTR, SERVICE, SPAN, getTracer, inSpan } from "@voxqueue/telemetry";
 import { enqueueJob } from "../enqueue.js";
 import { readJobView } from "../job-reader.js";
 import { assertCanEncode, encodeForResponse, requestedFormat, sendAudio } from "../audio-response.js";
 import { assertConnected, methodNotAllowed, redisStep, requireUtf8 } from "../errors.js";
+import { listRecentJobs, parseListLimit } from "../job-list.js";
 import { jobLinks, parseJobFailure } from "../job-view.js";
 import { answerFromCache } from "../audio-cache-hit.js";
 import { JobEventHub } from "../job-events.js";
@@ -35,6 +37,7 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
 
 /**
  * `POST /v1/jobs` (validate, resolve against the voice catalog, enqueue one job),
+ * `GET /v1/jobs?limit=N` (the newest jobs, `listRecentJobs`),
  * `GET /v1/jobs/:id` (its {@link JobView}; with `?wait=SECONDS` a long poll until it ends),
  * `GET /v1/jobs/:id/events` (its state changes as server-sent events) and
  * `GET /v1/jobs/:id/audio` (its WAV, or the format `?format=` or `Accept` asks for).
@@ -102,7 +105,15 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       await enqueueJob(deps, queues, tracer, resolved, { priority: request.priority, res, id });
       await accepted("queued");
     })
-    .all(methodNotAllowed(["POST"]));
+    .get(async (req, res) => {
+      const limit = parseListLimit(req.query.limit);
+      assertConnected(deps.redis);
+      // With keys, a key sees its own jobs only (as GET /v1/jobs/:id).
+      const owner = apiKeyOf(res);
+      const include = deps.keys ? (job: Job<SynthJobData>) => job.data.owner === owner : undefined;
+      res.set("Cache-Control", "no-store").json(await redisStep("list jobs", () => listRecentJobs(deps.queue, limit, { logger, ...(include ? { include } : {}) })));
+    })
+    .all(methodNotAllowed(["GET", "POST"]));
 
   router
     .route("/v1/jobs/:id")
