@@ -54,7 +54,8 @@ function sendError(res: Response, err: VoxqueueError, toBody: (err: VoxqueueErro
 
 /** Final handler for paths no route matches: 404 `not_found`. */
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new VoxqueueError("not_found", `no route ${req.method} ${req.path}`));
+  // The path is the client's text: never repeated.
+  next(new VoxqueueError("not_found", `no route for ${req.method} at this path (see the HTTP API in the README)`));
 };
 
 /** Handler for a known path with a method it does not serve: 405 with `Allow`. */
@@ -101,7 +102,6 @@ function fromBodyParser(err: unknown, maxBodyBytes: number): VoxqueueError | nul
   const e = err as Error & BodyParserError;
   const status = typeof e.status === "number" ? e.status : typeof e.statusCode === "number" ? e.statusCode : undefined;
   if (status === undefined || status < 400 || status >= 500) return null;
-  const exposed = (fallback: string) => (e.expose === true && e.message ? e.message : fallback);
   switch (e.type) {
     case INVALID_UTF8:
       return new VoxqueueError("invalid_input", "request body is not valid UTF-8", "body");
@@ -109,17 +109,19 @@ function fromBodyParser(err: unknown, maxBodyBytes: number): VoxqueueError | nul
       return new VoxqueueError("invalid_input", "request body is not valid JSON (an object is expected)", "body");
     case "entity.too.large":
       return new VoxqueueError("payload_too_large", `request body is larger than ${maxBodyBytes} bytes`);
+    // body-parser's messages repeat the client's header: ours do not.
     case "encoding.unsupported":
+      return new VoxqueueError("unsupported_media_type", "unsupported Content-Encoding; send gzip, deflate, br or none");
     case "charset.unsupported":
-      return new VoxqueueError("unsupported_media_type", exposed("unsupported body encoding"));
+      return new VoxqueueError("unsupported_media_type", "unsupported charset; send UTF-8 JSON");
   }
   // A body that does not inflate: the decompressor's own error (a code such as Z_DATA_ERROR, no type).
   if (e.type === undefined && typeof e.code === "string") {
     return new VoxqueueError("invalid_input", `request body does not match its Content-Encoding (${e.message})`, "body");
   }
-  if (status === 413) return new VoxqueueError("payload_too_large", exposed(`request body is larger than ${maxBodyBytes} bytes`));
-  if (status === 415) return new VoxqueueError("unsupported_media_type", exposed("unsupported request body"));
-  return new VoxqueueError("invalid_input", exposed("bad request body"), "body");
+  if (status === 413) return new VoxqueueError("payload_too_large", `request body is larger than ${maxBodyBytes} bytes`);
+  if (status === 415) return new VoxqueueError("unsupported_media_type", "unsupported request body");
+  return new VoxqueueError("invalid_input", "bad request body", "body");
 }
 
 /**

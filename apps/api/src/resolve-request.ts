@@ -3,6 +3,9 @@ import type { z } from "zod";
 import { SsmlError, isSsml, parseSsml } from "@voxqueue/synth";
 import { serviceUnavailable } from "./errors.js";
 
+/** A name safe to repeat in an error as the field at fault. */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
 /** How many installed voices an "unknown voice" message names. */
 const VOICES_LISTED = 5;
 
@@ -48,7 +51,9 @@ export function createBodyParser<T>(schema: z.ZodType<T>): (body: unknown) => T 
     const issue = parsed.error.issues[0];
     if (!issue) throw new VoxqueueError("invalid_input", "invalid request body", "body");
     if (issue.code === "unrecognized_keys") {
-      const key = issue.keys[0] ?? "body";
+      // The name is the client's text: shown only when it looks like a field name.
+      const key = issue.keys[0] ?? "";
+      if (!FIELD_NAME.test(key)) throw new VoxqueueError("invalid_input", "the body has a field that is not one of this request's", "body");
       throw new VoxqueueError("invalid_input", `unknown field "${key}"`, key);
     }
     const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "body";
@@ -103,7 +108,7 @@ export function pickVoice(requested: string | undefined, voices: readonly VoiceI
   if (voice) return voice;
   const listed = voices.slice(0, VOICES_LISTED).map((v) => v.id);
   const more = voices.length > listed.length ? ` and ${voices.length - listed.length} more (GET /v1/voices)` : "";
-  throw new VoxqueueError("invalid_input", `unknown voice "${requested}"; installed: ${listed.join(", ")}${more}`, "voice");
+  throw new VoxqueueError("invalid_input", `unknown voice; installed: ${listed.join(", ")}${more}`, "voice");
 }
 
 function pickSpeaker(requested: string | number | null | undefined, voice: VoiceInfo): Pick<SynthJobData, "speaker" | "speaker_id"> {
@@ -117,7 +122,7 @@ function pickSpeaker(requested: string | number | null | undefined, voice: Voice
   }
   if (!voice.speakers.includes(requested)) {
     const listed = voice.speakers.slice(0, VOICES_LISTED).join(", ");
-    throw new VoxqueueError("invalid_input", `unknown speaker "${requested}" for voice "${voice.id}"; e.g. ${listed}`, "speaker");
+    throw new VoxqueueError("invalid_input", `unknown speaker for voice "${voice.id}"; e.g. ${listed}`, "speaker");
   }
   return { speaker: requested, speaker_id: null };
 }

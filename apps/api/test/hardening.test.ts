@@ -1,7 +1,7 @@
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JobAccepted } from "@voxqueue/contracts";
-import { createHarness, type Harness } from "./helpers.js";
+import type { ErrorBody, JobAccepted } from "@voxqueue/contracts";
+import { MULTI, createHarness, type Harness } from "./helpers.js";
 
 // Redis db 13 is this file's alone.
 let h: Harness;
@@ -54,5 +54,34 @@ describe("request ids", () => {
     expect(res.status).toBe(200);
     expect(res.headers["x-request-id"]).not.toBe(given);
     expect(res.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("error messages never repeat the client's text", () => {
+  const MARK = "ZZmarkZZ";
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    request(h.app).post("/v1/jobs").set({ "Content-Type": "application/json", ...headers }).send(body);
+
+  it.each([
+    ["an unknown voice", () => post(JSON.stringify({ text: "Hi", voice: `xx_${MARK}` })), "voice"],
+    ["an unknown speaker", () => post(JSON.stringify({ text: "Hi", voice: MULTI.id, speaker: MARK })), "speaker"],
+    ["an unknown field that looks like a name", () => post(JSON.stringify({ text: "Hi", [`x${MARK}`]: 1 })), `x${MARK}`],
+    ["an unknown field that does not", () => post(JSON.stringify({ text: "Hi", [`${MARK} <script>`]: 1 })), "body"],
+    ["an unknown charset", () => post(JSON.stringify({ text: "Hi" }), { "Content-Type": `application/json; charset=${MARK}` }), undefined],
+    ["an unknown content encoding", () => post(JSON.stringify({ text: "Hi" }), { "Content-Encoding": MARK }), undefined],
+    ["an unknown path", () => request(h.app).get(`/v1/${MARK}`), undefined],
+    ["an unknown OpenAI model", () => request(h.app).post("/v1/audio/speech").send({ model: MARK, input: "Hi", voice: "alloy" }), "model"],
+    ["an unknown OpenAI voice", () => request(h.app).post("/v1/audio/speech").send({ model: "tts-1", input: "Hi", voice: MARK }), "voice"],
+    ["an unknown model id", () => request(h.app).get(`/v1/models/${MARK}`), "model"],
+  ])("%s: a 4xx whose message names at most the field", async (_name, send, field) => {
+    const res = await send();
+    expect(res.status, JSON.stringify(res.body)).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    // Our errors name the field in `field`; the OpenAI-compatible routes' in `param`.
+    const error = (res.body as ErrorBody | { error: { message: string; param?: string } }).error;
+    const named = "field" in error ? error.field : "param" in error ? error.param : undefined;
+    // The field name itself may be the client's (an unknown field); nothing else may be.
+    expect(error.message.replaceAll(named ?? "\u0000", "")).not.toContain(MARK);
+    expect(named).toBe(field);
   });
 });

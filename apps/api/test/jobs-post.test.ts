@@ -259,7 +259,7 @@ describe("routing", () => {
   it("answers 404 JSON for unknown routes", async () => {
     const res = await request(h.app).get("/v2/nothing");
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: { type: "not_found", message: "no route GET /v2/nothing" } });
+    expect(res.body).toEqual({ error: { type: "not_found", message: "no route for GET at this path (see the HTTP API in the README)" } });
   });
 });
 

@@ -53,7 +53,7 @@ export function modelVoicePairs(model: keyof typeof OPENAI_SPEECH_MODELS, voices
  */
 export function resolveSpeechVoice(model: string, voice: string, voices: readonly VoiceInfo[], overrides: ReadonlyMap<string, VoiceChoice>): VoiceChoice {
   if (!Object.hasOwn(OPENAI_SPEECH_MODELS, model)) {
-    throw new VoxqueueError("invalid_input", `unknown model "${model}"; use one of ${Object.keys(OPENAI_SPEECH_MODELS).join(", ")} (GET /v1/models)`, "model");
+    throw new VoxqueueError("invalid_input", `unknown model; use one of ${Object.keys(OPENAI_SPEECH_MODELS).join(", ")} (GET /v1/models)`, "model");
   }
   if (voices.length === 0) throw new VoxqueueError("service_unavailable", "no voices are installed yet (no worker has started); retry later");
   if (voices.some((v) => v.id === voice)) return { voice };
@@ -61,7 +61,7 @@ export function resolveSpeechVoice(model: string, voice: string, voices: readonl
   if (configured) return configured;
   const position = (OPENAI_VOICES as readonly string[]).indexOf(voice);
   if (position < 0) {
-    throw new VoxqueueError("invalid_input", `unknown voice "${voice}"; use an OpenAI voice name (${OPENAI_VOICES.join(", ")}) or an installed voice id (GET /v1/voices)`, "voice");
+    throw new VoxqueueError("invalid_input", `unknown voice; use an OpenAI voice name (${OPENAI_VOICES.join(", ")}) or an installed voice id (GET /v1/voices)`, "voice");
   }
   const pairs = modelVoicePairs(model as keyof typeof OPENAI_SPEECH_MODELS, voices);
   return pairs[position % pairs.length]!;

@@ -66,7 +66,7 @@ export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
       const voices = await redisStep("read voice catalog", () => deps.fleet.voices(config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000));
       const choice = resolveSpeechVoice(speech.model, speech.voice, voices, voiceMap);
       const voice = voices.find((v) => v.id === choice.voice);
-      if (!voice) throw new VoxqueueError("invalid_input", `voice "${speech.voice}" maps to "${choice.voice}", which no worker serves (OPENAI_VOICE_MAP)`, "voice");
+      if (!voice) throw new VoxqueueError("invalid_input", `this voice maps to "${choice.voice}", which no worker serves (OPENAI_VOICE_MAP)`, "voice");
       // speed 2 = twice as fast = half the voice's length_scale.
       const lengthScale = Math.min(SCALE_LIMITS.length_scale.max, Math.max(SCALE_LIMITS.length_scale.min, voice.defaults.length_scale / speech.speed));
       const owner = apiKeyOf(res);
@@ -114,7 +114,7 @@ export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
     .route("/v1/models/:id")
     .get((req, res) => {
       const model = models.find((m) => m.id === req.params.id);
-      if (!model) throw new VoxqueueError("not_found", `no model ${req.params.id}`, "model");
+      if (!model) throw new VoxqueueError("not_found", "no such model (GET /v1/models lists them)", "model");
       res.json(model);
     })
     .all(methodNotAllowed(["GET"]));
