@@ -3,6 +3,7 @@ import { ERROR_TYPES, VoxqueueError, classifyJobError, encodeJobFailure, synthJo
 import type { AudioCache, AudioPieces, AudioStore } from "@voxqueue/audio-store";
 import { synthesize, wavHeader, type InferencePool, type Synthesis, type VoiceFiles } from "@voxqueue/synth";
 import { ATTR, SERVICE, SPAN, getTracer, injectTraceContext, textPreview, withTraceContext, type Logger, type Span, type SynthLabels, type TraceCarrier, type Tracer, type WorkerMetrics } from "@voxqueue/telemetry";
+import type { AudioStreamPublisher, JobAudioStream } from "./audio-stream.js";
 import { voiceLabels } from "./voices.js";
 import { inJobSpan, inStage, preprocessAttributes, recordSentenceSpans, resultAttributes, voiceAttributes, type SentenceTiming } from "./job-spans.js";
 
@@ -31,6 +32,8 @@ export interface ProcessorDeps {
   logTextPrefixChars: number;
   /** Tracer of the job's spans; default: the global provider's (`startTracing`), a no-op when tracing is off. */
   tracer?: Tracer;
+  /** Publishes each chunk to the job's audio stream as it is ready (streaming clients); none: not published. */
+  audioStream?: AudioStreamPublisher;
 }
 
 /**
@@ -69,6 +72,7 @@ export function createProcessor(deps: ProcessorDeps) {
     // Queue wait once per job: a job back from a dead or stopping worker starts again.
     if (job.attemptsMade === 0 && job.attemptsStarted <= 1) deps.metrics.queueWait.observe({ queue: deps.queueName }, Math.max(0, (startedAt - job.timestamp) / 1000));
     let labels = { model: "unknown", language: "unknown" };
+    const stream = deps.audioStream?.forJob(String(job.id), job.attemptsMade + 1);
     try {
       const parsed = synthJobDataSchema.safeParse(job.data);
       if (!parsed.success) throw new VoxqueueError("invalid_input", `job data: ${parsed.error.issues[0]?.message ?? "invalid"}`);
@@ -89,6 +93,7 @@ export function createProcessor(deps: ProcessorDeps) {
           scales: { noise_scale: data.noise_scale, length_scale: data.length_scale, noise_w: data.noise_w },
           sentenceSilenceSeconds: deps.sentenceSilenceSeconds,
           timeoutMs: deps.jobTimeoutMs,
+          splitFirstClause: data.stream === true,
           onPrepared: (prepared) => {
             stage.setAttributes(preprocessAttributes(prepared));
             warnMissingPhonemes(prepared.missing, voice.id, log);
@@ -101,7 +106,7 @@ export function createProcessor(deps: ProcessorDeps) {
       const pieces = deps.store.open(String(job.id));
       await inStage(tracer, SPAN.inference, async () => {
         try {
-          const timings = await unlessAborted(storeAsSynthesized(synthesis, pieces, deps.store, deps.maxAudioSeconds), signal);
+          const timings = await unlessAborted(storeAsSynthesized(synthesis, pieces, deps.store, deps.maxAudioSeconds, stream), signal);
           recordSentenceSpans(tracer, timings, synthesis.sampleRate);
         } catch (err) {
           void deps.store.discard(pieces);
@@ -146,6 +151,7 @@ export function createProcessor(deps: ProcessorDeps) {
           .then((wav) => (wav ? cache.put(data.cache_key!, wav, cached) : false))
           .catch((err: unknown) => log.warn({ err: (err as Error).message }, "could not store audio in the cache"));
       }
+      await stream?.end();
       span.setAttributes(resultAttributes(result));
       log.info({ audio_duration_s: audioSeconds, synthesis_s: synthesisSeconds, rtf: result.rtf, sentences: result.sentences }, "job synthesized");
       completedInSpan.set(job, injectTraceContext()); // the consumer span is the active one here
@@ -159,6 +165,7 @@ export function createProcessor(deps: ProcessorDeps) {
       deps.metrics.errors.inc({ error_type: type });
       if (final) deps.metrics.requests.inc({ status: "error", ...labels });
       log.error({ error_type: type, err: message, final }, "job failed");
+      await stream?.error(message, final);
       throw ERROR_TYPES[type].retryable ? new Error(message) : new UnrecoverableError(message);
     } finally {
       deps.metrics.jobsInProgress.dec({ queue: deps.queueName });
@@ -196,9 +203,10 @@ export function assertAudioEstimateWithin(phonemes: number, lengthScale: number,
  * Appends each chunk of `synthesis` (its sentence silence, then its PCM) to `pieces` as it
  * arrives, and stops the synthesis (the thread stops at its next sentence) with
  * `invalid_input` naming MAX_AUDIO_SECONDS once the audio passes `maxAudioSeconds`.
- * Returns each chunk's timing for the sentence spans.
+ * Publishes each chunk to `stream` (streaming clients) once stored. Returns each chunk's
+ * timing for the sentence spans.
  */
-async function storeAsSynthesized(synthesis: Synthesis, pieces: AudioPieces, store: AudioStore, maxAudioSeconds: number): Promise<SentenceTiming[]> {
+async function storeAsSynthesized(synthesis: Synthesis, pieces: AudioPieces, store: AudioStore, maxAudioSeconds: number, stream?: JobAudioStream): Promise<SentenceTiming[]> {
   const maxSamples = Math.floor(maxAudioSeconds * synthesis.sampleRate);
   const timings: SentenceTiming[] = [];
   for await (const chunk of synthesis) {
@@ -213,6 +221,8 @@ async function storeAsSynthesized(synthesis: Synthesis, pieces: AudioPieces, sto
     } catch (err) {
       throw new VoxqueueError("storage_error", `could not store audio: ${(err as Error).message}`);
     }
+    // Streaming clients get the chunk now (a publish that fails never fails the job).
+    await stream?.chunk(chunk, synthesis.sampleRate);
     timings.push({ index: chunk.index, phonemeIds: chunk.phonemeIds, inferenceSeconds: chunk.inferenceSeconds, samples: chunk.pcm.length });
   }
   return timings;

@@ -11,6 +11,7 @@ import { InferencePool, voiceInfo } from "@voxqueue/synth";
 import { createWorkerMetrics, outageLogger, type Logger } from "@voxqueue/telemetry";
 import { startGpuSampler } from "./gpu-sampler.js";
 import { startMetricsServer } from "./metrics-server.js";
+import { AudioStreamPublisher } from "./audio-stream.js";
 import { createCompletionRecorder, createProcessor } from "./processor.js";
 import { recordHolder, watchStalls } from "./stalls.js";
 import { loadVoices, voiceLabels } from "./voices.js";
@@ -118,6 +119,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     jobTimeoutMs: config.JOB_TIMEOUT_SECONDS * 1000,
     maxAudioSeconds: config.MAX_AUDIO_SECONDS,
     logTextPrefixChars: config.LOG_TEXT_PREFIX_CHARS,
+    // Streams live while the job may run, and a minute more.
+    audioStream: new AudioStreamPublisher(connection, log, config.JOB_TIMEOUT_SECONDS + 60),
   });
   // Three parameters: BullMQ passes an AbortSignal only to processors that declare it.
   const worker = new Worker<SynthJobData, SynthJobResult>(queueName, async (job, token, signal) => {

@@ -334,9 +334,22 @@ export const ROWS: RowSpec[] = [
           "Requests the API refused before any work: unauthorized (no or unknown API key), rate_limited (a key's submit rate), in_flight_limit (a key's jobs in flight), queue_full (backlog at MAX_QUEUED_JOBS: add workers).",
         queries: [{ expr: "sum by (reason) (rate(tts_requests_refused_total[$__rate_interval]))", legend: "{{reason}}" }],
         unit: "reqps",
-        width: 24,
+        width: 12,
         min: 0,
         stacked: true,
+      },
+      {
+        kind: "timeseries",
+        title: "Time to first audio P50 / P95 (streamed speech)",
+        description:
+          "Streamed speech (POST /v1/audio/speech in pcm/mp3/opus/aac or SSE, GET /v1/jobs/:id/audio/stream): from the request's arrival to its first audio bytes sent. Queue wait counts in it; the first sentence is split at a clause to keep it short.",
+        queries: [
+          { expr: "histogram_quantile(0.5, sum by (le) (rate(tts_time_to_first_audio_seconds_bucket[$__rate_interval])))", legend: "P50" },
+          { expr: "histogram_quantile(0.95, sum by (le) (rate(tts_time_to_first_audio_seconds_bucket[$__rate_interval])))", legend: "P95" },
+        ],
+        unit: "s",
+        width: 12,
+        min: 0,
       },
       {
         kind: "timeseries",

@@ -115,6 +115,8 @@ export const synthJobDataSchema = z.object({
   submitted_at: z.number(),
   /** Name of the API key that submitted the job (only it may read the job and its audio); absent when the API runs open. */
   owner: z.string().optional(),
+  /** The client streams this job's audio: the worker splits the first sentence at a clause so the first audio comes sooner. */
+  stream: z.boolean().optional(),
   /** Audio cache entry the worker fills with this job's audio ({@link audioCacheKey}); absent: cache off. */
   cache_key: z.string().optional(),
 });

@@ -72,3 +72,20 @@ export function idempotencyKey(owner: string, keyHash: string): string {
 export function audioPartialKey(jobId: string, attempt: string): string {
   return `{${audioKey(jobId)}}:partial:${attempt}`;
 }
+
+/**
+ * Redis stream of a job's audio as the worker synthesizes it, one entry per chunk
+ * (`type` chunk: `seq`, `attempt`, `rate`, `silence` samples before it, `pcm` s16le
+ * bytes), then `type` end, or `type` error (`error` "<type>: message", `final` 1 when no
+ * attempt follows). Trimmed to a bounded length and expiring (see AUDIO_STREAM_*), so
+ * the API on any host can stream a job's audio while it is active.
+ */
+export function audioStreamKey(jobId: string): string {
+  return `${KEY_PREFIX}:audio-stream:${jobId}`;
+}
+
+/** Entries an audio stream keeps at most (XADD MAXLEN ~): chunks of a very long job beyond it are trimmed from the front. */
+export const AUDIO_STREAM_MAX_ENTRIES = 2_000;
+
+/** Seconds an audio stream lives after its last entry (a reader that arrives later gets the stored audio instead). */
+export const AUDIO_STREAM_TTL_SECONDS = 120;

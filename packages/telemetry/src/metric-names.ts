@@ -17,6 +17,7 @@ export const METRIC = {
   jobsStalled: "tts_jobs_stalled_total",
   queueWait: "tts_queue_wait_seconds",
   httpRequests: "tts_http_requests_total",
+  timeToFirstAudio: "tts_time_to_first_audio_seconds",
   httpRequestDuration: "tts_http_request_duration_seconds",
   workerInfo: "tts_worker_info",
   requestsRefused: "tts_requests_refused_total",
@@ -37,6 +38,7 @@ export const BUCKETS = {
   audioDuration: [1, 2, 5, 10, 30, 60],
   rtf: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 5],
   queueWait: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+  timeToFirstAudio: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30],
   http: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
 } as const;
 

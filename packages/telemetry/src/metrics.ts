@@ -155,6 +155,13 @@ export function createApiMetrics(registry: Registry, opts: MetricsOptions) {
       registers: [registry],
     }),
     cacheRequests: cacheCounter(registry),
+    timeToFirstAudio: new Histogram({
+      name: METRIC.timeToFirstAudio,
+      help: "Streamed speech: seconds from the request's arrival to its first audio bytes sent, by route and format.",
+      labelNames: ["route", "format"],
+      buckets: [...BUCKETS.timeToFirstAudio],
+      registers: [registry],
+    }),
   };
 }
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;

@@ -50,7 +50,9 @@ describe("POST /v1/audio/speech with the openai SDK", () => {
       expect(got.channels, format).toBe(1);
       expect(got.sampleRate, format).toBe(format === "opus" ? 48_000 : reference.sampleRate);
       const seconds = got.seconds - (format === "aac" ? AAC_PRIMING_SAMPLES / got.sampleRate : 0);
-      expect(Math.abs(seconds - reference.seconds) / reference.seconds, format).toBeLessThan(0.01);
+      // mp3 streams (chunked) without the LAME header that trims its encoder delay: < 2 frames more.
+      const slack = format === "mp3" ? 2304 / got.sampleRate : 0;
+      expect(Math.abs(seconds - reference.seconds), format).toBeLessThan(0.01 * reference.seconds + slack);
     }
   });
 

@@ -6,7 +6,8 @@ import { VoxqueueError, audioCacheKey, type JobAccepted, type SynthJobData } fro
 import { ATTR, SERVICE, SPAN, getTracer, inSpan } from "@voxqueue/telemetry";
 import { enqueueJob } from "../enqueue.js";
 import { readJobView } from "../job-reader.js";
-import { assertCanEncode, encodeForResponse, requestedFormat, sendAudio } from "../audio-response.js";
+import { assertCanEncode, encodeForResponse, parseAudioFormat, requestedFormat, sendAudio } from "../audio-response.js";
+import { streamJobAudio } from "../speech-stream.js";
 import { assertConnected, methodNotAllowed, redisStep, requireUtf8 } from "../errors.js";
 import { listRecentJobs, parseListLimit } from "../job-list.js";
 import { jobLinks, parseJobFailure } from "../job-view.js";
@@ -150,6 +151,24 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       const wav = await redisStep("read audio", () => deps.audioStore.get(id));
       if (!wav) throw new VoxqueueError("expired", `the audio of job ${id} has expired`);
       sendAudio(res, await encodeForResponse(wav, format, "format", config.FFMPEG_PATH), format, id);
+    })
+    .all(methodNotAllowed(["GET"]));
+
+  router
+    .route("/v1/jobs/:id/audio/stream")
+    .get(async (req, res) => {
+      const startedMs = performance.now();
+      const id = req.params.id;
+      const format = req.query.format === undefined ? "mp3" : parseAudioFormat(req.query.format, "format");
+      await assertCanEncode(format, "format", config.FFMPEG_PATH);
+      const view = await viewOf(id, res);
+      if (view.status === "failed") {
+        const failure = view.error ?? parseJobFailure(undefined);
+        throw new VoxqueueError("job_failed", `job ${id} failed and has no audio (${failure.type}: ${failure.message})`);
+      }
+      const route = "/v1/jobs/:id/audio/stream";
+      const deadlineMs = startedMs + config.SPEECH_TIMEOUT_SECONDS * 1000;
+      await streamJobAudio(deps, { jobId: id, format, framing: "audio", route, startedMs, deadlineMs, readView: () => viewOf(id, res) }, res);
     })
     .all(methodNotAllowed(["GET"]));
 

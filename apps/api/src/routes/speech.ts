@@ -19,6 +19,7 @@ import { parseVoiceMap, resolveSpeechVoice } from "../openai/voice-map.js";
 import type { QueuePool } from "../queues.js";
 import { apiKeyOf } from "../security/caller.js";
 import { resolveJobRequest } from "../resolve-request.js";
+import { isStreamable, streamJobAudio } from "../speech-stream.js";
 import type { AppDeps } from "../types.js";
 import { waitForView } from "./job-wait.js";
 
@@ -60,7 +61,9 @@ export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
   router
     .route("/v1/audio/speech")
     .post(parseJson, async (req, res) => {
+      const startedMs = performance.now();
       const speech = parseSpeech(req.body);
+      const streaming = speech.stream_format === "sse" || isStreamable(speech.response_format);
       await assertCanEncode(speech.response_format, "response_format", config.FFMPEG_PATH);
       assertConnected(deps.redis);
       const voices = await redisStep("read voice catalog", () => deps.fleet.voices(config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000));
@@ -76,10 +79,24 @@ export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
         { defaultVoice: config.DEFAULT_VOICE, now: Date.now() },
       );
       // The job belongs to the caller's API key: the jobs API shows it to that key only.
-      const data = { ...resolved, ...(owner !== undefined ? { owner } : {}) };
+      const data = { ...resolved, ...(owner !== undefined ? { owner } : {}), ...(streaming ? { stream: true } : {}) };
       const id = await enqueueJob(deps, queues, tracer, data, { res });
       res.set(JOB_ID_HEADER, id);
-      await answerWhole(id, speech, res);
+      if (!streaming) return answerWhole(id, speech, res);
+      await streamJobAudio(
+        deps,
+        {
+          jobId: id,
+          format: speech.response_format,
+          framing: speech.stream_format,
+          route: "/v1/audio/speech",
+          startedMs,
+          deadlineMs: startedMs + config.SPEECH_TIMEOUT_SECONDS * 1000,
+          readView: () => readJobView(deps, id, res),
+          inputChars: speech.input.length,
+        },
+        res,
+      );
     })
     .all(methodNotAllowed(["POST"]));
 
