@@ -66,12 +66,20 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const log = logger.child({ worker_id: id });
   const found = await loadVoices(config.VOICES_DIR, config.REFERENCE_VOICES, log);
-  const intraOp = config.ORT_INTRA_OP_THREADS || Math.max(1, Math.floor(availableParallelism() / config.WORKER_CONCURRENCY));
+  // Sentences of every job are spread over the inference threads: by default one per
+  // core with one onnxruntime thread each, which `pnpm bench` measured as the fastest
+  // layout for one long job and for many small ones (README, Performance).
+  const cores = availableParallelism();
+  const onCpu = config.EXECUTION_PROVIDERS.every((p) => p === "cpu");
+  // Each thread holds every voice's session: past 8 (a container may see the host's
+  // cores, not its CPU quota) set INFERENCE_THREADS to the CPUs it may use.
+  const threads = config.INFERENCE_THREADS || (onCpu ? Math.max(Math.min(cores, 8), config.WORKER_CONCURRENCY) : config.WORKER_CONCURRENCY);
+  const intraOp = config.ORT_INTRA_OP_THREADS || Math.max(1, Math.floor(cores / threads));
   const t0 = performance.now();
   // Rejects when no voice loads at all; a voice whose model fails to load is skipped.
   const { pool, loadSeconds, failed, executionProviders, providerFailures } = await InferencePool.start({
     voices: found,
-    threads: config.WORKER_CONCURRENCY,
+    threads,
     executionProviders: config.EXECUTION_PROVIDERS,
     intraOpNumThreads: intraOp,
     maxHeapMb: config.INFERENCE_THREAD_MAX_HEAP_MB,

@@ -31,6 +31,24 @@ async function all(iterable: AsyncIterable<AudioChunk>): Promise<AudioChunk[]> {
 }
 
 describe("synthesize (the one pipeline)", () => {
+  it("spreads one text's sentences over every inference thread and yields them in order, the same samples as one thread", async () => {
+    const v = xLow();
+    const wide = (await InferencePool.start({ voices: [v], threads: 3, executionProviders: ["cpu"], intraOpNumThreads: 1 })).pool;
+    try {
+      const request = { text: TEN, voice: v, speaker: null, scales, sentenceSilenceSeconds: 0.2, timeoutMs: 120_000 };
+      const one = await all(synthesize(pool, request));
+      const spread = await all(synthesize(wide, request));
+      expect(spread.map((c) => c.index)).toEqual(one.map((c) => c.index));
+      for (const [i, c] of spread.entries()) expect(Buffer.from(c.pcm.buffer, c.pcm.byteOffset, c.pcm.byteLength).equals(Buffer.from(one[i]!.pcm.buffer, one[i]!.pcm.byteOffset, one[i]!.pcm.byteLength))).toBe(true);
+      // Sentences ran at once on different threads: their inference times add up to more
+      // than the whole synthesis took (one after another, they could not).
+      const inference = spread.reduce((n, c) => n + c.inferenceSeconds, 0);
+      expect(spread.at(-1)!.readySeconds).toBeLessThan(inference);
+    } finally {
+      await wide.close();
+    }
+  }, 120_000);
+
   it("yields each sentence in order with the sentence silence before it; the WAV is the one the worker always wrote", async () => {
     const v = xLow();
     const text = "Hello world. This is a test. And one more!";

@@ -9,8 +9,10 @@ const workerEnvSchema = z.object({
   VOICES_DIR: env.str(DEFAULT_VOICES_DIR),
   /** Generate voxqueue's reference voices into VOICES_DIR when missing. */
   REFERENCE_VOICES: env.bool(true),
-  /** Jobs processed at once; each has its own inference thread. */
+  /** Jobs processed at once; their sentences share the inference threads. */
   WORKER_CONCURRENCY: env.int(1, 1, 64),
+  /** Inference threads (one onnxruntime session per voice each); 0 = max(min(cores, 8), WORKER_CONCURRENCY) on the CPU, WORKER_CONCURRENCY on a GPU. */
+  INFERENCE_THREADS: env.int(0, 0, 256),
   WORKER_METRICS_PORT: env.port(9464),
   WORKER_METRICS_HOST: env.str("0.0.0.0"),
   /**
@@ -25,7 +27,7 @@ const workerEnvSchema = z.object({
     .optional(),
   /** The one-provider form (kept for existing deployments): `cuda` means `cuda,cpu`. */
   EXECUTION_PROVIDER: z.enum(PROVIDERS).default("cpu"),
-  /** onnxruntime intra-op threads per inference thread; 0 = cores / WORKER_CONCURRENCY. */
+  /** onnxruntime intra-op threads per inference thread; 0 = cores / inference threads (1 with the defaults). */
   ORT_INTRA_OP_THREADS: env.int(0, 0, 256),
   /** Silence between sentences, seconds (Piper's C++ CLI uses 0.2). */
   SENTENCE_SILENCE_SECONDS: env.num(0.2, 0, 10),

@@ -1,7 +1,7 @@
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import type { ExecutionProvider, ProviderFailure, Scales } from "../onnx-session.js";
 import type { VoiceFiles } from "../voice.js";
-import type { FromThread, InitMessage, ReadyMessage, RunMessage, VoiceLoadFailure } from "./protocol.js";
+import type { FromThread, InitMessage, ReadyMessage, RunMessage, VoiceLoadFailure, ToThread } from "./protocol.js";
 
 export type { VoiceLoadFailure };
 
@@ -189,6 +189,9 @@ export class InferencePool {
       await pool.close();
       throw err;
     }
+    // Every thread has loaded its sessions now: that is the memory a run is compared with.
+    const rss = process.memoryUsage.rss();
+    for (const slot of pool.slots) slot.worker.postMessage({ kind: "baseline", rss } satisfies ToThread);
     // Threads load the same files, so they normally fail the same voices; one that
     // failed anywhere is left out everywhere (a request may land on any thread).
     const failed = new Map<string, VoiceLoadFailure>();

@@ -29,7 +29,17 @@ export interface RunMessage {
   speakerId: number | null;
 }
 
-export type ToThread = InitMessage | RunMessage;
+/**
+ * The process's RSS once every thread of the pool has loaded its voices: the baseline
+ * of arena shrinkage. A thread's own reading at its init misses the threads that load
+ * after it, which would make every later run look grown.
+ */
+export interface BaselineMessage {
+  kind: "baseline";
+  rss: number;
+}
+
+export type ToThread = InitMessage | RunMessage | BaselineMessage;
 
 /** A voice a thread could not load (or warm up): its model file and onnxruntime's message. */
 export interface VoiceLoadFailure {

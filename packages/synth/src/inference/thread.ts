@@ -64,6 +64,10 @@ async function shrinkIfGrown(voiceId: string): Promise<boolean> {
 }
 
 async function handle(msg: ToThread): Promise<void> {
+  if (msg.kind === "baseline") {
+    baselineRss = Math.max(baselineRss, msg.rss);
+    return;
+  }
   if (msg.kind === "init") {
     cancel = msg.cancel;
     const loadSeconds: Record<string, number> = {};

@@ -132,77 +132,54 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
   async *[Symbol.asyncIterator](): AsyncIterator<AudioChunk> {
     if (this.started) throw new Error("a Synthesis can be iterated once");
     this.started = true;
-    const arrived: SentencePcm[] = [];
-    let wake: (() => void) | null = null;
-    let finished = false;
-    let failure: { err: unknown } | null = null;
-    let stopped = false;
-    // One pool run per stretch of inputs at one speaking rate (SSML prosody), in order.
-    const stretches: { rate: number; ids: number[][] }[] = [];
-    for (const input of this.inputs) {
-      const last = stretches.at(-1);
-      if (last && last.rate === input.rate) last.ids.push(input.ids);
-      else stretches.push({ rate: input.rate, ids: [input.ids] });
+    // Each sentence is a request of its own, and up to one per inference thread is in
+    // flight: one long text keeps every thread busy (with one onnxruntime thread per
+    // inference thread, every core), and the pool's FIFO interleaves concurrent jobs
+    // sentence by sentence. Chunks are yielded in order whatever order they finish in.
+    // A caller that stops reading (an error, a limit) leaves at most one sentence per
+    // thread to finish, unread; no further one is started.
+    const deadline = performance.now() + this.request.timeoutMs;
+    const window = Math.max(1, this.pool.size);
+    const pending: Promise<SentencePcm>[] = [];
+    const issue = (i: number) => {
+      const input = this.inputs[i]!;
+      const run = this.pool
+        .run({
+          voiceId: this.request.voice.id,
+          sentences: [input.ids],
+          // SSML prosody: the input's speaking rate scales its length.
+          scales: { ...this.request.scales, length_scale: this.request.scales.length_scale / input.rate },
+          speakerId: this.speakerId,
+          // One time limit for the whole text: each sentence gets what is left of it.
+          timeoutMs: Math.max(1, deadline - performance.now()),
+        })
+        .then((r) => ({ index: i, pcm: r.chunks[0]!, inferenceSeconds: r.inferenceSeconds[0]! }));
+      run.catch(() => undefined); // awaited in order below; a later one may fail while an earlier one is awaited
+      pending.push(run);
+    };
+    for (let index = 0; index < this.inputs.length; index++) {
+      while (pending.length < this.inputs.length && pending.length < index + window) issue(pending.length);
+      const next = await pending[index]!;
+      const now = performance.now();
+      this.firstAt ??= now;
+      this.lastAt = now;
+      const input = this.inputs[index]!;
+      const firstOfSentence = index === 0 || input.sentence !== this.inputs[index - 1]!.sentence;
+      const silenceBefore = firstOfSentence && input.pauseSamples !== undefined ? input.pauseSamples : index > 0 && firstOfSentence ? this.gapSamples : 0;
+      const startSample = this.samples + silenceBefore;
+      this.samples = startSample + next.pcm.length;
+      this.chunks++;
+      yield {
+        index,
+        sentence: input.sentence,
+        silenceBefore,
+        pcm: next.pcm,
+        startSample,
+        phonemeIds: input.ids.length,
+        inferenceSeconds: next.inferenceSeconds,
+        readySeconds: (now - this.startedAt) / 1000,
+      };
     }
-    const run = stretches
-      .reduce(
-        (previous: Promise<unknown>, stretch) =>
-          previous.then(() =>
-            this.pool.run({
-              voiceId: this.request.voice.id,
-              sentences: stretch.ids,
-              scales: { ...this.request.scales, length_scale: this.request.scales.length_scale / stretch.rate },
-              speakerId: this.speakerId,
-              timeoutMs: this.request.timeoutMs,
-              onSentence: (s) => {
-                // The caller left the loop early (an error, a limit): the thread stops at its next sentence.
-                if (stopped) throw new Error("the caller stopped reading the synthesis");
-                arrived.push(s);
-                wake?.();
-              },
-            }),
-          ),
-        Promise.resolve(),
-      )
-      .then(
-        () => (finished = true),
-        (err: unknown) => (failure = { err }),
-      )
-      .finally(() => wake?.());
-    try {
-      for (let index = 0; ; index++) {
-        while (arrived.length === 0 && !finished && !failure) await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
-        const next = arrived.shift();
-        if (!next) {
-          if (failure) throw (failure as { err: unknown }).err;
-          break;
-        }
-        const now = performance.now();
-        this.firstAt ??= now;
-        this.lastAt = now;
-        const input = this.inputs[index]!;
-        const firstOfSentence = index === 0 || input.sentence !== this.inputs[index - 1]!.sentence;
-        const silenceBefore = firstOfSentence && input.pauseSamples !== undefined ? input.pauseSamples : index > 0 && firstOfSentence ? this.gapSamples : 0;
-        const startSample = this.samples + silenceBefore;
-        this.samples = startSample + next.pcm.length;
-        this.chunks++;
-        yield {
-          index,
-          sentence: input.sentence,
-          silenceBefore,
-          pcm: next.pcm,
-          startSample,
-          phonemeIds: input.ids.length,
-          inferenceSeconds: next.inferenceSeconds,
-          readySeconds: (now - this.startedAt) / 1000,
-        };
-      }
-    } finally {
-      stopped = true;
-      arrived.length = 0;
-    }
-    await run;
   }
 
   /** Totals so far; complete once iteration has ended. */
