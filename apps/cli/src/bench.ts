@@ -13,7 +13,7 @@ import { benchVoice, hostInfo } from "./bench-lib.js";
 import { measureApi } from "./bench/api-load.js";
 import { BenchStack } from "./bench/bench-stack.js";
 import { CORPUS, CORPUS_PARAGRAPH, ONE_SENTENCE } from "./bench/corpus.js";
-import { measureBareQueue, measureOverhead, measureShapes, type E2eRow } from "./bench/e2e.js";
+import { measureBareQueue, measureCache, measureOverhead, measureShapes, type E2eRow } from "./bench/e2e.js";
 import { writeSherpaVoice } from "./bench/engines.js";
 import { configLabel, engineConfigs, measureLimit, type CorpusInput, type EngineConfig } from "./bench/limit.js";
 import { churn, rssPeak } from "./bench/memory.js";
@@ -22,7 +22,7 @@ import { LoadSampler } from "./bench/stats.js";
 import { ensureRedis } from "./redis.js";
 import { redisDataDir } from "./stack.js";
 
-const SECTIONS = ["limit", "peer", "e2e", "overhead", "queue", "api", "scaling", "memory", "pipeline"] as const;
+const SECTIONS = ["limit", "peer", "e2e", "overhead", "queue", "api", "scaling", "memory", "cache", "pipeline"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: pnpm bench [options]
@@ -37,8 +37,10 @@ service measure, in interleaved rounds, and each figure is also given as a ratio
   overhead  (3) a one-sentence job at a time: time beyond session.run, p50/p99
   queue     (4) created -> started, beside a bare BullMQ add -> process loop
   api       (5) POST /v1/jobs under load (autocannon), beside a bare http + Queue.add
-  scaling   (7) 1 and 2 workers, WORKER_CONCURRENCY and ORT_INTRA_OP_THREADS swept
+  scaling   (7) 1 and 2 workers, WORKER_CONCURRENCY, INFERENCE_THREADS and
+            ORT_INTRA_OP_THREADS swept (the second row: the layout shipped before)
   memory    (8) worker RSS idle, under load and after --memory-jobs jobs
+  cache     the audio cache: a repeat (hit) against a new text (miss), seen by ?wait=
   pipeline  in-process synthesis (one inference thread, no Redis), RTF per text
 The corpus (apps/cli/src/bench/corpus.ts) is 20 English sentences of mixed lengths.
 Redis: REDIS_URL, or one started for the run. Apps' logs: data/logs/bench-*.log.
@@ -76,11 +78,24 @@ async function voiceOnlyDir(voice: VoiceFiles): Promise<string> {
   return dir;
 }
 
-/** The stack configurations of (7); the first is the shipped defaults. */
-function stackConfigs(quick: boolean): { workers: number; concurrency: number; threads: number }[] {
-  const defaults = { workers: 1, concurrency: 1, threads: 0 };
-  if (quick) return [defaults, { workers: 1, concurrency: 2, threads: 1 }];
-  return [defaults, { workers: 1, concurrency: 2, threads: 1 }, { workers: 2, concurrency: 1, threads: 1 }, { workers: 1, concurrency: 1, threads: 1 }, { workers: 1, concurrency: 2, threads: 2 }];
+/** One stack configuration of (7): worker processes, WORKER_CONCURRENCY, INFERENCE_THREADS, ORT_INTRA_OP_THREADS (0 = default). */
+interface StackConfig {
+  workers: number;
+  concurrency: number;
+  inference: number;
+  ort: number;
+}
+
+/**
+ * The stack configurations of (7); the first is the shipped defaults, the second the
+ * layout voxqueue shipped before (one inference thread per job, onnxruntime on every
+ * core): the before/after of spreading a job's sentences over the threads.
+ */
+function stackConfigs(quick: boolean, cores: number): StackConfig[] {
+  const defaults = { workers: 1, concurrency: 1, inference: 0, ort: 0 };
+  const before = { workers: 1, concurrency: 1, inference: 1, ort: cores };
+  if (quick) return [defaults, before];
+  return [defaults, before, { workers: 1, concurrency: 2, inference: 0, ort: 0 }, { workers: 2, concurrency: 1, inference: 1, ort: 1 }, { workers: 1, concurrency: 2, inference: 2, ort: 2 }];
 }
 
 async function main(): Promise<number> {
@@ -144,10 +159,10 @@ async function main(): Promise<number> {
   const body = { voice: voice.id };
   const corpus = { sentences: CORPUS, paragraph: CORPUS_PARAGRAPH, order: ids.map((_, i) => i) };
   try {
-    const stackList = want("scaling") ? stackConfigs(quick) : want("e2e") || want("overhead") || want("memory") || want("api") ? stackConfigs(quick).slice(0, 1) : [];
+    const stackList = want("scaling") ? stackConfigs(quick, cores) : want("e2e") || want("overhead") || want("memory") || want("api") ? stackConfigs(quick, cores).slice(0, 1) : [];
     for (const [i, sc] of stackList.entries()) {
-      const env = { WORKER_CONCURRENCY: String(sc.concurrency), ORT_INTRA_OP_THREADS: String(sc.threads) };
-      log(`stack ${i + 1}/${stackList.length}: ${sc.workers} worker(s), WORKER_CONCURRENCY=${sc.concurrency}, ORT_INTRA_OP_THREADS=${sc.threads}`);
+      const env = { WORKER_CONCURRENCY: String(sc.concurrency), INFERENCE_THREADS: String(sc.inference), ORT_INTRA_OP_THREADS: String(sc.ort) };
+      log(`stack ${i + 1}/${stackList.length}: ${sc.workers} worker(s), ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(", ")}`);
       const stack = new BenchStack({ redisUrl, voicesDir, workers: sc.workers, env, log });
       try {
         await stack.start();
@@ -155,7 +170,7 @@ async function main(): Promise<number> {
         const peak = rssPeak(stack);
         if (want("e2e") || want("scaling")) {
           const shapes = await measureShapes(stack, limitSet, corpus, body, rounds, log);
-          report.e2e.push({ workers: sc.workers, worker_concurrency: sc.concurrency, ort_intra_op_threads: sc.threads, ...shapes } satisfies E2eRow);
+          report.e2e.push({ workers: sc.workers, worker_concurrency: sc.concurrency, inference_threads: sc.inference, ort_intra_op_threads: sc.ort, ...shapes } satisfies E2eRow);
         }
         const underLoad = await peak();
         if (i !== 0) continue;
@@ -173,6 +188,16 @@ async function main(): Promise<number> {
           report.memory = { voice: voice.id, idle_bytes: idle, under_load_bytes: loadPeak, jobs: memoryJobs, after_jobs_bytes: after, after_over_load: after / loadPeak };
         }
         if (want("api")) report.api = await measureApi(stack, redisUrl, { ...body, text: ONE_SENTENCE }, { connections: 20, duration: quick ? 2 : 5, rounds }, log);
+      } finally {
+        await stack.stop();
+      }
+    }
+    if (want("cache")) {
+      log("cache: a stack with the audio cache on");
+      const stack = new BenchStack({ redisUrl, voicesDir, workers: 1, env: { AUDIO_CACHE_MAX_BYTES: "67108864" }, log });
+      try {
+        await stack.start();
+        report.cache = await measureCache(stack, CORPUS, body, overheadJobs);
       } finally {
         await stack.stop();
       }
@@ -207,7 +232,8 @@ function goals(r: SuiteReport): SuiteReport["goals"] {
     e2e_one_long: g("one paragraph job >= 0.95 x limit", d?.paragraph.ratio_to_limit.median, (v) => v >= 0.95),
     native_peer: g("end to end audio s/s >= native peer's best", best !== null && peer && peer.length > 0 ? best / Math.max(...peer) : null, (v) => v >= 1),
     client_overhead: g("submit -> seen within 5 % of synthesis (p50 share)", o?.overhead_share.p50, (v) => v <= 0.05),
-    client_p99: g("submit -> seen p99 < synthesis p99 + 20 ms (ms over)", o ? o.client_ms.p99 - o.bare_run_ms.p99 : null, (v) => v < 20),
+    client_p99: g("submit -> seen (?wait=) p99 < synthesis p99 + 20 ms (ms over)", o ? o.long_poll_ms.p99 - o.bare_run_ms.p99 : null, (v) => v < 20),
+    cache_hit: g("cache hit seen by the client < 5 ms (p50)", r.cache?.hit_ms.p50, (v) => v < 5),
     queue_rtt_p50: g("queue round trip p50 < 2 ms", o?.queue_rtt_ms.p50, (v) => v < 2),
     queue_rtt_p99: g("queue round trip p99 < 10 ms", o?.queue_rtt_ms.p99, (v) => v < 10),
     api_throughput: g("API >= 3000 submits/s", r.api?.voxqueue.submits_per_s.median, (v) => v >= 3000),

@@ -71,6 +71,8 @@ export class BenchStack {
       REFERENCE_VOICES: "false",
       LOG_LEVEL: "warn",
       AUDIO_TTL_SECONDS: "900",
+      // The corpus repeats every round: the audio cache would answer it (measured apart).
+      AUDIO_CACHE_MAX_BYTES: "0",
       OTEL_SDK_DISABLED: process.env.OTEL_SDK_DISABLED ?? "true",
       ...this.opts.env,
     };
@@ -167,6 +169,21 @@ export class BenchStack {
     const wallSeconds = (Math.max(...jobs.map((j) => j.seenAt)) - t0) / 1000;
     const audioSeconds = jobs.reduce((n, j) => n + j.result.audio_duration_s, 0);
     return { audioSeconds, wallSeconds, audioPerSecond: audioSeconds / wallSeconds, jobs };
+  }
+
+  /**
+   * Submit → the job's end seen by an HTTP client through `GET /v1/jobs/:id?wait=`
+   * (long poll, as a client that does not poll would), ms.
+   */
+  async submitAndWait(body: Record<string, unknown>): Promise<{ id: string; ms: number; status: string; cached: boolean }> {
+    const t0 = performance.now();
+    const res = await fetch(`${this.apiUrl}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
+    const { id } = (await res.json()) as { id: string };
+    for (;;) {
+      const view = (await (await fetch(`${this.apiUrl}/v1/jobs/${id}?wait=60`)).json()) as { status: string; result?: { cached?: boolean } };
+      if (view.status === "completed" || view.status === "failed") return { id, ms: performance.now() - t0, status: view.status, cached: view.result?.cached === true };
+    }
   }
 
   /** Resident set size of each worker process, bytes (its `/metrics`). */

@@ -16,7 +16,9 @@ export interface ShapeRow {
 export interface E2eRow {
   workers: number;
   worker_concurrency: number;
-  /** 0 = the worker's default (cores / concurrency). */
+  /** INFERENCE_THREADS; 0 = the worker's default (max(cores, concurrency)). */
+  inference_threads: number;
+  /** ORT_INTRA_OP_THREADS; 0 = the worker's default (cores / inference threads). */
   ort_intra_op_threads: number;
   /** One job per corpus sentence, all submitted at once. */
   sentences: ShapeRow;
@@ -38,7 +40,7 @@ export async function measureShapes(
   body: Record<string, unknown>,
   rounds: number,
   log: (line: string) => void,
-): Promise<Omit<E2eRow, "workers" | "worker_concurrency" | "ort_intra_op_threads">> {
+): Promise<Omit<E2eRow, "workers" | "worker_concurrency" | "inference_threads" | "ort_intra_op_threads">> {
   let sentenceAudio = 0;
   let paragraphAudio = 0;
   const values = await interleave(
@@ -70,8 +72,10 @@ export interface OverheadResult {
   jobs: number;
   /** Bare `session.run` of the same sentence (1 session × cores threads, as the default worker), ms. */
   bare_run_ms: Percentiles;
-  /** Submit → completion seen by the client, ms. */
+  /** Submit → completion seen through BullMQ's queue events (in the bench process), ms. */
   client_ms: Percentiles;
+  /** Submit → completed answered to an HTTP client by `?wait=` (long poll), ms. */
+  long_poll_ms: Percentiles;
   /** Pairwise client − bare (the job before each run of the bare session), ms. */
   overhead_ms: Percentiles;
   /** overhead / bare run. */
@@ -88,6 +92,7 @@ export async function measureOverhead(stack: BenchStack, bare: EngineSet, senten
   const queue = new Queue(stack.queueName, { connection: stack.redis });
   const bareMs: number[] = [];
   const clientMs: number[] = [];
+  const pollMs: number[] = [];
   const rttMs: number[] = [];
   try {
     for (let i = 0; i < n; i++) {
@@ -98,6 +103,7 @@ export async function measureOverhead(stack: BenchStack, bare: EngineSet, senten
       clientMs.push(done.seenAt - t0);
       const job = await Job.fromId(queue, id);
       if (job?.processedOn) rttMs.push(job.processedOn - job.timestamp);
+      pollMs.push((await stack.submitAndWait({ ...body, text })).ms);
     }
   } finally {
     await queue.close();
@@ -107,10 +113,43 @@ export async function measureOverhead(stack: BenchStack, bare: EngineSet, senten
     jobs: n,
     bare_run_ms: percentiles(bareMs),
     client_ms: percentiles(clientMs),
+    long_poll_ms: percentiles(pollMs),
     overhead_ms: percentiles(overhead),
     overhead_share: percentiles(overhead.map((o, i) => o / bareMs[i]!)),
     queue_rtt_ms: percentiles(rttMs),
   };
+}
+
+/** The audio cache at the API: a repeated one-sentence request against a new one. */
+export interface CacheResult {
+  jobs: number;
+  /** Submit → completed seen by the client (`?wait=`) for a repeat answered from the cache, ms. */
+  hit_ms: Percentiles;
+  /** The same for a text not seen before (synthesized), ms. */
+  miss_ms: Percentiles;
+  /** hit p50 / miss p50. */
+  hit_over_miss: number;
+}
+
+/**
+ * Measures hits against misses, alternating: each round submits a new text (a miss,
+ * which fills the cache) and then the same text again (a hit). Needs a stack with the
+ * cache on.
+ */
+export async function measureCache(stack: BenchStack, texts: readonly string[], body: Record<string, unknown>, n: number): Promise<CacheResult> {
+  const hit: number[] = [];
+  const miss: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const text = `${texts[i % texts.length]} (${i})`;
+    const first = await stack.submitAndWait({ ...body, text });
+    const again = await stack.submitAndWait({ ...body, text });
+    if (first.cached || !again.cached) throw new Error(`cache: expected a miss then a hit, got ${first.cached ? "hit" : "miss"} then ${again.cached ? "hit" : "miss"}`);
+    miss.push(first.ms);
+    hit.push(again.ms);
+  }
+  const h = percentiles(hit);
+  const m = percentiles(miss);
+  return { jobs: n, hit_ms: h, miss_ms: m, hit_over_miss: h.p50 / m.p50 };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ApiLoadResult } from "./api-load.js";
-import type { E2eRow, OverheadResult } from "./e2e.js";
+import type { CacheResult, E2eRow, OverheadResult } from "./e2e.js";
 import type { EngineRow } from "./limit.js";
 import type { MemoryResult } from "./memory.js";
 import type { Percentiles, Spread } from "./stats.js";
@@ -28,6 +28,8 @@ export interface SuiteReport {
   api: ApiLoadResult | null;
   /** (8) */
   memory: MemoryResult | null;
+  /** The audio cache: hit against miss, as a client sees them. */
+  cache: CacheResult | null;
   /** In-process pipeline (one inference thread, no Redis), as before. */
   pipeline: BenchResult[];
   /** The issue's goals, read off the figures above; reported, never asserted. */
@@ -47,6 +49,7 @@ export function emptySuite(base: Pick<SuiteReport, "host" | "quick" | "rounds" |
     bare_queue_rtt_ms: null,
     api: null,
     memory: null,
+    cache: null,
     pipeline: [],
     goals: {},
   };
@@ -73,8 +76,8 @@ export function formatSuite(r: SuiteReport): string {
     out.push("", "(2) end to end and (7) scaling: audio s/s and ratio to the limit of the same rounds (first row: shipped defaults)");
     out.push(
       columns([
-        ["workers x concurrency x ORT threads", "20 jobs s/s", "ratio", "1 paragraph job s/s", "ratio", "limit s/s"],
-        ...r.e2e.map((e) => [`${e.workers} x ${e.worker_concurrency} x ${e.ort_intra_op_threads || "auto"}`, sp(e.sentences.audio_s_per_s, 1), sp(e.sentences.ratio_to_limit), sp(e.paragraph.audio_s_per_s, 1), sp(e.paragraph.ratio_to_limit), sp(e.limit_audio_s_per_s, 1)]),
+        ["workers x concurrency x inference x ORT threads", "20 jobs s/s", "ratio", "1 paragraph job s/s", "ratio", "limit s/s"],
+        ...r.e2e.map((e) => [`${e.workers} x ${e.worker_concurrency} x ${e.inference_threads || "auto"} x ${e.ort_intra_op_threads || "auto"}`, sp(e.sentences.audio_s_per_s, 1), sp(e.sentences.ratio_to_limit), sp(e.paragraph.audio_s_per_s, 1), sp(e.paragraph.ratio_to_limit), sp(e.limit_audio_s_per_s, 1)]),
       ]),
     );
   }
@@ -85,7 +88,8 @@ export function formatSuite(r: SuiteReport): string {
       columns([
         ["", "p50", "p99"],
         ["bare session.run ms", f(o.bare_run_ms.p50, 1), f(o.bare_run_ms.p99, 1)],
-        ["submit -> completion seen ms", f(o.client_ms.p50, 1), f(o.client_ms.p99, 1)],
+        ["submit -> completion (queue events) ms", f(o.client_ms.p50, 1), f(o.client_ms.p99, 1)],
+        ["submit -> completed via ?wait= ms", f(o.long_poll_ms.p50, 1), f(o.long_poll_ms.p99, 1)],
         ["overhead ms", f(o.overhead_ms.p50, 1), f(o.overhead_ms.p99, 1)],
         ["overhead / synthesis", f(o.overhead_share.p50, 3), f(o.overhead_share.p99, 3)],
         ["(4) queue created -> started ms", f(o.queue_rtt_ms.p50, 1), f(o.queue_rtt_ms.p99, 1)],
@@ -109,6 +113,10 @@ export function formatSuite(r: SuiteReport): string {
     const m = r.memory;
     const mib = (b: number) => f(b / 2 ** 20, 0);
     out.push("", `(8) worker RSS MiB (${m.voice}): idle ${mib(m.idle_bytes)}, under load ${mib(m.under_load_bytes)}, after ${m.jobs} more jobs ${mib(m.after_jobs_bytes)} (x${f(m.after_over_load)} of under load)`);
+  }
+  if (r.cache) {
+    const c = r.cache;
+    out.push("", `audio cache, ${c.jobs} pairs, submit -> completed via ?wait= ms: hit p50 ${f(c.hit_ms.p50, 1)} p99 ${f(c.hit_ms.p99, 1)}; miss p50 ${f(c.miss_ms.p50, 1)} p99 ${f(c.miss_ms.p99, 1)} (hit/miss ${f(c.hit_over_miss, 3)})`);
   }
   const goals = Object.entries(r.goals);
   if (goals.length > 0) {
