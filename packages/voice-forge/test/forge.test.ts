@@ -49,8 +49,8 @@ describe("forged x_low voices in Piper's format", () => {
   it("have Piper's input and output names, sid only when multi-speaker", () => {
     expect(singleSession.inputNames).toEqual(["input", "input_lengths", "scales"]);
     expect(multiSession.inputNames).toEqual(["input", "input_lengths", "scales", "sid"]);
-    expect(singleSession.outputNames).toEqual(["output"]);
-    expect(multiSession.outputNames).toEqual(["output"]);
+    expect(singleSession.outputNames).toEqual(["output", "durations"]);
+    expect(multiSession.outputNames).toEqual(["output", "durations"]);
   });
 
   it("are opset-15 models with dynamic phoneme and sample axes", async () => {
@@ -68,6 +68,7 @@ describe("forged x_low voices in Piper's format", () => {
     });
     expect(graph.output!.map((v) => [v.name, v.type!.tensorType!.elemType, dims(v)])).toEqual([
       ["output", DataType.FLOAT, [1, 1, "time"]],
+      ["durations", DataType.FLOAT, [1, "phonemes"]],
     ]);
   });
 
@@ -96,6 +97,22 @@ describe("forged x_low voices in Piper's format", () => {
       const msPerPhoneme = (1000 * out.dims[2]!) / 16000 / phonemeCount(caseIds);
       expect(msPerPhoneme).toBeGreaterThan(60);
       expect(msPerPhoneme).toBeLessThan(120);
+    }
+  });
+
+  it("outputs each phoneme id's frames: their sum times the hop is the audio's length", async () => {
+    for (const lengthScale of [1, 1.7]) {
+      const feeds = {
+        input: new ort.Tensor("int64", BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
+        input_lengths: new ort.Tensor("int64", BigInt64Array.of(BigInt(ids.length)), [1]),
+        scales: new ort.Tensor("float32", Float32Array.of(0.667, lengthScale, 0.8), [3]),
+      };
+      const results = await singleSession.run(feeds);
+      const durations = results.durations!.data as Float32Array;
+      expect(results.durations!.dims).toEqual([1, ids.length]);
+      const frames = durations.reduce((a, d) => a + d, 0);
+      expect(durations.every((d) => Number.isInteger(d) && d >= 0)).toBe(true);
+      expect(frames * HOP).toBe(results.output!.dims[2]);
     }
   });
 

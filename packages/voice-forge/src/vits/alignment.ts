@@ -8,6 +8,8 @@ export interface Expanded {
   logsP: string;
   /** Float mask `[1, 1, T_y]`. */
   yMask: string;
+  /** Frames per phoneme id, `w_ceil` `[1, 1, T]`. */
+  wCeil: string;
 }
 
 /**
@@ -47,5 +49,6 @@ export function expandByDurations(
     mP: b.op("MatMul", [mP, path]),
     logsP: b.op("MatMul", [logsP, path]),
     yMask,
+    wCeil,
   };
 }

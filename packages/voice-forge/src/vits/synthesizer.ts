@@ -15,6 +15,8 @@ export const GRAPH_IO = {
   scales: "scales",
   sid: "sid",
   output: "output",
+  /** Frames per phoneme id (float32 [1, T]); the audio has Σ durations × hop samples. */
+  durations: "durations",
 } as const;
 
 /** Options of {@link buildVitsGraph}. */
@@ -33,7 +35,9 @@ export interface VitsGraphOptions {
  *
  * Inputs: `input` int64 [1, T], `input_lengths` int64 [1], `scales` float32 [3]
  * (noise_scale, length_scale, noise_w), and `sid` int64 [1] only when multi-speaker.
- * Output: `output` float32 [1, 1, N], N = frames × hop (256).
+ * Outputs: `output` float32 [1, 1, N], N = frames × hop (256); then `durations` float32
+ * [1, T], the frames of each phoneme id (`w_ceil`), for word timestamps (Piper's own export
+ * has only `output`; a runtime reads `durations` where a voice has it).
  */
 export function buildVitsGraph(o: VitsGraphOptions): GraphBuilder {
   const p = o.params;
@@ -69,5 +73,6 @@ export function buildVitsGraph(o: VitsGraphOptions): GraphBuilder {
   const z = flowReverse(b, p, zP, y.yMask, g);
   const audio = generator(b, p, masked(b, z, y.yMask), g);
   b.output(audio, { name: GRAPH_IO.output, type: DataType.FLOAT, dims: [1, 1, "time"] });
+  b.output(b.op("Squeeze", [y.wCeil, b.constInt64([1])]), { name: GRAPH_IO.durations, type: DataType.FLOAT, dims: [1, "phonemes"] });
   return b;
 }
