@@ -63,6 +63,8 @@ export function toJobView(job: Job, state: JobState | "unknown", logger?: Logger
     if (result.success) {
       const r = result.data;
       view.result = { audio_url: links.audio, audio_duration_s: r.audio_duration_s, synthesis_s: r.synthesis_s, rtf: r.rtf, sample_rate: r.sample_rate, voice: r.voice, speaker: r.speaker };
+      if (r.word_timings) view.result.word_timings = r.word_timings;
+      if (r.words) view.result.words = r.words;
     } else {
       logger?.warn({ job_id: id }, "completed job has no valid SynthJobResult");
     }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
 import { Writable } from "node:stream";
-import { Queue } from "bullmq";
+import { Queue, QueueEvents, Worker, type Job } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 import { Registry } from "prom-client";
 import { AudioStore } from "@voxqueue/audio-store";
@@ -209,4 +209,24 @@ export function fakeWav(samples = 16, sampleRate = 22050): Buffer {
   wav.write("data", 36, "ascii");
   wav.writeUInt32LE(data, 40);
   return wav;
+}
+
+/**
+ * A BullMQ worker on the harness's queue that answers every job with `result(job)` (a stand-in
+ * for ours where a test is about the API's side), and the queue's events to wait on.
+ * `close()` stops both.
+ */
+export async function startStubWorker(h: Harness, result: (job: Job<SynthJobData, SynthJobResult>) => Promise<SynthJobResult>): Promise<{ events: QueueEvents; close(): Promise<void> }> {
+  const workerRedis = new Redis(REDIS_URL, { db: h.db, maxRetriesPerRequest: null });
+  const worker = new Worker<SynthJobData, SynthJobResult>(h.queue.name, result, { connection: workerRedis });
+  const events = new QueueEvents(h.queue.name, { connection: { url: REDIS_URL, db: h.db } });
+  await Promise.all([worker.waitUntilReady(), events.waitUntilReady()]);
+  return {
+    events,
+    async close() {
+      await worker.close();
+      await events.close();
+      await workerRedis.quit();
+    },
+  };
 }

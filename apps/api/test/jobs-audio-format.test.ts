@@ -3,20 +3,16 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { QueueEvents, Worker, type Job } from "bullmq";
-import { Redis } from "ioredis";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AUDIO_FORMATS, AUDIO_FORMAT_NAMES, type ErrorBody, type JobAccepted, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { AUDIO_FORMATS, AUDIO_FORMAT_NAMES, type ErrorBody, type JobAccepted } from "@voxqueue/contracts";
 import { AAC_PRIMING_SAMPLES, encodeWav } from "@voxqueue/synth/encode";
-import { MULTI, REDIS_URL, createHarness, type Harness } from "./helpers.js";
+import { MULTI, createHarness, startStubWorker, type Harness } from "./helpers.js";
 
 const run = promisify(execFile);
 // Redis db 12 is this file's alone.
 let h: Harness;
-let worker: Worker<SynthJobData, SynthJobResult>;
-let workerRedis: Redis;
-let events: QueueEvents;
+let stub: Awaited<ReturnType<typeof startStubWorker>>;
 let dir: string;
 const RATE = MULTI.sample_rate;
 const SECONDS = 3;
@@ -31,22 +27,13 @@ const WAV = toneWav();
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "vq-api-formats-"));
   h = await createHarness({ db: 12 });
-  workerRedis = new Redis(REDIS_URL, { db: h.db, maxRetriesPerRequest: null });
-  worker = new Worker<SynthJobData, SynthJobResult>(
-    h.queue.name,
-    async (job: Job<SynthJobData, SynthJobResult>) => {
-      const key = await h.audioStore.put(job.id!, WAV);
-      return { audio_key: key, audio_bytes: WAV.length, audio_duration_s: SECONDS, synthesis_s: 0.1, rtf: 0.03, sample_rate: RATE, voice: job.data.voice, speaker: job.data.speaker, sentences: 1 };
-    },
-    { connection: workerRedis },
-  );
-  events = new QueueEvents(h.queue.name, { connection: { url: REDIS_URL, db: h.db } });
-  await Promise.all([worker.waitUntilReady(), events.waitUntilReady()]);
+  stub = await startStubWorker(h, async (job) => {
+    const key = await h.audioStore.put(job.id!, WAV);
+    return { audio_key: key, audio_bytes: WAV.length, audio_duration_s: SECONDS, synthesis_s: 0.1, rtf: 0.03, sample_rate: RATE, voice: job.data.voice, speaker: job.data.speaker, sentences: 1 };
+  });
 });
 afterAll(async () => {
-  await worker?.close();
-  await events?.close();
-  await workerRedis?.quit();
+  await stub?.close();
   await h?.close();
 });
 
@@ -54,7 +41,7 @@ async function completedJob(): Promise<string> {
   const res = await request(h.app).post("/v1/jobs").send({ text: "Hello there." });
   expect(res.status).toBe(202);
   const { id } = res.body as JobAccepted;
-  await h.queue.getJob(id).then((job) => job!.waitUntilFinished(events, 30_000));
+  await h.queue.getJob(id).then((job) => job!.waitUntilFinished(stub.events, 30_000));
   return id;
 }
 

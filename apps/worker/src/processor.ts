@@ -1,7 +1,7 @@
 import { UnrecoverableError, WaitingError, type Job } from "bullmq";
 import { ERROR_TYPES, VoxqueueError, classifyJobError, encodeJobFailure, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import type { AudioCache, AudioPieces, AudioStore } from "@voxqueue/audio-store";
-import { synthesize, wavHeader, type InferencePool, type Synthesis, type VoiceFiles } from "@voxqueue/synth";
+import { synthesize, wavHeader, type InferencePool, type Synthesis, type VoiceFiles, type WordTiming } from "@voxqueue/synth";
 import { ATTR, SERVICE, SPAN, getTracer, injectTraceContext, textPreview, withTraceContext, type Logger, type Span, type SynthLabels, type TraceCarrier, type Tracer, type WorkerMetrics } from "@voxqueue/telemetry";
 import type { AudioStreamPublisher, JobAudioStream } from "./audio-stream.js";
 import { voiceLabels } from "./voices.js";
@@ -140,6 +140,7 @@ export function createProcessor(deps: ProcessorDeps) {
         voice: voice.id,
         speaker: data.speaker,
         sentences: summary.sentences,
+        ...wordTimingFields(synthesis.wordTimings()),
       };
       if (data.cache_key && deps.cache?.enabled) {
         const { audio_key: _own, ...cached } = result;
@@ -287,4 +288,9 @@ export function createCompletionRecorder(deps: Pick<ProcessorDeps, "voices" | "m
       deps.logger.info({ job_id: job.id, attempt: job.attemptsMade, audio_duration_s: result.audio_duration_s, rtf: result.rtf }, "job completed"),
     );
   };
+}
+
+/** The result's word timings: from the model's durations, or said to be unavailable. */
+function wordTimingFields(words: WordTiming[] | undefined): Pick<SynthJobResult, "word_timings" | "words"> {
+  return words ? { word_timings: "model_durations", words } : { word_timings: "unavailable" };
 }

@@ -135,6 +135,13 @@ export const synthJobResultSchema = z.object({
   voice: z.string(),
   speaker: z.string().nullable(),
   sentences: z.number().int().nonnegative(),
+  /**
+   * Where word timings come from: `model_durations` (the voice's model outputs phoneme
+   * durations), or `unavailable` (it has none, or the job used `piper` mode): no guessing.
+   */
+  word_timings: z.enum(["model_durations", "unavailable"]).optional(),
+  /** Words of the original text with when they are said (seconds), when `word_timings` is `model_durations`. */
+  words: z.array(z.object({ word: z.string(), start_s: z.number(), end_s: z.number(), start: z.number().int(), end: z.number().int() })).optional(),
 });
 export type SynthJobResult = z.infer<typeof synthJobResultSchema>;
 
@@ -160,6 +167,10 @@ export interface JobView {
     speaker: string | null;
     /** True when the audio came from the audio cache: a copy of an earlier job's, not synthesized again. */
     cached?: boolean;
+    /** `model_durations` or `unavailable` (see {@link synthJobResultSchema}). */
+    word_timings?: "model_durations" | "unavailable";
+    /** Words of the original text, when they are said (seconds), and their character offsets. */
+    words?: { word: string; start_s: number; end_s: number; start: number; end: number }[];
   };
   error?: { type: (typeof JOB_ERROR_TYPES)[number]; message: string };
   links: { self: string; audio: string };

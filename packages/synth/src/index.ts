@@ -4,6 +4,7 @@ export * from "./audio.js";
 export * from "./onnx-session.js";
 export * from "./prepare.js";
 export { readText, type ReadSegment, type TextVoice } from "./read-text.js";
+export { wordTimings, type WordTiming, type TimedInput } from "./timing/word-timings.js";
 export { parseSsml, isSsml, SsmlError, type SsmlItem } from "./ssml/parse.js";
 export { InferencePool, InferenceError, InferenceOutOfMemoryError, InferenceTimeoutError, type InferencePoolOptions, type InferenceRequest, type InferenceResult, type SentencePcm, type VoiceLoadFailure } from "./inference/pool.js";
 export { phonemize, phonemizeCodepoints, EspeakNotFoundError, EspeakError, espeakInfo, type Casing } from "./phonemize/index.js";

@@ -104,6 +104,14 @@ export class VoiceSession {
    * @throws RangeError for an id outside the voice's symbol table (it would crash the model's Gather, rhasspy/piper#124)
    */
   async infer(ids: readonly number[], scales: Scales, speakerId: number | null): Promise<Float32Array> {
+    return (await this.inferWithDurations(ids, scales, speakerId)).samples;
+  }
+
+  /**
+   * {@link infer}, and the frames of each phoneme id when the model has a `durations` output
+   * (the reference voices; Piper voices exported with duration output), else undefined.
+   */
+  async inferWithDurations(ids: readonly number[], scales: Scales, speakerId: number | null): Promise<{ samples: Float32Array; durations?: Float32Array }> {
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || id >= this.config.num_symbols) {
         throw new RangeError(`phoneme id ${id} outside [0, ${this.config.num_symbols})`);
@@ -120,8 +128,10 @@ export class VoiceSession {
     const data = output.data as Float32Array;
     // Copy out of onnxruntime's buffer so the tensor can be released.
     const samples = new Float32Array(data);
+    const durationsOut = this.session.outputNames.includes("durations") ? results.durations : undefined;
+    const durations = durationsOut && durationsOut.data instanceof Float32Array && durationsOut.data.length === ids.length ? new Float32Array(durationsOut.data) : undefined;
     for (const t of Object.values(results)) t.dispose();
-    return samples;
+    return durations ? { samples, durations } : { samples };
   }
 
   /**

@@ -8,6 +8,7 @@ import { enqueueJob } from "../enqueue.js";
 import { readJobView } from "../job-reader.js";
 import { assertCanEncode, encodeForResponse, parseAudioFormat, requestedFormat, sendAudio } from "../audio-response.js";
 import { streamJobAudio } from "../speech-stream.js";
+import { CAPTION_FORMATS, captions, type CaptionFormat } from "../captions.js";
 import { assertConnected, methodNotAllowed, redisStep, requireUtf8 } from "../errors.js";
 import { listRecentJobs, parseListLimit } from "../job-list.js";
 import { jobLinks, parseJobFailure } from "../job-view.js";
@@ -169,6 +170,27 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       const route = "/v1/jobs/:id/audio/stream";
       const deadlineMs = startedMs + config.SPEECH_TIMEOUT_SECONDS * 1000;
       await streamJobAudio(deps, { jobId: id, format, framing: "audio", route, startedMs, deadlineMs, readView: () => viewOf(id, res) }, res);
+    })
+    .all(methodNotAllowed(["GET"]));
+
+  router
+    .route("/v1/jobs/:id/captions")
+    .get(async (req, res) => {
+      const id = req.params.id;
+      const format = req.query.format ?? "vtt";
+      if (typeof format !== "string" || !(CAPTION_FORMATS as readonly string[]).includes(format)) {
+        throw new VoxqueueError("invalid_input", `format must be one of: ${CAPTION_FORMATS.join(", ")}`, "format");
+      }
+      const view = await viewOf(id, res);
+      if (view.status === "queued" || view.status === "active") {
+        res.set("Retry-After", String(NOT_READY_RETRY_AFTER_SECONDS));
+        throw new VoxqueueError("not_ready", `job ${id} is ${view.status}; its captions are not ready yet`);
+      }
+      if (view.status === "failed") throw new VoxqueueError("job_failed", `job ${id} failed and has no captions`);
+      if (!view.result?.words) {
+        throw new VoxqueueError("not_found", `job ${id} has no word timings: its voice's model has no phoneme durations output (or it used text_normalization piper)`);
+      }
+      res.type(format === "vtt" ? "text/vtt" : "application/x-subrip").send(captions(view.result.words, format as CaptionFormat));
     })
     .all(methodNotAllowed(["GET"]));
 

@@ -90,6 +90,8 @@ export interface SentencePcm {
   index: number;
   pcm: Int16Array;
   inferenceSeconds: number;
+  /** Frames of each phoneme id (the model's `durations` output), when it has one. */
+  durations?: Float32Array;
 }
 
 /** What {@link InferencePool.run} returns: int16 PCM and inference seconds, per sentence. */
@@ -256,7 +258,7 @@ export class InferencePool {
           if (!pending.onSentence) pending.result.chunks.push(msg.pcm);
           pending.result.inferenceSeconds.push(msg.inferenceSeconds);
           try {
-            pending.onSentence?.({ index: msg.index, pcm: msg.pcm, inferenceSeconds: msg.inferenceSeconds });
+            pending.onSentence?.({ index: msg.index, pcm: msg.pcm, inferenceSeconds: msg.inferenceSeconds, ...(msg.durations ? { durations: msg.durations } : {}) });
           } catch (err) {
             // The caller gave up on the request: the thread finishes it, unread.
             slot.pending = null;

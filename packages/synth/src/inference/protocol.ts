@@ -72,6 +72,8 @@ export interface SentenceMessage {
   index: number;
   pcm: Int16Array;
   inferenceSeconds: number;
+  /** Frames of each phoneme id, when the voice's model outputs them. */
+  durations?: Float32Array;
 }
 
 /** Every sentence of a {@link RunMessage} has been sent ({@link SentenceMessage}). */

@@ -105,11 +105,11 @@ async function handle(msg: ToThread): Promise<void> {
       return;
     }
     const t0 = performance.now();
-    const audio = await session.infer(ids, msg.scales, msg.speakerId);
+    const { samples: audio, durations } = await session.inferWithDurations(ids, msg.scales, msg.speakerId);
     // Piper normalises each sentence on its own before joining.
     const pcm = floatToInt16(audio);
     // Each sentence leaves as soon as it is ready: streaming callers play it meanwhile.
-    post({ kind: "sentence", requestId: msg.requestId, index, pcm, inferenceSeconds: (performance.now() - t0) / 1000 }, [pcm.buffer as ArrayBuffer]);
+    post({ kind: "sentence", requestId: msg.requestId, index, pcm, inferenceSeconds: (performance.now() - t0) / 1000, ...(durations ? { durations } : {}) }, [pcm.buffer as ArrayBuffer]);
   }
   // Before "done": the pool counts the thread busy meanwhile, so it is never terminated
   // inside a session load (that aborts the process), and the next request waits for it.

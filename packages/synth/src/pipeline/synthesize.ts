@@ -5,6 +5,7 @@ import type { Scales } from "../onnx-session.js";
 import { prepareText, type PreparedText } from "../prepare.js";
 import { resolveSpeakerId, type VoiceFiles } from "../voice.js";
 import { splitAtFirstClause } from "./clause-split.js";
+import { wordTimings, type TimedInput, type WordTiming } from "../timing/word-timings.js";
 
 /** What {@link synthesize} turns into audio. */
 export interface SynthesisRequest {
@@ -49,6 +50,8 @@ export interface AudioChunk {
   inferenceSeconds: number;
   /** Seconds from the {@link synthesize} call to this chunk's arrival. */
   readySeconds: number;
+  /** Frames of each phoneme id fed to the model, when its model outputs them (word timings). */
+  durations?: Float32Array;
 }
 
 /** Totals of a finished {@link Synthesis}; durations in seconds. */
@@ -100,6 +103,8 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
   private firstAt: number | null = null;
   private lastAt: number | null = null;
   private started = false;
+  private readonly timed: TimedInput[] = [];
+  private timingsComplete = true;
 
   /** @internal use {@link synthesize} */
   constructor(
@@ -169,6 +174,8 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
       const startSample = this.samples + silenceBefore;
       this.samples = startSample + next.pcm.length;
       this.chunks++;
+      if (next.durations) this.timed.push({ sentence: input.sentence, ids: input.ids, startSample, samples: next.pcm.length, durations: next.durations });
+      else this.timingsComplete = false;
       yield {
         index,
         sentence: input.sentence,
@@ -178,8 +185,21 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
         phonemeIds: input.ids.length,
         inferenceSeconds: next.inferenceSeconds,
         readySeconds: (now - this.startedAt) / 1000,
+        ...(next.durations ? { durations: next.durations } : {}),
       };
     }
+  }
+
+  /**
+   * Word timings over the original text, once iteration has ended;
+   * undefined when the voice's model has no `durations` output (or in `piper` mode, which keeps
+   * no word map).
+   */
+  wordTimings(): WordTiming[] | undefined {
+    if (!this.timingsComplete || this.timed.length === 0 || this.prepared.segments.every((s) => s.words.length === 0)) return undefined;
+    const map = this.request.voice.config.phoneme_id_map;
+    const space = Object.hasOwn(map, " ") ? map[" "]![0] : undefined;
+    return wordTimings(this.request.text, this.prepared, this.timed, space, this.sampleRate);
   }
 
   /** Totals so far; complete once iteration has ended. */
