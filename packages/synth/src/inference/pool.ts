@@ -98,6 +98,8 @@ export interface SentencePcm {
 export interface InferenceResult {
   chunks: Int16Array[];
   inferenceSeconds: number[];
+  /** Frames of each phoneme id per sentence, where the model outputs them (not kept for streaming callers). */
+  durations: (Float32Array | undefined)[];
 }
 
 const THREAD_URL = new URL("./thread.ts", import.meta.url).href;
@@ -255,7 +257,10 @@ export class InferencePool {
         } else if (slot.pending && msg.requestId === slot.pending.requestId && msg.kind === "sentence") {
           const pending = slot.pending;
           // A streaming caller gets each sentence once; the pool keeps no copy of the job's audio.
-          if (!pending.onSentence) pending.result.chunks.push(msg.pcm);
+          if (!pending.onSentence) {
+            pending.result.chunks.push(msg.pcm);
+            pending.result.durations.push(msg.durations);
+          }
           pending.result.inferenceSeconds.push(msg.inferenceSeconds);
           try {
             pending.onSentence?.({ index: msg.index, pcm: msg.pcm, inferenceSeconds: msg.inferenceSeconds, ...(msg.durations ? { durations: msg.durations } : {}) });
@@ -358,7 +363,7 @@ export class InferencePool {
     let timedOut = false;
     try {
       return await new Promise<InferenceResult>((resolve, reject) => {
-        slot.pending = { requestId, result: { chunks: [], inferenceSeconds: [] }, onSentence: req.onSentence, resolve, reject };
+        slot.pending = { requestId, result: { chunks: [], inferenceSeconds: [], durations: [] }, onSentence: req.onSentence, resolve, reject };
         timer = setTimeout(() => {
           timedOut = true;
           slot.pending = null;

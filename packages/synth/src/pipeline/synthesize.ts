@@ -158,7 +158,10 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
           // One time limit for the whole text: each sentence gets what is left of it.
           timeoutMs: Math.max(1, deadline - performance.now()),
         })
-        .then((r) => ({ index: i, pcm: r.chunks[0]!, inferenceSeconds: r.inferenceSeconds[0]! }));
+        .then((r): SentencePcm => {
+          const durations = r.durations[0];
+          return { index: i, pcm: r.chunks[0]!, inferenceSeconds: r.inferenceSeconds[0]!, ...(durations ? { durations } : {}) };
+        });
       run.catch(() => undefined); // awaited in order below; a later one may fail while an earlier one is awaited
       pending.push(run);
     };
