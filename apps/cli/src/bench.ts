@@ -17,12 +17,13 @@ import { measureBareQueue, measureCache, measureOverhead, measureShapes, type E2
 import { writeSherpaVoice } from "./bench/engines.js";
 import { configLabel, engineConfigs, measureLimit, type CorpusInput, type EngineConfig } from "./bench/limit.js";
 import { churn, rssPeak } from "./bench/memory.js";
+import { measureSpeech } from "./bench/speech.js";
 import { emptySuite, formatSuite, type SuiteReport } from "./bench/report.js";
 import { LoadSampler } from "./bench/stats.js";
 import { ensureRedis } from "./redis.js";
 import { redisDataDir } from "./stack.js";
 
-const SECTIONS = ["limit", "peer", "e2e", "overhead", "queue", "api", "scaling", "memory", "cache", "pipeline"] as const;
+const SECTIONS = ["limit", "peer", "e2e", "overhead", "queue", "api", "scaling", "memory", "cache", "pipeline", "speech"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: pnpm bench [options]
@@ -210,6 +211,14 @@ async function main(): Promise<number> {
   if (want("pipeline")) {
     log("pipeline: in-process synthesis");
     report.pipeline = (await benchVoice(voice, { texts: ["sentence", "paragraph"], runs: quick ? 1 : 3, intraOpThreads: cores, sentenceSilenceSeconds: 0.2 })).results;
+  }
+
+  if (want("speech")) {
+    log("speech: time to first audio and encoding cost (x_low voice, in process)");
+    const xLowId = "en_US-voxqueue_ref-x_low";
+    await ensureReferenceVoices(dir, { only: [xLowId] });
+    const xLow = (await discoverVoices(dir)).voices.find((v) => v.id === xLowId)!;
+    report.speech = await measureSpeech(xLow, { runs: Math.max(3, rounds), intraOpThreads: cores });
   }
 
   report.goals = goals(report);

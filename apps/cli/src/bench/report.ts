@@ -1,3 +1,4 @@
+import type { SpeechResult } from "./speech.js";
 import type { ApiLoadResult } from "./api-load.js";
 import type { CacheResult, E2eRow, OverheadResult } from "./e2e.js";
 import type { EngineRow } from "./limit.js";
@@ -32,6 +33,8 @@ export interface SuiteReport {
   cache: CacheResult | null;
   /** In-process pipeline (one inference thread, no Redis), as before. */
   pipeline: BenchResult[];
+  /** Issue 13: time to first audio against the whole synthesis, and encoding cost per format. */
+  speech: SpeechResult | null;
   /** The issue's goals, read off the figures above; reported, never asserted. */
   goals: Record<string, { goal: string; value: number | null; met: boolean | null }>;
 }
@@ -51,6 +54,7 @@ export function emptySuite(base: Pick<SuiteReport, "host" | "quick" | "rounds" |
     memory: null,
     cache: null,
     pipeline: [],
+    speech: null,
     goals: {},
   };
 }
