@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { AudioCache, AudioStore, CachedResult } from "@voxqueue/audio-store";
 import { cachedJobKey, type JobView } from "@voxqueue/contracts";
-import { jobLinks } from "./job-view.js";
+import { jobLinks } from "@voxqueue/contracts";
 
 /** What the API keeps of a job answered from the audio cache (it has no BullMQ job). */
 interface CachedJobRecord {

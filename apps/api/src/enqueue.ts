@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Response } from "express";
+import type { JobsOptions } from "bullmq";
 import { SYNTH_JOB_NAME, queueForVoice, type SynthJobData } from "@voxqueue/contracts";
 import { textPreview, type Tracer } from "@voxqueue/telemetry";
+import { addWithWebhook } from "@voxqueue/webhooks";
 import { redisStep } from "./errors.js";
 import type { QueuePool } from "./queues.js";
 import { SubmitAdmission } from "./security/admission.js";
@@ -19,6 +21,8 @@ const admissions = new WeakMap<AppDeps["config"], SubmitAdmission>();
  * API, the OpenAI-compatible endpoint) enqueues through here. Logs `job accepted`.
  * @param opts.res the request's response (its request id and API key go on the log line)
  * @param opts.id the job's id; default a new UUID
+ * @param opts.webhookUrl where the job's outcome event goes (checked by the caller): the job is then
+ *   added with its delivery job as its BullMQ parent (`addWithWebhook`), so the event is sent once
  * @returns the job's id
  * @throws VoxqueueError `rate_limited` or `in_flight_limit` (429), `service_unavailable` when the backlog is
  *   full or Redis does not take it in time; nothing is stored then
@@ -28,7 +32,7 @@ export async function enqueueJob(
   queues: QueuePool,
   tracer: Tracer,
   data: Omit<SynthJobData, "trace">,
-  opts: { priority?: number | undefined; res: Response; id?: string },
+  opts: { priority?: number | undefined; res: Response; id?: string; webhookUrl?: string | undefined },
 ): Promise<string> {
   const { config, logger } = deps;
   const id = opts.id ?? randomUUID();
@@ -42,16 +46,19 @@ export async function enqueueJob(
   await admission.backlog(queue, opts.res);
   await admission.reserve(queue, id, opts.res);
   await sendJob(tracer, { queue: queue.name, id, data }, async (traced) => {
-    await redisStep("enqueue job", () =>
-      queue.add(SYNTH_JOB_NAME, traced, {
-        jobId: id,
-        attempts: config.JOB_ATTEMPTS,
-        backoff: { type: "exponential", delay: config.JOB_BACKOFF_MS },
-        ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
-        removeOnComplete: { age: config.JOB_RETENTION_SECONDS },
-        removeOnFail: { age: config.JOB_RETENTION_SECONDS },
-      }),
-    );
+    const jobOpts: JobsOptions = {
+      jobId: id,
+      attempts: config.JOB_ATTEMPTS,
+      backoff: { type: "exponential", delay: config.JOB_BACKOFF_MS },
+      ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
+      removeOnComplete: { age: config.JOB_RETENTION_SECONDS },
+      removeOnFail: { age: config.JOB_RETENTION_SECONDS },
+    };
+    const webhookUrl = opts.webhookUrl;
+    await redisStep("enqueue job", async () => {
+      if (webhookUrl === undefined) await queue.add(SYNTH_JOB_NAME, traced, jobOpts);
+      else await addWithWebhook(queues.flow(), { queue: queue.name, id, data: traced, opts: jobOpts, webhookUrl }, config);
+    });
     // Inside the producer span: this line's span_id is the worker's parent span.
     logger.info(
       { job_id: id, queue: queue.name, request_id: requestIdOf(opts.res), api_key: apiKeyOf(opts.res), voice: traced.voice, speaker: traced.speaker, text_chars: traced.text.length, text: textPreview(traced.text, config.LOG_TEXT_PREFIX_CHARS) },

@@ -1,7 +1,6 @@
 import type { Job, JobState } from "bullmq";
-import { JOB_LIST_LIMITS, JOB_LIST_TEXT_PREVIEW_CHARS, VoxqueueError, type JobList, type JobListItem, type SynthJobData } from "@voxqueue/contracts";
+import { JOB_LIST_LIMITS, JOB_LIST_TEXT_PREVIEW_CHARS, VoxqueueError, toJobView, type JobList, type JobListItem, type SynthJobData } from "@voxqueue/contracts";
 import { JOB_STATES, textPreview, type Logger } from "@voxqueue/telemetry";
-import { toJobView } from "./job-view.js";
 import type { SynthQueue } from "./queues.js";
 
 /**
@@ -20,7 +19,7 @@ export function parseListLimit(raw: unknown): number {
 
 /** A list row of `job` in `state`; null when the job is gone or its data is not ours. */
 export function toListItem(job: Job<SynthJobData>, state: JobState, logger?: Logger): JobListItem | null {
-  const view = toJobView(job, state, logger);
+  const view = toJobView(job, state, (jobId) => logger?.warn({ job_id: jobId }, "completed job has no valid SynthJobResult"));
   const data = job.data as Partial<SynthJobData> | undefined;
   if (!view || typeof data?.voice !== "string") return null;
   const text = typeof data.text === "string" ? data.text : "";

@@ -1,10 +1,10 @@
 import type { Response } from "express";
-import type { Job } from "bullmq";
+import type { Job, Queue } from "bullmq";
 import { z } from "zod";
-import { VoxqueueError, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { VoxqueueError, toJobView, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { readWebhookView } from "@voxqueue/webhooks";
 import { cachedJobView } from "./audio-cache-hit.js";
 import { assertConnected, redisStep } from "./errors.js";
-import { toJobView } from "./job-view.js";
 import { apiKeyOf } from "./security/caller.js";
 import type { AppDeps } from "./types.js";
 
@@ -30,9 +30,11 @@ export async function readJob(deps: ReaderDeps, id: string, res: Response): Prom
  * The {@link JobView} of job `id` for the caller of `res`. State first, then the job
  * hash: a job finishing between the two reads then shows its earlier state, never
  * "completed" without its result. A job answered from the audio cache has only its record.
+ * A job submitted with a `webhook_url` (the child of its delivery job) also shows its
+ * delivery, read from `webhookQueue` when given.
  * @throws VoxqueueError `not_found`; `service_unavailable` when Redis is away
  */
-export async function readJobView(deps: ReaderDeps, id: string, res: Response): Promise<JobView> {
+export async function readJobView(deps: ReaderDeps, id: string, res: Response, webhookQueue?: () => Queue): Promise<JobView> {
   if (!jobIdSchema.safeParse(id).success) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs)");
   assertConnected(deps.redis);
   const state = await redisStep("read job state", () => deps.queue.getJobState(id));
@@ -41,7 +43,11 @@ export async function readJobView(deps: ReaderDeps, id: string, res: Response): 
     if (cached) return cached;
   }
   const job = await readJob(deps, id, res);
-  const view = toJobView(job, state, deps.logger);
+  const view = toJobView(job, state, (jobId) => deps.logger.warn({ job_id: jobId }, "completed job has no valid SynthJobResult"));
   if (!view) throw new VoxqueueError("not_found", `no job ${id}`);
+  if (job.parentKey && webhookQueue) {
+    const webhook = await redisStep("read webhook delivery", () => readWebhookView(webhookQueue(), deps.redis, id));
+    if (webhook) view.webhook = webhook;
+  }
   return view;
 }

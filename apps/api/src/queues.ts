@@ -1,6 +1,6 @@
-import { Queue } from "bullmq";
+import { FlowProducer, Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import type { SynthJobData, SynthJobResult } from "@voxqueue/contracts";
+import type { SynthJobData, SynthJobResult, WebhookJobData } from "@voxqueue/contracts";
 import { outageLogger, type Logger } from "@voxqueue/telemetry";
 
 /** A BullMQ queue of synthesis jobs. */
@@ -15,6 +15,8 @@ export type SynthQueue = Queue<SynthJobData, SynthJobResult>;
 export class QueuePool {
   private readonly queues = new Map<string, SynthQueue>();
   private readonly opened: SynthQueue[] = [];
+  private webhookQueue: Queue<WebhookJobData> | undefined;
+  private flowProducer: FlowProducer | undefined;
   /** Logs a queue's connection error once per outage (every queue repeats it on each reconnect attempt). */
   private readonly warnOnce: ((err: Error, msg: string) => void) | undefined;
 
@@ -39,9 +41,30 @@ export class QueuePool {
     return queue;
   }
 
+  /** The webhook delivery queue `name` (job views read deliveries from it), opened on first use. */
+  webhooks(name: string): Queue<WebhookJobData> {
+    if (this.webhookQueue?.name !== name) {
+      void this.webhookQueue?.close();
+      this.webhookQueue = new Queue<WebhookJobData>(name, { connection: this.connection, streams: this.base.opts.streams });
+      this.webhookQueue.on("error", (err) => this.warnOnce?.(err, `queue ${name}: error`));
+    }
+    return this.webhookQueue;
+  }
+
+  /** The flow producer that adds jobs with a webhook (synthesis job + delivery), opened on first use. */
+  flow(): FlowProducer {
+    if (!this.flowProducer) {
+      this.flowProducer = new FlowProducer({ connection: this.connection });
+      this.flowProducer.on("error", (err) => this.warnOnce?.(err, "flow producer: error"));
+    }
+    return this.flowProducer;
+  }
+
   /** Closes the queues this pool opened (not the base queue). */
   async close(): Promise<void> {
-    await Promise.all(this.opened.map((q) => q.close()));
+    await Promise.all([...this.opened.map((q) => q.close()), this.webhookQueue?.close(), this.flowProducer?.close()]);
     this.opened.length = 0;
+    this.webhookQueue = undefined;
+    this.flowProducer = undefined;
   }
 }

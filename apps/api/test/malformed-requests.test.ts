@@ -17,7 +17,7 @@ const AUTH = { Authorization: `Bearer ${KEY}` };
 // Redis db 8 is this file's alone (the catalog key is fixed).
 let h: Harness;
 beforeAll(async () => {
-  h = await createHarness({ db: 8, keys: new KeyStore([{ name: "malformed-test", sha256: hashApiKey(KEY) }]) });
+  h = await createHarness({ db: 8, keys: new KeyStore([{ name: "malformed-test", sha256: hashApiKey(KEY) }]), env: { WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString("base64")}` } });
   await h.fleet.heartbeat("malformed-test-worker");
 });
 afterAll(async () => {
@@ -120,6 +120,26 @@ const CASES: Case[] = [
   bad("a right-to-left override in the voice", { voice: `\u202e${single}` }, "voice"),
   bad("a control character as the speaker", { voice: MULTI.id, speaker: "\u0007" }, "speaker"),
   bad("a voice of 201 characters", { voice: "v".repeat(201) }, "voice"),
+  // webhook_url: not a URL, credentials, schemes, http without the allowlist, refused
+  // addresses (literal or after DNS). Too long: apps/api/test/jobs-webhook.test.ts.
+  bad("webhook_url not a URL", { webhook_url: "call me back" }, "webhook_url"),
+  bad("webhook_url relative", { webhook_url: "/hooks/tts" }, "webhook_url"),
+  bad("webhook_url empty", { webhook_url: "" }, "webhook_url"),
+  bad("webhook_url as a number", { webhook_url: 8080 }, "webhook_url"),
+  bad("webhook_url as null", { webhook_url: null }, "webhook_url"),
+  bad("webhook_url with credentials", { webhook_url: "https://user:secret@example.com/hook" }, "webhook_url"),
+  bad("webhook_url ftp", { webhook_url: "ftp://example.com/hook" }, "webhook_url"),
+  bad("webhook_url javascript:", { webhook_url: "javascript:alert(1)" }, "webhook_url"),
+  bad("webhook_url file:", { webhook_url: "file:///etc/passwd" }, "webhook_url"),
+  bad("webhook_url http without the allowlist", { webhook_url: "http://example.com/hook" }, "webhook_url"),
+  bad("webhook_url 127.0.0.1", { webhook_url: "https://127.0.0.1/hook" }, "webhook_url"),
+  bad("webhook_url 10.0.0.1", { webhook_url: "https://10.0.0.1/hook" }, "webhook_url"),
+  bad("webhook_url cloud metadata", { webhook_url: "https://169.254.169.254/latest/meta-data/" }, "webhook_url"),
+  bad("webhook_url [::1]", { webhook_url: "https://[::1]/hook" }, "webhook_url"),
+  bad("webhook_url [::ffff:127.0.0.1]", { webhook_url: "https://[::ffff:127.0.0.1]/hook" }, "webhook_url"),
+  bad("webhook_url CGNAT", { webhook_url: "https://100.64.0.1/hook" }, "webhook_url"),
+  bad("webhook_url 0.0.0.0", { webhook_url: "https://0.0.0.0/hook" }, "webhook_url"),
+  bad("webhook_url localhost (resolves to 127.0.0.1)", { webhook_url: "https://localhost/hook" }, "webhook_url"),
   // Wrong content types and encodings.
   { name: "text/plain", raw: JSON.stringify(ok), contentType: "text/plain", status: 415, type: "unsupported_media_type" },
   { name: "a form", raw: "text=Hello.", contentType: "application/x-www-form-urlencoded", status: 415, type: "unsupported_media_type" },

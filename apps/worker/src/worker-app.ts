@@ -15,6 +15,7 @@ import { AudioStreamPublisher } from "./audio-stream.js";
 import { createCompletionRecorder, createProcessor } from "./processor.js";
 import { recordHolder, watchStalls } from "./stalls.js";
 import { loadVoices, voiceLabels } from "./voices.js";
+import { startWebhookWorker } from "./webhook-worker.js";
 
 /** How long processors get to hand their jobs back once cancelled, ms. */
 const HAND_BACK_TIMEOUT_MS = 5_000;
@@ -147,6 +148,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   worker.on("completed", createCompletionRecorder({ voices: voiceMap, metrics, logger: log }));
   watchStalls({ worker, queue, connection, metrics, queueName, maxStalledCount: config.MAX_STALLED_COUNT, logger: log });
   await worker.waitUntilReady();
+  // Outcome events of finished jobs: a queue and processor of their own (null when WEBHOOK_SECRET is unset).
+  const webhooks = await startWebhookWorker(config, connection, registry, log, (err) => warnOnce(err, "webhook worker error"));
 
   await fleet.publishVoices(id, voices.map((v) => ({ ...voiceInfo(v), execution_provider: executionProviders[v.id] })));
   const beat = () => fleet.heartbeat(id).catch((err: Error) => log.warn({ err: err.message }, "heartbeat failed"));
@@ -163,7 +166,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       closing ??= (async () => {
         clearInterval(heartbeat);
         log.info({ grace_ms: graceMs }, "draining: no new jobs, finishing those in flight");
-        const closed = worker.close();
+        const closed = Promise.all([worker.close(), webhooks?.close()]);
         if (!(await settlesWithin(closed, graceMs))) {
           // Each processor moves its job back to the queue with its lock token (no attempt
           // spent) and returns; whatever cannot (Redis away) is left to the stalled check.

@@ -300,6 +300,37 @@ export const ROWS: RowSpec[] = [
     ],
   },
   {
+    title: "Webhooks",
+    height: 8,
+    panels: [
+      {
+        kind: "timeseries",
+        title: "Webhook deliveries by outcome (per min)",
+        description:
+          "Delivery attempts of jobs' outcome events, 5m rate × 60. retried: a failed attempt with attempts left; dead: given up (dead letter); refused: the SSRF guard refused the target at delivery. Any dead or refused fires TTSWebhookDeadLetters.",
+        queries: [{ expr: "outcome:tts_webhook_deliveries:rate5m * 60", legend: "{{outcome}}" }],
+        unit: "none",
+        width: 12,
+        min: 0,
+        stacked: true,
+      },
+      {
+        kind: "timeseries",
+        title: "Webhook attempt duration P95",
+        description: "Connect, send and answer of one delivery attempt; attempts end at WEBHOOK_TIMEOUT_MS (timeouts are retried).",
+        queries: [
+          {
+            expr: `histogram_quantile(0.95, sum by (outcome, le) (rate(tts_webhook_delivery_duration_seconds_bucket[$__rate_interval])))`,
+            legend: "{{outcome}}",
+          },
+        ],
+        unit: "s",
+        width: 12,
+        min: 0,
+      },
+    ],
+  },
+  {
     title: "API and processes",
     height: 8,
     panels: [

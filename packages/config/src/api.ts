@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { env, parseWith, sharedEnvShape, type EnvSource } from "./common.js";
+import { apiWebhookEnvShape } from "./webhooks.js";
 
 /** Values of `ADMIN_QUEUES`. */
 export const ADMIN_QUEUES_MODES = ["read-only", "actions", "off"] as const;
@@ -71,6 +72,7 @@ const apiEnvSchema = z.object({
   QUEUE_FULL_RETRY_AFTER_SECONDS: env.int(10, 1, 3_600),
   /** How long an Idempotency-Key is remembered per API key; cut to JOB_RETENTION_SECONDS, so a remembered key finds its job. */
   IDEMPOTENCY_TTL_SECONDS: env.int(86_400, 60),
+  ...apiWebhookEnvShape,
 }).transform((c) => ({ ...c, IDEMPOTENCY_TTL_SECONDS: Math.min(c.IDEMPOTENCY_TTL_SECONDS, c.JOB_RETENTION_SECONDS) }));
 
 /** Settings of apps/api. */

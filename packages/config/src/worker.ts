@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_VOICES_DIR, env, parseWith, sharedEnvShape, type EnvSource } from "./common.js";
+import { workerWebhookEnvShape } from "./webhooks.js";
 
 const PROVIDERS = ["cpu", "cuda", "webgpu"] as const;
 
@@ -55,6 +56,7 @@ const workerEnvSchema = z.object({
   ORT_ARENA_RELOAD_RSS_RATIO: env.num(1.5, 0, 100),
   /** Heartbeat period to Redis (ms), read by the API's /readyz. */
   HEARTBEAT_INTERVAL_MS: env.int(5000, 100),
+  ...workerWebhookEnvShape,
 });
 
 /** Settings of apps/worker; `EXECUTION_PROVIDERS` is always the resolved, de-duplicated list. */

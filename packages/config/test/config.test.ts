@@ -80,3 +80,29 @@ describe("execution providers", () => {
     expect(() => parseWorkerEnv({ EXECUTION_PROVIDERS: " , " })).toThrow(/EXECUTION_PROVIDERS/);
   });
 });
+
+describe("webhook settings", () => {
+  const secret = `whsec_${Buffer.alloc(32, 7).toString("base64")}`;
+  it("are off without WEBHOOK_SECRET, with the documented defaults", () => {
+    const api = parseApiEnv({});
+    expect(api.WEBHOOK_SECRET).toBeUndefined();
+    expect(api.WEBHOOK_MAX_ATTEMPTS).toBe(12);
+    expect([...api.WEBHOOK_ALLOWED_HOSTS]).toEqual([]);
+    const worker = parseWorkerEnv({});
+    expect(worker.WEBHOOK_TIMEOUT_MS).toBe(10_000);
+    expect(worker.WEBHOOK_BACKOFF_MS).toBe(10_000);
+    expect(worker.WEBHOOK_BACKOFF_MAX_MS).toBe(3_600_000);
+    expect(worker.WEBHOOK_CONCURRENCY).toBe(8);
+  });
+
+  it("read secrets for a rotation and the allowlist", () => {
+    const cfg = parseWorkerEnv({ WEBHOOK_SECRET: `${secret},${secret}`, WEBHOOK_ALLOWED_HOSTS: "Localhost, [::1]" });
+    expect(cfg.WEBHOOK_SECRET).toEqual([secret, secret]);
+    expect([...cfg.WEBHOOK_ALLOWED_HOSTS]).toEqual(["localhost", "::1"]);
+  });
+
+  it("name a malformed secret without showing it", () => {
+    expect(() => parseApiEnv({ WEBHOOK_SECRET: "hunter2" })).toThrow(/WEBHOOK_SECRET: the secret does not start with whsec_/);
+    expect(() => parseApiEnv({ WEBHOOK_SECRET: "hunter2" })).not.toThrow(/hunter2/);
+  });
+});

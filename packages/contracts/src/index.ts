@@ -9,3 +9,5 @@ export * from "./voices.js";
 export * from "./audio-formats.js";
 export * from "./openai.js";
 export * from "./console.js";
+export * from "./job-view.js";
+export * from "./webhooks.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { JOB_ERROR_TYPES } from "./errors.js";
+import { webhookUrlSchema, type WebhookDeliveryView } from "./webhooks.js";
 
 /** Allowed ranges of Piper's synthesis scales (request overrides of the voice's defaults). */
 export const SCALE_LIMITS = {
@@ -87,6 +88,8 @@ export function createJobRequestSchema(opts: { maxTextChars: number }) {
       .min(PRIORITY_LIMITS.min, `priority must be >= ${PRIORITY_LIMITS.min}`)
       .max(PRIORITY_LIMITS.max, `priority must be <= ${PRIORITY_LIMITS.max}`)
       .optional(),
+    /** Where the job's outcome event is POSTed (syntax here; the SSRF guard decides the rest). */
+    webhook_url: webhookUrlSchema.optional(),
   });
 }
 export type JobRequest = z.infer<ReturnType<typeof createJobRequestSchema>>;
@@ -173,6 +176,8 @@ export interface JobView {
     words?: { word: string; start_s: number; end_s: number; start: number; end: number }[];
   };
   error?: { type: (typeof JOB_ERROR_TYPES)[number]; message: string };
+  /** The delivery of the job's outcome event, for jobs submitted with a `webhook_url`. */
+  webhook?: WebhookDeliveryView;
   links: { self: string; audio: string };
 }
 

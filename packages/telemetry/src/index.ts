@@ -8,3 +8,4 @@ export * from "./propagation.js";
 export * from "./spans.js";
 export * from "./messaging.js";
 export * from "./http-server-span.js";
+export * from "./webhook-metrics.js";

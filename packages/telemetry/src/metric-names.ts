@@ -22,6 +22,8 @@ export const METRIC = {
   workerInfo: "tts_worker_info",
   requestsRefused: "tts_requests_refused_total",
   cacheRequests: "tts_cache_requests_total",
+  webhookDeliveries: "tts_webhook_deliveries_total",
+  webhookDeliveryDuration: "tts_webhook_delivery_duration_seconds",
 } as const;
 
 /**
@@ -40,7 +42,17 @@ export const BUCKETS = {
   queueWait: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
   timeToFirstAudio: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30],
   http: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  webhookDelivery: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
 } as const;
+
+/**
+ * Outcomes of one webhook delivery attempt (`tts_webhook_deliveries_total{outcome}`),
+ * exactly one per attempt: delivered (2xx), retried (network error, timeout, 408,
+ * 429 or 5xx with attempts left), dead (given up: other answers, or attempts used up),
+ * refused (the SSRF guard refused the target at delivery time).
+ */
+export const WEBHOOK_OUTCOMES = ["delivered", "retried", "dead", "refused"] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 /** BullMQ states counted in `tts_queue_length` (the backlog the autoscaler reads). */
 export const BACKLOG_STATES = ["waiting", "prioritized", "delayed"] as const;

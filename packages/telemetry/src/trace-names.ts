@@ -14,7 +14,7 @@
  *       ├─ postprocess             INTERNAL  worker
  *       │  ├─ encode               INTERNAL  worker  PCM → WAV
  *       │  └─ store                INTERNAL  worker  audio store (Redis)
- *       └─ webhook                 CLIENT    worker  reserved: the completion callback, when there is one
+ *    └─ webhook                    CLIENT    worker  one per delivery attempt of the job's outcome event
  * ```
  */
 
@@ -38,7 +38,7 @@ export const SPAN = {
   store: "store",
   /** A submit looked up in the audio cache (API): `tts.cache.result` hit or miss. */
   cacheLookup: "audio cache lookup",
-  /** Reserved for the job-completion webhook call (not emitted yet). */
+  /** One delivery attempt of a job's outcome event (CLIENT; parent: the API's `send` span of the job). */
   webhook: "webhook",
 } as const;
 
@@ -98,6 +98,14 @@ export const ATTR = {
   apiKeyName: "tts.api_key.name",
   /** The request's id (`X-Request-Id`, the client's or ours). */
   requestId: "tts.request.id",
+  /** Host of a webhook target (never the whole URL: its path or query may hold tokens). */
+  serverAddress: "server.address",
+  /** 1 for the first delivery attempt of an event, 2 for its first retry, ... */
+  webhookAttempt: "tts.webhook.attempt",
+  /** `job.completed` or `job.failed`. */
+  webhookEventType: "tts.webhook.event_type",
+  /** The attempt's outcome: delivered, retried, dead, refused. */
+  webhookOutcome: "tts.webhook.outcome",
 } as const;
 
 /** Log fields that tie a pino line to its trace and job (Loki structured metadata, see `infra/promtail`). */

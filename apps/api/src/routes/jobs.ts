@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import express, { Router, type RequestHandler, type Response } from "express";
 import type { Job } from "bullmq";
 import { AudioCache } from "@voxqueue/audio-store";
-import { VoxqueueError, audioCacheKey, type JobAccepted, type SynthJobData } from "@voxqueue/contracts";
+import { VoxqueueError, audioCacheKey, jobLinks, parseJobFailure, webhookQueueName, type JobAccepted, type SynthJobData } from "@voxqueue/contracts";
 import { ATTR, SERVICE, SPAN, getTracer, inSpan } from "@voxqueue/telemetry";
 import { enqueueJob } from "../enqueue.js";
 import { readJobView } from "../job-reader.js";
@@ -11,7 +11,6 @@ import { streamJobAudio } from "../speech-stream.js";
 import { CAPTION_FORMATS, captions, type CaptionFormat } from "../captions.js";
 import { assertConnected, methodNotAllowed, redisStep, requireUtf8 } from "../errors.js";
 import { listRecentJobs, parseListLimit } from "../job-list.js";
-import { jobLinks, parseJobFailure } from "../job-view.js";
 import { answerFromCache } from "../audio-cache-hit.js";
 import { JobEventHub } from "../job-events.js";
 import type { QueuePool } from "../queues.js";
@@ -20,6 +19,7 @@ import { createJobRequestParser, resolveJobRequest } from "../resolve-request.js
 import { apiKeyOf, ownerScope } from "../security/caller.js";
 import { Idempotency, fingerprintOf } from "../security/idempotency.js";
 import type { AppDeps } from "../types.js";
+import { checkWebhookUrl } from "../webhooks.js";
 import { parseWait, streamJobEvents, waitForView } from "./job-wait.js";
 
 /** Set on the 200 that answers a retried submit with the job its Idempotency-Key named. */
@@ -27,7 +27,6 @@ export const REPLAYED_HEADER = "Idempotent-Replayed";
 
 /** Seconds a client polling for audio of a queued or active job is told to wait. */
 export const NOT_READY_RETRY_AFTER_SECONDS = 2;
-
 
 /** 415 unless the body is JSON; an empty or missing body is a 400 naming `body`. */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
@@ -56,13 +55,16 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   const jobEvents = () => (hub ??= new JobEventHub(deps.queue, deps.redis, logger));
   const parseJson = express.json({ type: "application/json", strict: true, limit: config.MAX_BODY_BYTES, verify: requireUtf8 });
 
-  const viewOf = (id: string, res: Response) => readJobView(deps, id, res);
+  // Jobs submitted with a webhook_url show their delivery, read from the webhook queue.
+  const webhookQueue = () => queues.webhooks(webhookQueueName(config.QUEUE_NAME));
+  const viewOf = (id: string, res: Response) => readJobView(deps, id, res, webhookQueue);
 
   router
     .route("/v1/jobs")
     .post(requireJsonBody, parseJson, async (req, res) => {
       const request = parseRequest(req.body);
       const idempotencyKey = Idempotency.keyOf(req);
+      if (request.webhook_url !== undefined) await checkWebhookUrl(request.webhook_url, config);
       assertConnected(deps.redis);
       let id: string = randomUUID();
       const claim: { id: string; fingerprint: string } | null = idempotencyKey === null ? null : { id, fingerprint: fingerprintOf(request) };
@@ -89,7 +91,8 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       const owner = apiKeyOf(res);
       const resolved = { ...resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() }), ...(owner !== undefined ? { owner } : {}) };
       assertAudioEstimateWithin([...resolved.text].length, resolved.length_scale, config.MAX_AUDIO_SECONDS);
-      if (cache.enabled) {
+      // A job with a webhook runs through the queue: its outcome event comes from there.
+      if (cache.enabled && request.webhook_url === undefined) {
         const hash = audioCacheKey(resolved);
         const hit = await inSpan(tracer, SPAN.cacheLookup, {}, async (span) => {
           const found = await redisStep("read audio cache", () => answerFromCache({ cache, audioStore: deps.audioStore, redis: deps.redis, retentionSeconds: config.JOB_RETENTION_SECONDS }, hash, id, Date.now(), owner));
@@ -104,7 +107,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
         }
         resolved.cache_key = hash;
       }
-      await enqueueJob(deps, queues, tracer, resolved, { priority: request.priority, res, id });
+      await enqueueJob(deps, queues, tracer, resolved, { priority: request.priority, res, id, webhookUrl: request.webhook_url });
       await accepted("queued");
     })
     .get(async (req, res) => {

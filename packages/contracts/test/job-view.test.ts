@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJobFailure, publicStatus } from "../src/job-view.js";
+import { parseJobFailure, publicStatus } from "../src/index.js";
 
 describe("parseJobFailure", () => {
   it("reads the worker's `<type>: <message>` convention", () => {

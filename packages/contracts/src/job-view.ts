@@ -1,6 +1,19 @@
-import type { Job, JobState } from "bullmq";
-import { decodeJobFailure, synthJobResultSchema, type JobFailure, type JobStatus, type JobView } from "@voxqueue/contracts";
-import type { Logger } from "@voxqueue/telemetry";
+import { decodeJobFailure, type JobFailure } from "./job-failure.js";
+import { synthJobResultSchema, type JobStatus, type JobView } from "./jobs.js";
+
+/** BullMQ's job states (`Queue.getJobState`), `unknown` when the job is gone. */
+export type QueueJobState = "completed" | "failed" | "active" | "delayed" | "prioritized" | "waiting" | "waiting-children" | "unknown";
+
+/** The fields of a BullMQ `Job` a job view is made of (a `Job` is one). Times in ms since epoch. */
+export interface QueueJobRecord {
+  id?: string | undefined;
+  timestamp: number;
+  processedOn?: number | undefined;
+  finishedOn?: number | undefined;
+  attemptsMade: number;
+  returnvalue: unknown;
+  failedReason?: string | undefined;
+}
 
 /** Longest job error message shown to clients (a worker's message, never a stack). */
 const MAX_ERROR_MESSAGE_CHARS = 500;
@@ -15,7 +28,7 @@ export function jobLinks(id: string): JobView["links"] {
  * (waiting, prioritized, delayed — which includes the backoff before a retry —
  * and waiting-children) reads as `queued`; null for `unknown` (the job is gone).
  */
-export function publicStatus(state: JobState | "unknown"): JobStatus | null {
+export function publicStatus(state: QueueJobState): JobStatus | null {
   switch (state) {
     case "waiting":
     case "prioritized":
@@ -45,9 +58,9 @@ function iso(ms: number | undefined): string | undefined {
 /**
  * The `GET /v1/jobs/:id` view of a BullMQ job in `state`; null when the state is
  * `unknown`. A completed job whose return value is not a `SynthJobResult` (a worker
- * bug) is shown without `result`, and logged.
+ * bug) is shown without `result`, and `onInvalidResult` is called (to log it).
  */
-export function toJobView(job: Job, state: JobState | "unknown", logger?: Logger): JobView | null {
+export function toJobView(job: QueueJobRecord, state: QueueJobState, onInvalidResult?: (jobId: string) => void): JobView | null {
   const status = publicStatus(state);
   const id = job.id;
   if (status === null || id === undefined) return null;
@@ -66,7 +79,7 @@ export function toJobView(job: Job, state: JobState | "unknown", logger?: Logger
       if (r.word_timings) view.result.word_timings = r.word_timings;
       if (r.words) view.result.words = r.words;
     } else {
-      logger?.warn({ job_id: id }, "completed job has no valid SynthJobResult");
+      onInvalidResult?.(id);
     }
   }
   if (status === "failed") view.error = parseJobFailure(job.failedReason);
