@@ -58,11 +58,12 @@ export function startApp(app: "api" | "worker", env: Record<string, string>): Ap
 }
 
 /**
- * Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`
+ * Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` (default generous: it
+ * only ends a hang on a loaded machine)
  * with `what` in the message. For conditions that have no event to wait on
  * (a process becoming ready).
  */
-export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 150_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

@@ -96,7 +96,7 @@ export async function startPrometheus(targets: PrometheusTargets): Promise<Prome
   };
   try {
     await Promise.race([
-      until("Prometheus /-/ready", async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined), 30_000),
+      until("Prometheus /-/ready", async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined), 120_000),
       exited.then(() => Promise.reject(new Error(`prometheus exited (${child.exitCode ?? child.signalCode}): ${out}`))),
     ]);
   } catch (err) {

@@ -66,7 +66,7 @@ export async function startStack(opts: StackOptions): Promise<TestStack> {
   const api = startApp("api", { ...shared, PORT: String(apiPort), HOST: "127.0.0.1", ...opts.apiEnv });
   for (let i = 0; i < (opts.workers ?? 1); i++) await addWorker();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  await until("API /readyz", async () => ((await fetch(`${apiUrl}/readyz`)).ok ? true : undefined), 60_000);
+  await until("API /readyz", async () => ((await fetch(`${apiUrl}/readyz`)).ok ? true : undefined), 120_000);
   return {
     apiUrl,
     queueName,

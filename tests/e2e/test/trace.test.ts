@@ -253,7 +253,7 @@ describe("one job, one trace: API request → producer → consumer → stages",
     expect(lineOf(workerLogs.lines, "job synthesized", id)).toMatchObject({ trace_id: t.traceId, span_id: consumer.spanContext().spanId });
     // Written on the worker's completed event, after the consumer span (and maybe after
     // QueueEvents told us): same trace through the job's data.
-    expect(await until("job completed line", async () => lineOf(workerLogs.lines, "job completed", id), 10_000)).toMatchObject({ trace_id: t.traceId });
+    expect(await until("job completed line", async () => lineOf(workerLogs.lines, "job completed", id))).toMatchObject({ trace_id: t.traceId });
     // No text beyond the 8-character preview.
     expect(JSON.stringify(apiLogs.lines.concat(workerLogs.lines))).not.toContain("and traces meet");
   });
