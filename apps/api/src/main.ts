@@ -18,6 +18,7 @@ import { JOB_STATES, SERVICE, createApiMetrics, createLogger, outageLogger, star
 import { createApp } from "./app.js";
 import { JobEventHub } from "./job-events.js";
 import { QueuePool } from "./queues.js";
+import { RedisSafety } from "./redis-safety.js";
 import { applyServerLimits, httpServerOptions } from "./server-limits.js";
 import { loadKeys } from "./security/load-keys.js";
 
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
   const registry = new Registry();
   const metrics = createApiMetrics(registry, { queue: queue.name, readCounts: () => queue.getJobCounts(...JOB_STATES) });
   const jobEvents = new JobEventHub(queue, redis, logger);
+  const redisSafety = new RedisSafety(redis, { config, logger, registry }).start();
   const app = createApp({
     jobEvents,
     config,
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
     metrics,
     registry,
     logger,
+    redisSafety,
     ...(keys ? { keys } : {}),
   });
 

@@ -5,6 +5,7 @@ import type { ApiConfig } from "@voxqueue/config";
 import type { FleetRegistry } from "@voxqueue/fleet";
 import type { ApiMetrics, Logger, Tracer } from "@voxqueue/telemetry";
 import type { JobEventHub } from "./job-events.js";
+import type { RedisSafety } from "./redis-safety.js";
 import type { QueuePool, SynthQueue } from "./queues.js";
 import type { KeyStore } from "./security/key-store.js";
 
@@ -36,4 +37,6 @@ export interface AppDeps {
   keys?: KeyStore;
   /** Tracer of the request and producer spans; default: the global provider's (`startTracing`), a no-op when tracing is off. */
   tracer?: Tracer;
+  /** Redis settings and memory watch (`main.ts` starts one); without it neither /readyz nor submits check them. */
+  redisSafety?: RedisSafety;
 }

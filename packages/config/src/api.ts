@@ -54,6 +54,13 @@ const apiEnvSchema = z.object({
     .default("admin")
     .transform((v) => v.split(",").map((n) => n.trim()).filter((n) => n !== ""))
     .refine((names) => names.length > 0, "must name at least one API key"),
+  /**
+   * Serve even when Redis may evict keys (maxmemory-policy other than noeviction): for
+   * development only; in production queued jobs, results and audio would vanish.
+   */
+  ALLOW_UNSAFE_REDIS: env.bool(false),
+  /** Submits are refused (503, Retry-After) while Redis' used memory is at or above this share of its maxmemory. */
+  REDIS_MEMORY_ADMISSION_RATIO: env.num(0.9, 0.1, 1),
   /** Grace period for in-flight requests on SIGTERM. */
   SHUTDOWN_GRACE_SECONDS: env.int(10, 0),
   /**

@@ -15,6 +15,8 @@ export const METRIC = {
   queueJobs: "tts_queue_jobs",
   jobsInProgress: "tts_jobs_in_progress",
   jobsStalled: "tts_jobs_stalled_total",
+  redisUnsafeSettings: "tts_redis_unsafe_settings",
+  redisMemoryUsedRatio: "tts_redis_memory_used_ratio",
   queueWait: "tts_queue_wait_seconds",
   httpRequests: "tts_http_requests_total",
   timeToFirstAudio: "tts_time_to_first_audio_seconds",

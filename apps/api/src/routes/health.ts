@@ -10,6 +10,8 @@ export interface ReadinessChecks {
   redis: "ok" | "down";
   /** `unknown` when Redis is down. */
   workers: "ok" | "none" | "unknown";
+  /** Redis' maxmemory-policy: `unsafe` (not noeviction: not ready), `unsafe_allowed` (ALLOW_UNSAFE_REDIS), `ok` or unknown. */
+  redis_settings?: "ok" | "unsafe" | "unsafe_allowed";
 }
 
 /**
@@ -17,7 +19,7 @@ export interface ReadinessChecks {
  * PING and a worker heartbeat is younger than `WORKER_STALE_SECONDS`, else 503 with
  * `{status: "unready", checks, error}`.
  */
-export function healthRouter(deps: Pick<AppDeps, "redis" | "fleet" | "config">): Router {
+export function healthRouter(deps: Pick<AppDeps, "redis" | "fleet" | "config" | "redisSafety">): Router {
   const router = Router();
   router
     .route("/healthz")
@@ -37,11 +39,15 @@ export function healthRouter(deps: Pick<AppDeps, "redis" | "fleet" | "config">):
         const live = await redisStep("read heartbeats", () => deps.fleet.liveWorkers(staleMs), READINESS_TIMEOUT_MS).catch(() => null);
         if (live) checks.workers = live.length > 0 ? "ok" : "none";
       }
-      if (checks.redis === "ok" && checks.workers === "ok") {
+      // Redis that may evict keys is not ready for a queue (unless ALLOW_UNSAFE_REDIS).
+      const unsafe = deps.redisSafety?.readinessProblem() ?? null;
+      if (deps.redisSafety) checks.redis_settings = unsafe ? "unsafe" : deps.redisSafety.unsafeSetting() ? "unsafe_allowed" : "ok";
+      if (checks.redis === "ok" && checks.workers === "ok" && !unsafe) {
         res.json({ status: "ready", checks });
         return;
       }
-      const reason = checks.redis === "down" ? "Redis does not answer" : `no worker heartbeat in the last ${deps.config.WORKER_STALE_SECONDS} s`;
+      const reason =
+        checks.redis === "down" ? "Redis does not answer" : unsafe ? unsafe : `no worker heartbeat in the last ${deps.config.WORKER_STALE_SECONDS} s`;
       res.status(503).json({ status: "unready", checks, error: { type: "service_unavailable", message: reason } });
     })
     .all(methodNotAllowed(["GET"]));

@@ -65,6 +65,8 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       const request = parseRequest(req.body);
       const idempotencyKey = Idempotency.keyOf(req);
       if (request.webhook_url !== undefined) await checkWebhookUrl(request.webhook_url, config);
+      // Before anything is written: never a 202 for a job Redis may evict or cannot store.
+      deps.redisSafety?.assertAdmissible();
       assertConnected(deps.redis);
       let id: string = randomUUID();
       const claim: { id: string; fingerprint: string } | null = idempotencyKey === null ? null : { id, fingerprint: fingerprintOf(request) };

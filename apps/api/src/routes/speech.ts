@@ -65,6 +65,7 @@ export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
       const speech = parseSpeech(req.body);
       const streaming = speech.stream_format === "sse" || isStreamable(speech.response_format);
       await assertCanEncode(speech.response_format, "response_format", config.FFMPEG_PATH);
+      deps.redisSafety?.assertAdmissible(); // before anything is written
       assertConnected(deps.redis);
       const voices = await redisStep("read voice catalog", () => deps.fleet.voices(config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000));
       const choice = resolveSpeechVoice(speech.model, speech.voice, voices, voiceMap);
