@@ -165,7 +165,7 @@ describe("one job, one trace: API request → producer → consumer → stages",
     const consumer = t.one(`process ${QUEUE}`);
     const [preprocess, inference, postprocess] = [t.one(SPAN.preprocess), t.one(SPAN.inference), t.one(SPAN.postprocess)];
     expect(t.spans.map((s) => s.name).sort()).toEqual(
-      ["POST /v1/jobs", `send ${QUEUE}`, `process ${QUEUE}`, "preprocess", "inference", "inference.sentence", "inference.sentence", "inference.sentence", "postprocess", "encode", "store"].sort(),
+      ["POST /v1/jobs", "audio cache lookup", `send ${QUEUE}`, `process ${QUEUE}`, "preprocess", "inference", "inference.sentence", "inference.sentence", "inference.sentence", "postprocess", "encode", "store"].sort(),
     );
 
     // Request span: the root, named after the route pattern.
@@ -176,7 +176,8 @@ describe("one job, one trace: API request → producer → consumer → stages",
     // Producer under the request; consumer under the producer (through the job's data).
     expect(t.producer.name).toBe(`send ${QUEUE}`);
     expect(t.producer.kind).toBe(SpanKind.PRODUCER);
-    expect(t.childrenOf(server)).toEqual([t.producer]);
+    // The audio cache lookup (a miss here) runs before the job is queued, under the request span.
+    expect(t.childrenOf(server)).toEqual([t.one("audio cache lookup"), t.producer]);
     expect(t.producer.attributes).toEqual({
       [ATTR.messagingSystem]: "bullmq",
       [ATTR.messagingDestinationName]: QUEUE,
