@@ -2,7 +2,10 @@
 // the repository's scrape template and rule files; the test sends jobs, then checks
 // every recording rule and every dashboard query through Prometheus' HTTP API, and
 // that RTF, throughput and P99 agree with the jobs' own results.
+import { once } from "node:events";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { Queue } from "bullmq";
@@ -36,6 +39,8 @@ const TEXTS = [
   "A lighthouse keeper counts the seconds between flashes to name the coast in the dark.",
 ];
 const UNPRONOUNCEABLE = "... ?! — «»";
+/** Signs the webhook test's deliveries (a `whsec_` secret as Standard Webhooks defines it). */
+const WEBHOOK_ENV = { WEBHOOK_SECRET: `whsec_${Buffer.from("prometheus-e2e-secret-0123456789").toString("base64")}`, WEBHOOK_ALLOWED_HOSTS: "127.0.0.1" };
 
 /** PATH without any directory that holds an nvidia-smi, so a worker behaves as on a CPU host. */
 const cpuPath = (process.env.PATH ?? "")
@@ -54,12 +59,27 @@ let stack: TestStack;
 let prom: PrometheusServer;
 let fakeGpuDir: string;
 let startedAtSeconds: number;
+/** A loopback webhook receiver that answers 204 to every delivery, and the bodies it got. */
+let receiver: Server;
+const deliveries: string[] = [];
 const hostPort = (url: string) => new URL(url).host;
 
 beforeAll(async () => {
   requirePrometheus(); // fail before spending time on the stack
   startedAtSeconds = Math.floor(Date.now() / 1000) - 5;
-  stack = await startStack({ redisUrl: REDIS_URL, workerEnv: { WORKER_CONCURRENCY: "1", PATH: cpuPath } });
+  receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    req.on("end", () => {
+      deliveries.push(body);
+      res.writeHead(204).end();
+    });
+  });
+  receiver.listen(0, "127.0.0.1");
+  await once(receiver, "listening");
+  // The audio cache is on (the e2e default is off), so a repeated request can hit it.
+  const cacheEnv = { AUDIO_CACHE_MAX_BYTES: String(64 * MIB) };
+  stack = await startStack({ redisUrl: REDIS_URL, apiEnv: { ...WEBHOOK_ENV, ...cacheEnv }, workerEnv: { ...WEBHOOK_ENV, ...cacheEnv, WORKER_CONCURRENCY: "1", PATH: cpuPath } });
   fakeGpuDir = fakeNvidiaSmiDir();
   await stack.addWorker({ PATH: `${fakeGpuDir}${delimiter}${cpuPath}` });
   prom = await startPrometheus({ api: hostPort(stack.apiUrl), workers: stack.workerMetricsUrls.map(hostPort) });
@@ -67,6 +87,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await prom?.stop();
   await stack?.stop();
+  receiver?.closeAllConnections();
+  receiver?.close();
   if (fakeGpuDir) rmSync(fakeGpuDir, { recursive: true, force: true });
 });
 
@@ -120,7 +142,8 @@ describe("Prometheus against the live API and workers", () => {
   });
 
   it("runs a dozen x_low jobs and one that fails (invalid_input) through the queue", async () => {
-    const bodies = Array.from({ length: 12 }, (_, i) => ({ text: TEXTS[i % TEXTS.length]!, voice: VOICE }));
+    // Twelve different texts: none may be answered from the audio cache (each is synthesized).
+    const bodies = Array.from({ length: 12 }, (_, i) => ({ text: i < TEXTS.length ? TEXTS[i]! : `Once more: ${TEXTS[i % TEXTS.length]!}`, voice: VOICE }));
     bodies.push({ text: UNPRONOUNCEABLE, voice: VOICE });
     texts.push(...bodies.map((b) => b.text));
     const ids = await Promise.all(bodies.map(submit));
@@ -201,6 +224,36 @@ describe("Prometheus against the live API and workers", () => {
     expect(p99).toBeLessThanOrEqual(Math.min(upper, 10));
   });
 
+  it("a webhook job, a repeated request and a streamed speech request feed the webhook, cache and first-audio series", async () => {
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const hooked = await finished(await submit({ text: "A webhook carries this one home.", voice: VOICE, webhook_url: hookUrl }));
+    expect(hooked.status).toBe("completed");
+    await until("one webhook delivery", async () => (deliveries.length >= 1 ? true : undefined));
+    expect(JSON.parse(deliveries[0]!)).toMatchObject({ type: "job.completed", data: { id: hooked.id } });
+
+    // The same request as a completed job: answered from the audio cache at once.
+    const res = await fetch(`${stack.apiUrl}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: TEXTS[0], voice: VOICE }) });
+    expect(await res.json()).toMatchObject({ status: "completed" });
+
+    const speech = await fetch(`${stack.apiUrl}/v1/audio/speech`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "tts-1", input: "Streamed speech starts with its first sentence. Then the second follows.", voice: VOICE, response_format: "pcm" }),
+    });
+    expect(speech.status).toBe(200);
+    expect((await speech.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    texts.push("A webhook carries this one home.", "Streamed speech starts with its first sentence. Then the second follows.");
+
+    await queryUntil('sum(tts_webhook_deliveries_total{outcome="delivered"})', (s) => s[0]?.value === 1);
+    await queryUntil('sum(tts_cache_requests_total{result="hit"})', (s) => (s[0]?.value ?? 0) >= 1);
+    await queryUntil("sum(tts_time_to_first_audio_seconds_count)", (s) => (s[0]?.value ?? 0) >= 1);
+    // The recorded series of those counters, evaluated after the scrape that saw them.
+    const seen = Date.now() / 1000;
+    for (const rule of ["job:tts_cache_hits:ratio_rate5m", "outcome:tts_webhook_deliveries:rate5m"]) {
+      await queryUntil(`${rule} and (timestamp(${rule}) >= ${seen})`, (s) => s.length >= 1);
+    }
+  });
+
   it("every recording rule records data", async () => {
     const rules = recordingRules();
     expect(rules.length).toBeGreaterThanOrEqual(20);
@@ -242,7 +295,7 @@ describe("Prometheus against the live API and workers", () => {
   it("labels carry no job id and no text", async () => {
     const series = await prom.series('{__name__=~"tts_.+"}', startedAtSeconds);
     expect(series.length).toBeGreaterThan(50);
-    const allowed = new Set(["__name__", "job", "instance", "queue", "state", "model", "language", "status", "error_type", "gpu_id", "le", "method", "route", "status_code"]);
+    const allowed = new Set(["__name__", "job", "instance", "queue", "state", "model", "language", "status", "error_type", "gpu_id", "le", "method", "route", "status_code", "result", "reason", "format", "outcome", "execution_provider"]);
     const values = new Set<string>();
     for (const labels of series) {
       for (const [name, value] of Object.entries(labels)) {
