@@ -12,6 +12,8 @@ export interface BurstOptions {
   inFlight?: number;
   /** `WORKER_CONCURRENCY` of the one worker. @defaultValue 1 */
   workerConcurrency?: number;
+  /** `INFERENCE_THREADS` of the worker (each holds its own sessions of every voice). @defaultValue 2 */
+  inferenceThreads?: number;
   /** Longest wait for the queue to drain after the last submit, ms. @defaultValue 30 min */
   drainTimeoutMs?: number;
   /** Called with progress lines (for the CLI). */
@@ -53,7 +55,7 @@ export async function runBurst(opts: BurstOptions): Promise<BurstReport> {
   const say = opts.progress ?? (() => undefined);
   const server = await startRedisServer();
   const redis = new Redis(server.url());
-  const stack = await startStack({ redisUrl: server.url(), workerEnv: { WORKER_CONCURRENCY: String(opts.workerConcurrency ?? 1), LOG_LEVEL: "warn" } });
+  const stack = await startStack({ redisUrl: server.url(), workerEnv: { WORKER_CONCURRENCY: String(opts.workerConcurrency ?? 1), INFERENCE_THREADS: String(opts.inferenceThreads ?? 2), LOG_LEVEL: "warn" } });
   const sampler = new Sampler(redis, () => [stack.workers[0]!.child.pid!, stack.api.child.pid!]).start();
   try {
     const ids: string[] = [];
