@@ -57,7 +57,7 @@ export async function enqueueJob(
     const webhookUrl = opts.webhookUrl;
     await redisStep("enqueue job", async () => {
       if (webhookUrl === undefined) await queue.add(SYNTH_JOB_NAME, traced, jobOpts);
-      else await addWithWebhook(queues.flow(), { queue: queue.name, id, data: traced, opts: jobOpts, webhookUrl }, config);
+      else await addWithWebhook(queues.flow(), { queue: queue.name, id, data: traced, opts: jobOpts, webhookUrl, baseUrl: publicBaseUrl(config, opts.res) }, config);
     });
     // Inside the producer span: this line's span_id is the worker's parent span.
     logger.info(
@@ -66,4 +66,9 @@ export async function enqueueJob(
     );
   });
   return id;
+}
+
+/** The origin webhook links are made absolute against: `PUBLIC_BASE_URL`, else the submit request's scheme and Host. */
+function publicBaseUrl(config: { PUBLIC_BASE_URL?: string | undefined }, res: Response): string {
+  return config.PUBLIC_BASE_URL ?? `${res.req.protocol}://${res.req.get("host") ?? "localhost"}`;
 }

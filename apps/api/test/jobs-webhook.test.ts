@@ -69,7 +69,10 @@ describe("POST /v1/jobs with webhook_url", () => {
     expect(await h.queue.getJobState(id)).toBe("waiting");
     expect(await h.queue.count()).toBeGreaterThanOrEqual(1);
     const webhookQueue = webhookQueueName(h.deps.config.QUEUE_NAME);
-    expect(await h.redis.hget(`bull:${webhookQueue}:${id}`, "data")).toContain(HOOK);
+    const delivery = JSON.parse((await h.redis.hget(`bull:${webhookQueue}:${id}`, "data"))!) as { url: string; base_url?: string };
+    expect(delivery.url).toBe(HOOK);
+    // The submit's scheme and Host (supertest's loopback address): the event's links are absolute against it.
+    expect(delivery.base_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const view = (await request(h.app).get(`/v1/jobs/${id}`)).body as JobView;
     expect(view.status).toBe("queued");
     expect(view.webhook).toEqual({ state: "pending", attempts: 0, last_status_code: null, next_attempt_at: null });

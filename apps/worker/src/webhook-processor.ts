@@ -2,6 +2,7 @@ import { Queue, UnrecoverableError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import {
   toJobView,
+  withAbsoluteLinks,
   webhookAttemptsKey,
   webhookJobDataSchema,
   webhookMessageId,
@@ -106,7 +107,8 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     const queue = synthQueue(data.queue);
     const state = await queue.getJobState(data.job_id);
     const synthJob = await queue.getJob(data.job_id);
-    const view = synthJob ? toJobView(synthJob, state) : null;
+    const found = synthJob ? toJobView(synthJob, state) : null;
+    const view = found && data.base_url ? withAbsoluteLinks(found, data.base_url) : found;
     if (!view || (view.status !== "completed" && view.status !== "failed")) {
       throw new Error(`job ${data.job_id} has no outcome to announce (state ${state})`);
     }

@@ -110,13 +110,13 @@ afterAll(async () => {
 });
 
 /** Submits a job with a webhook as the API does; returns its id and the producer span's trace id. */
-async function submit(path: string, text = "Hello.", url = `${base}${path}`): Promise<{ id: string; traceId: string }> {
+async function submit(path: string, text = "Hello.", url = `${base}${path}`, baseUrl?: string): Promise<{ id: string; traceId: string }> {
   const id = randomUUID();
   const send = tracer.startSpan("send test");
   const carrier = injectTraceContext(trace.setSpan(context.active(), send));
   send.end();
   const data: SynthJobData = { text, voice: "v", speaker: null, speaker_id: null, length_scale: 1, noise_scale: 0.667, noise_w: 0.8, trace: carrier, submitted_at: Date.now() };
-  await addWithWebhook(flow, { queue: QUEUE, id, data, opts: { attempts: 1 }, webhookUrl: url }, { QUEUE_NAME: QUEUE, WEBHOOK_MAX_ATTEMPTS: MAX_ATTEMPTS, JOB_RETENTION_SECONDS: 600 });
+  await addWithWebhook(flow, { queue: QUEUE, id, data, opts: { attempts: 1 }, webhookUrl: url, baseUrl }, { QUEUE_NAME: QUEUE, WEBHOOK_MAX_ATTEMPTS: MAX_ATTEMPTS, JOB_RETENTION_SECONDS: 600 });
   return { id, traceId: send.spanContext().traceId };
 }
 
@@ -151,6 +151,15 @@ describe("webhook delivery (real Redis, real receiver on loopback)", () => {
     const attemptSpans = spans.getFinishedSpans().filter((s) => s.name === SPAN.webhook && s.spanContext().traceId === traceId);
     expect(attemptSpans).toHaveLength(1);
     expect(attemptSpans[0]!.attributes["tts.webhook.outcome"]).toBe("delivered");
+  });
+
+  it("makes the event's links absolute against the API's public origin recorded at submit", async () => {
+    scripts.set("/absolute", [status(204)]);
+    const { id } = await submit("/absolute", "Hello.", undefined, "https://tts.example.com/speech");
+    expect((await finalDelivery(id)).state).toBe("delivered");
+    const event = JSON.parse(requestsTo("/absolute")[0]!.body) as WebhookEvent<JobView>;
+    expect(event.data.links).toEqual({ self: `https://tts.example.com/speech/v1/jobs/${id}`, audio: `https://tts.example.com/speech/v1/jobs/${id}/audio` });
+    expect(event.data.result?.audio_url).toBe(`https://tts.example.com/speech/v1/jobs/${id}/audio`);
   });
 
   it("sends job.failed for a job that failed; the job stays failed", async () => {

@@ -15,6 +15,11 @@ const apiEnvSchema = z.object({
   MAX_BODY_BYTES: env.int(262_144, 1024, 64 * 1024 * 1024),
   /** Voice used when a request names none; default: the first installed voice in id order. */
   DEFAULT_VOICE: z.string().optional(),
+  /**
+   * The API's public origin (e.g. `https://tts.example.com`, behind a proxy or ingress):
+   * webhook events carry absolute links against it. Default: the submit request's scheme and Host.
+   */
+  PUBLIC_BASE_URL: z.string().url().optional(),
   /** Attempts per job (BullMQ `attempts`), with exponential backoff from JOB_BACKOFF_MS. */
   JOB_ATTEMPTS: env.int(3, 1, 20),
   JOB_BACKOFF_MS: env.int(2000, 0),

@@ -24,6 +24,18 @@ export function jobLinks(id: string): JobView["links"] {
 }
 
 /**
+ * `view` with its links (`links.self`, `links.audio`, `result.audio_url`) made absolute
+ * against `baseUrl` (an origin such as `https://tts.example.com`, optionally with a path
+ * prefix): a webhook receiver has no request to resolve relative links against.
+ */
+export function withAbsoluteLinks(view: JobView, baseUrl: string): JobView {
+  const base = baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`;
+  const absolute = (path: string) => new URL(path.replace(/^\//, ""), base).href;
+  const links = { self: absolute(view.links.self), audio: absolute(view.links.audio) };
+  return { ...view, links, ...(view.result ? { result: { ...view.result, audio_url: absolute(view.result.audio_url) } } : {}) };
+}
+
+/**
  * Public status of a BullMQ state. Everything before a worker picks the job up
  * (waiting, prioritized, delayed — which includes the backoff before a retry —
  * and waiting-children) reads as `queued`; null for `unknown` (the job is gone).

@@ -72,6 +72,12 @@ export const webhookJobDataSchema = z.object({
   /** The synthesis queue holding the job. */
   queue: z.string().min(1),
   trace: z.record(z.string(), z.string()).default({}),
+  /**
+   * The API's public origin when the job was submitted (`PUBLIC_BASE_URL`, else the
+   * submit request's scheme and Host): the event's links are absolute against it.
+   * Absent on jobs queued before it existed: their links stay relative.
+   */
+  base_url: z.string().url().optional(),
   /** The event, fixed at the first attempt so every retry sends the same body. */
   event: z.string().optional(),
 });

@@ -23,10 +23,10 @@ import {
  */
 export async function addWithWebhook(
   flow: FlowProducer,
-  job: { queue: string; id: string; data: SynthJobData; opts: JobsOptions; webhookUrl: string },
+  job: { queue: string; id: string; data: SynthJobData; opts: JobsOptions; webhookUrl: string; baseUrl?: string | undefined },
   config: { QUEUE_NAME: string; WEBHOOK_MAX_ATTEMPTS: number; JOB_RETENTION_SECONDS: number },
 ): Promise<void> {
-  const data: WebhookJobData = { job_id: job.id, url: job.webhookUrl, queue: job.queue, trace: job.data.trace };
+  const data: WebhookJobData = { job_id: job.id, url: job.webhookUrl, queue: job.queue, trace: job.data.trace, ...(job.baseUrl !== undefined ? { base_url: job.baseUrl } : {}) };
   await flow.add({
     name: WEBHOOK_JOB_NAME,
     queueName: webhookQueueName(config.QUEUE_NAME),
