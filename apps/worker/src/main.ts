@@ -44,6 +44,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  // Hot voice reload on demand (VOICES_DIR is also watched unless VOICES_WATCH=false).
+  process.on("SIGHUP", () => void handle.reloadVoices());
 }
 
 main().catch((err: unknown) => {

@@ -9,6 +9,22 @@ export function voiceLabels(voice: VoiceFiles): SynthLabels {
 }
 
 /**
+ * Why espeak-ng cannot phonemize for `voice` (its `espeak.voice` is unknown), or null
+ * when it can (or the voice reads text, not phonemes).
+ * @throws EspeakNotFoundError when libespeak-ng or its data is missing
+ */
+export function espeakLacks(voice: VoiceFiles): string | null {
+  if (voice.config.phoneme_type === "text") return null;
+  try {
+    phonemize("test", voice.config.espeak.voice);
+    return null;
+  } catch (err) {
+    if (!(err instanceof EspeakError)) throw err;
+    return err.message;
+  }
+}
+
+/**
  * Makes sure `dir` holds voices: generates voxqueue's reference voices there when
  * `reference` is on and they are missing (cached afterwards), then loads every valid
  * Piper voice in it. Progress of the generation is logged. Each espeak voice is tried
@@ -35,15 +51,9 @@ export async function loadVoices(dir: string, reference: boolean, logger: Logger
   const { voices, problems } = await discoverVoices(dir);
   for (const problem of problems) logger.warn({ problem }, "voice skipped");
   const usable = voices.filter((voice) => {
-    if (voice.config.phoneme_type === "text") return true;
-    try {
-      phonemize("test", voice.config.espeak.voice);
-      return true;
-    } catch (err) {
-      if (!(err instanceof EspeakError)) throw err;
-      logger.warn({ voice: voice.id, espeak_voice: voice.config.espeak.voice, err: err.message }, "voice skipped: espeak-ng does not know its language");
-      return false;
-    }
+    const unknown = espeakLacks(voice);
+    if (unknown) logger.warn({ voice: voice.id, espeak_voice: voice.config.espeak.voice, err: unknown }, "voice skipped: espeak-ng does not know its language");
+    return !unknown;
   });
   if (usable.length > 0 && voices.some((v) => v.config.phoneme_type !== "text")) logger.info(espeakInfo(), "espeak-ng loaded");
   if (usable.length === 0) {

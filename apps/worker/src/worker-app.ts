@@ -14,6 +14,7 @@ import { startMetricsServer } from "./metrics-server.js";
 import { AudioStreamPublisher } from "./audio-stream.js";
 import { createCompletionRecorder, createProcessor } from "./processor.js";
 import { recordHolder, watchStalls } from "./stalls.js";
+import { VoiceReloader } from "./voice-reload.js";
 import { loadVoices, voiceLabels } from "./voices.js";
 import { startWebhookWorker } from "./webhook-worker.js";
 
@@ -50,7 +51,10 @@ async function warnAboutRedis(redis: Redis, log: Logger): Promise<void> {
 export interface WorkerHandle {
   id: string;
   metricsUrl: string;
-  voices: string[];
+  /** Ids of the voices served now (hot reload changes them). */
+  readonly voices: string[];
+  /** Applies VOICES_DIR's current voices now (SIGHUP); resolves once done, never rejects. */
+  reloadVoices(): Promise<void>;
   /**
    * Stops taking jobs, lets in-flight ones finish for up to `graceMs`, then hands the
    * unfinished ones back to the queue (waiting, attempts unchanged) and stops.
@@ -151,7 +155,20 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   // Outcome events of finished jobs: a queue and processor of their own (null when WEBHOOK_SECRET is unset).
   const webhooks = await startWebhookWorker(config, connection, registry, log, (err) => warnOnce(err, "webhook worker error"));
 
-  await fleet.publishVoices(id, voices.map((v) => ({ ...voiceInfo(v), execution_provider: executionProviders[v.id] })));
+  const publish = () => fleet.publishVoices(id, [...voiceMap.values()].map((v) => ({ ...voiceInfo(v), execution_provider: executionProviders[v.id] })));
+  await publish();
+  const reloader = await VoiceReloader.create({
+    dir: config.VOICES_DIR,
+    pool,
+    voices: voiceMap,
+    executionProviders,
+    logger: log,
+    onChange: async () => {
+      for (const provider of new Set(Object.values(executionProviders))) metrics.workerInfo.set({ execution_provider: provider }, 1);
+      await publish().catch((err: Error) => log.warn({ err: err.message }, "could not publish the voice catalog"));
+    },
+  });
+  if (config.VOICES_WATCH) reloader.watch(config.VOICES_WATCH_DEBOUNCE_MS);
   const beat = () => fleet.heartbeat(id).catch((err: Error) => log.warn({ err: err.message }, "heartbeat failed"));
   await beat();
   const heartbeat = setInterval(beat, config.HEARTBEAT_INTERVAL_MS);
@@ -161,10 +178,16 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   return {
     id,
     metricsUrl: url,
-    voices: voices.map((v) => v.id),
+    get voices() {
+      return [...voiceMap.keys()];
+    },
+    async reloadVoices() {
+      await reloader.reload("signal");
+    },
     close(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
       closing ??= (async () => {
         clearInterval(heartbeat);
+        await reloader.close();
         log.info({ grace_ms: graceMs }, "draining: no new jobs, finishing those in flight");
         const closed = Promise.all([worker.close(), webhooks?.close()]);
         if (!(await settlesWithin(closed, graceMs))) {

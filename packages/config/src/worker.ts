@@ -8,6 +8,13 @@ const workerEnvSchema = z.object({
   ...sharedEnvShape,
   /** Folder of Piper voices (`NAME.onnx` + `NAME.onnx.json`). */
   VOICES_DIR: env.str(DEFAULT_VOICES_DIR),
+  /**
+   * Hot voice reload: watch VOICES_DIR and apply added, replaced and removed voices
+   * without a restart (SIGHUP reloads whatever this says).
+   */
+  VOICES_WATCH: env.bool(true),
+  /** Quiet time after the folder's last change before a reload, ms (a copy arrives in many writes). */
+  VOICES_WATCH_DEBOUNCE_MS: env.int(1000, 0, 600_000),
   /** Generate voxqueue's reference voices into VOICES_DIR when missing. */
   REFERENCE_VOICES: env.bool(true),
   /** Jobs processed at once; their sentences share the inference threads. */

@@ -6,7 +6,7 @@ export * from "./prepare.js";
 export { readText, type ReadSegment, type TextVoice } from "./read-text.js";
 export { wordTimings, type WordTiming, type TimedInput } from "./timing/word-timings.js";
 export { parseSsml, isSsml, SsmlError, type SsmlItem } from "./ssml/parse.js";
-export { InferencePool, InferenceError, InferenceOutOfMemoryError, InferenceTimeoutError, type InferencePoolOptions, type InferenceRequest, type InferenceResult, type SentencePcm, type VoiceLoadFailure } from "./inference/pool.js";
+export { InferencePool, InferenceError, InferenceOutOfMemoryError, InferenceTimeoutError, type AddedVoice, type VoiceHold, type InferencePoolOptions, type InferenceRequest, type InferenceResult, type SentencePcm, type VoiceLoadFailure } from "./inference/pool.js";
 export { phonemize, phonemizeCodepoints, EspeakNotFoundError, EspeakError, espeakInfo, type Casing } from "./phonemize/index.js";
 export { phonemeIds, type PhonemeIds } from "./phoneme-ids.js";
 export { normalizeText, chunkText, DEFAULT_CHUNK_BYTES, type NormalizeOptions, type ChunkOptions } from "./text/index.js";

@@ -1,9 +1,10 @@
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import type { ExecutionProvider, ProviderFailure, Scales } from "../onnx-session.js";
 import type { VoiceFiles } from "../voice.js";
-import type { FromThread, InitMessage, ReadyMessage, RunMessage, VoiceLoadFailure, ToThread } from "./protocol.js";
+import type { FromThread, InitMessage, LoadedMessage, ReadyMessage, RunMessage, ThreadVoice, VoiceLoadFailure, ToThread } from "./protocol.js";
+import { VoiceGenerations, type VoiceGeneration, type VoiceHold } from "./voice-generations.js";
 
-export type { VoiceLoadFailure };
+export type { VoiceLoadFailure, VoiceHold };
 
 /** Synthesis ran past its time limit; the thread running it was terminated and replaced. */
 export class InferenceTimeoutError extends Error {
@@ -74,6 +75,11 @@ export interface InferenceRequest {
   sentences: number[][];
   scales: Scales;
   speakerId: number | null;
+  /**
+   * The generation of the voice to run on ({@link InferencePool.hold}); none: the voice's
+   * current one.
+   */
+  hold?: VoiceHold;
   /** Time limit, ms; past it the request fails with {@link InferenceTimeoutError}. */
   timeoutMs: number;
   /**
@@ -128,6 +134,18 @@ interface Slot {
   retireTimer?: NodeJS.Timeout;
   /** Called once the thread has acknowledged its abandoned request. */
   onSettled?: () => void;
+  /** Voice loads ({@link InferencePool.addVoice}) the thread has not answered yet; null: the thread is gone. */
+  loads: Map<number, (msg: LoadedMessage | null) => void>;
+}
+
+/** What {@link InferencePool.addVoice} returns once every thread has loaded the voice. */
+export interface AddedVoice {
+  executionProvider: ExecutionProvider;
+  /** Load + warm-up seconds (the slowest thread). */
+  loadSeconds: number;
+  providerFailures: ProviderFailure[];
+  /** True when it replaced a loaded voice of the same id (released once its last synthesis ends). */
+  replaced: boolean;
 }
 
 /**
@@ -154,7 +172,10 @@ export class InferencePool {
   private readonly retired = new Set<Slot>();
   private readonly waiting: (() => void)[] = [];
   private nextId = 1;
+  private nextLoadId = 1;
   private closed = false;
+  /** Which session of each voice new work gets; retired ones are unloaded once unheld. */
+  private readonly generations = new VoiceGenerations((g) => this.unload(g));
   private arenaReloadCount = 0;
 
   /** Sessions reloaded so far to give back a grown CPU arena (`arenaReloadRssRatio`). */
@@ -163,7 +184,7 @@ export class InferencePool {
   }
 
   private constructor(
-    private readonly init: Omit<InitMessage, "cancel">,
+    private readonly init: Omit<InitMessage, "cancel" | "voices">,
     private readonly resourceLimits: ResourceLimits,
   ) {}
 
@@ -179,13 +200,13 @@ export class InferencePool {
   static async start(opts: InferencePoolOptions): Promise<PoolStart> {
     const init = {
       kind: "init" as const,
-      voices: opts.voices.map((v) => ({ id: v.id, onnxPath: v.onnxPath, config: v.config })),
       executionProviders: [...opts.executionProviders],
       intraOpNumThreads: opts.intraOpNumThreads,
       cpuMemArena: opts.cpuMemArena ?? true,
       arenaReloadRssRatio: opts.arenaReloadRssRatio ?? 0,
     };
     const pool = new InferencePool(init, opts.maxHeapMb ? { maxOldGenerationSizeMb: opts.maxHeapMb } : {});
+    for (const v of opts.voices) pool.generations.activate(pool.generations.create(v).key);
     let ready: ReadyMessage[];
     try {
       ready = await Promise.all(Array.from({ length: opts.threads }, () => pool.spawn()));
@@ -200,6 +221,7 @@ export class InferencePool {
     // failed anywhere is left out everywhere (a request may land on any thread).
     const failed = new Map<string, VoiceLoadFailure>();
     for (const r of ready) for (const f of r.failed) if (!failed.has(f.id)) failed.set(f.id, f);
+    for (const id of failed.keys()) pool.generations.remove(id);
     const loadSeconds = Object.fromEntries(Object.entries(ready[0]?.loadSeconds ?? {}).filter(([id]) => !failed.has(id)));
     if (opts.voices.length > 0 && failed.size === opts.voices.length) {
       await pool.close();
@@ -224,11 +246,13 @@ export class InferencePool {
   private spawn(): Promise<ReadyMessage> {
     const worker = new Worker(BOOTSTRAP, { eval: true, resourceLimits: this.resourceLimits });
     const cancel = new Int32Array(new SharedArrayBuffer(4));
-    const slot: Slot = { worker, busy: true, pending: null, cancel, abandoned: null };
+    const slot: Slot = { worker, busy: true, pending: null, cancel, abandoned: null, loads: new Map() };
     this.slots.push(slot);
     return new Promise<ReadyMessage>((resolveReady, rejectReady) => {
       let loaded = false;
       const fail = (err: Error) => {
+        for (const answer of slot.loads.values()) answer(null);
+        slot.loads.clear();
         if (!loaded) {
           const i = this.slots.indexOf(slot);
           if (i >= 0) this.slots.splice(i, 1);
@@ -244,7 +268,10 @@ export class InferencePool {
         this.replace(slot);
       };
       worker.on("message", (msg: FromThread) => {
-        if (msg.kind === "ready") {
+        if (msg.kind === "loaded") {
+          slot.loads.get(msg.loadId)?.(msg);
+          slot.loads.delete(msg.loadId);
+        } else if (msg.kind === "ready") {
           loaded = true;
           slot.busy = false;
           this.release();
@@ -289,7 +316,7 @@ export class InferencePool {
         ),
       );
       worker.on("exit", (code) => fail(new InferenceError(`inference thread exited (${code})`, "ThreadExit")));
-      worker.postMessage({ ...this.init, cancel } satisfies InitMessage);
+      worker.postMessage({ ...this.init, voices: this.threadVoices(), cancel } satisfies InitMessage);
     });
   }
 
@@ -358,7 +385,8 @@ export class InferencePool {
   async run(req: InferenceRequest): Promise<InferenceResult> {
     const slot = await this.acquire();
     const requestId = this.nextId++;
-    const msg: RunMessage = { kind: "run", requestId, voiceId: req.voiceId, sentences: req.sentences, scales: req.scales, speakerId: req.speakerId };
+    const voiceKey = req.hold?.key ?? this.generations.currentKey(req.voiceId) ?? req.voiceId;
+    const msg: RunMessage = { kind: "run", requestId, voiceKey, sentences: req.sentences, scales: req.scales, speakerId: req.speakerId };
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     try {
@@ -380,6 +408,89 @@ export class InferencePool {
         this.release();
       }
     }
+  }
+
+  /** Every voice session a thread must hold: what a new thread loads. */
+  private threadVoices(): ThreadVoice[] {
+    return this.generations.loaded().map((g) => ({ id: g.id, key: g.key, onnxPath: g.voice.onnxPath, config: g.voice.config }));
+  }
+
+  /**
+   * Every loaded session set, oldest first: voice id, session key, syntheses holding it,
+   * and whether it was replaced or removed (released once `holds` is 0). Hot reload's state.
+   */
+  sessions(): { id: string; key: string; holds: number; retired: boolean }[] {
+    return this.generations.loaded().map(({ id, key, holds, retired }) => ({ id, key, holds, retired }));
+  }
+
+  /** Ids of the voices new work can run on, in load order. */
+  voiceIds(): string[] {
+    return this.generations.ids();
+  }
+
+  /**
+   * Claims the voice's sessions for one synthesis (hot reload): every sentence run with
+   * the returned hold uses the same model, even if the voice is replaced or removed
+   * meanwhile; a replaced model is released once its last hold is. `voice` is matched
+   * by identity first (the `VoiceFiles` its generation was loaded from), else by id.
+   * @throws InferenceError `VoiceNotLoaded` when the voice is not loaded
+   */
+  hold(voice: VoiceFiles): VoiceHold {
+    try {
+      return this.generations.hold(voice);
+    } catch (err) {
+      throw new InferenceError((err as Error).message, "VoiceNotLoaded");
+    }
+  }
+
+  /**
+   * Hot reload: loads `voice` (new, or new files for a loaded id) in every thread, warmed
+   * up, and makes it what new work gets. Synthesis already holding the old model keeps it
+   * until it ends. When any thread cannot load it, nothing changes: the loaded ones are
+   * released and the old voice, if any, keeps serving.
+   * @throws InferenceError `VoiceLoadFailed` with onnxruntime's message
+   */
+  async addVoice(voice: VoiceFiles): Promise<AddedVoice> {
+    if (this.closed) throw new InferenceError("inference pool is closed", "PoolClosed");
+    const generation = this.generations.create(voice);
+    const loadId = this.nextLoadId++;
+    const msg: ToThread = { kind: "load", loadId, voice: this.threadVoices().find((v) => v.key === generation.key)! };
+    const answers = await Promise.all(
+      // Not the retired threads: they only finish a sentence before they are terminated.
+      this.slots.map(
+        (slot) =>
+          new Promise<LoadedMessage | null>((resolve) => {
+            slot.loads.set(loadId, resolve);
+            slot.worker.postMessage(msg);
+          }),
+      ),
+    );
+    const failure = answers.find((a): a is Extract<LoadedMessage, { ok: false }> => a !== null && !a.ok);
+    const loaded = answers.filter((a): a is Extract<LoadedMessage, { ok: true }> => a !== null && a.ok);
+    if (failure || loaded.length === 0) {
+      this.generations.discard(generation.key);
+      this.unload(generation);
+      throw new InferenceError(`${voice.onnxPath}: ${failure?.message ?? "no inference thread answered"}`, "VoiceLoadFailed");
+    }
+    const replaced = this.generations.currentKey(voice.id) !== undefined;
+    this.generations.activate(generation.key);
+    const providerFailures = new Map<ExecutionProvider, ProviderFailure>();
+    for (const a of loaded) for (const f of a.providerFailures) if (!providerFailures.has(f.provider)) providerFailures.set(f.provider, f);
+    return { executionProvider: loaded[0]!.executionProvider, loadSeconds: Math.max(...loaded.map((a) => a.loadSeconds)), providerFailures: [...providerFailures.values()], replaced };
+  }
+
+  /**
+   * Hot reload: new work can no longer get voice `id`; its sessions are released once the
+   * last synthesis holding them ends. False when it was not loaded.
+   */
+  removeVoice(id: string): boolean {
+    return this.generations.remove(id);
+  }
+
+  /** Releases a generation's sessions in every thread (a thread runs messages in order: after its runs on it). */
+  private unload(generation: VoiceGeneration): void {
+    const msg: ToThread = { kind: "unload", key: generation.key };
+    for (const slot of [...this.slots, ...this.retired]) slot.worker.postMessage(msg);
   }
 
   /**

@@ -1,10 +1,21 @@
 import type { PiperVoiceConfig } from "../voice-config.js";
 import type { ExecutionProvider, ProviderFailure, Scales } from "../onnx-session.js";
 
+/**
+ * A voice as a thread loads it: `key` names its session (one per generation of the voice's
+ * files, see `VoiceGenerations`), `id` is the voice id it reports failures under.
+ */
+export interface ThreadVoice {
+  id: string;
+  key: string;
+  onnxPath: string;
+  config: PiperVoiceConfig;
+}
+
 /** Sent once to a new inference thread: which voices to load and how. */
 export interface InitMessage {
   kind: "init";
-  voices: { id: string; onnxPath: string; config: PiperVoiceConfig }[];
+  voices: ThreadVoice[];
   /** Execution providers to try, in order (see VoiceSession.load). */
   executionProviders: ExecutionProvider[];
   intraOpNumThreads: number;
@@ -23,7 +34,8 @@ export interface InitMessage {
 export interface RunMessage {
   kind: "run";
   requestId: number;
-  voiceId: string;
+  /** The session to run: a {@link ThreadVoice} `key`. */
+  voiceKey: string;
   sentences: number[][];
   scales: Scales;
   speakerId: number | null;
@@ -39,7 +51,20 @@ export interface BaselineMessage {
   rss: number;
 }
 
-export type ToThread = InitMessage | RunMessage | BaselineMessage;
+/** Hot reload: load (and warm up) one more voice session; answered by {@link LoadedMessage}. */
+export interface LoadMessage {
+  kind: "load";
+  loadId: number;
+  voice: ThreadVoice;
+}
+
+/** Hot reload: release the session `key` (no request holds it any more). */
+export interface UnloadMessage {
+  kind: "unload";
+  key: string;
+}
+
+export type ToThread = InitMessage | RunMessage | BaselineMessage | LoadMessage | UnloadMessage;
 
 /** A voice a thread could not load (or warm up): its model file and onnxruntime's message. */
 export interface VoiceLoadFailure {
@@ -98,4 +123,9 @@ export interface CancelledMessage {
   requestId: number;
 }
 
-export type FromThread = ReadyMessage | SentenceMessage | DoneMessage | FailedMessage | CancelledMessage;
+/** Answer to a {@link LoadMessage}: the session is ready (`ok`), or onnxruntime's `message`. */
+export type LoadedMessage =
+  | { kind: "loaded"; loadId: number; ok: true; executionProvider: ExecutionProvider; loadSeconds: number; providerFailures: ProviderFailure[] }
+  | { kind: "loaded"; loadId: number; ok: false; message: string };
+
+export type FromThread = ReadyMessage | SentenceMessage | DoneMessage | FailedMessage | CancelledMessage | LoadedMessage;

@@ -4,11 +4,12 @@
 import { parentPort } from "node:worker_threads";
 import { floatToInt16 } from "../audio.js";
 import { VoiceSession, type ExecutionProvider, type ProviderFailure } from "../onnx-session.js";
-import type { FromThread, InitMessage, ToThread, VoiceLoadFailure } from "./protocol.js";
+import type { FromThread, InitMessage, ThreadVoice, ToThread, VoiceLoadFailure } from "./protocol.js";
 
 const port = parentPort;
 if (!port) throw new Error("inference thread must run inside worker_threads");
 
+/** Sessions by {@link ThreadVoice} key. */
 const sessions = new Map<string, VoiceSession>();
 let cancel: Int32Array<ArrayBufferLike> = new Int32Array(1);
 const post = (msg: FromThread, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
@@ -31,7 +32,7 @@ port.on("message", (msg: ToThread) => {
   );
 });
 
-async function loadVoice(v: InitMessage["voices"][number], msg: InitMessage): Promise<VoiceSession> {
+async function loadVoice(v: ThreadVoice, msg: InitMessage): Promise<VoiceSession> {
   const session = await VoiceSession.load(v.onnxPath, v.config, {
     executionProviders: msg.executionProviders,
     intraOpNumThreads: msg.intraOpNumThreads,
@@ -52,20 +53,40 @@ async function loadVoice(v: InitMessage["voices"][number], msg: InitMessage): Pr
  * after a run exceeds `arenaReloadRssRatio` x this thread's baseline, the voice's session
  * is released (its arena with it) and loaded again. True when it was.
  */
-async function shrinkIfGrown(voiceId: string): Promise<boolean> {
+async function shrinkIfGrown(key: string): Promise<boolean> {
   if (!init || init.arenaReloadRssRatio <= 0 || process.memoryUsage.rss() <= baselineRss * init.arenaReloadRssRatio) return false;
-  const v = init.voices.find((x) => x.id === voiceId);
-  const old = sessions.get(voiceId);
+  const v = init.voices.find((x) => x.key === key);
+  const old = sessions.get(key);
   if (!v || !old) return false;
-  sessions.delete(voiceId);
+  sessions.delete(key);
   await old.release();
-  sessions.set(voiceId, await loadVoice(v, init));
+  sessions.set(key, await loadVoice(v, init));
   return true;
 }
 
 async function handle(msg: ToThread): Promise<void> {
   if (msg.kind === "baseline") {
     baselineRss = Math.max(baselineRss, msg.rss);
+    return;
+  }
+  if (msg.kind === "load") {
+    if (!init) throw new Error("internal: load before init");
+    const t0 = performance.now();
+    try {
+      const session = await loadVoice(msg.voice, init);
+      sessions.set(msg.voice.key, session);
+      init.voices.push(msg.voice);
+      post({ kind: "loaded", loadId: msg.loadId, ok: true, executionProvider: session.executionProvider, loadSeconds: (performance.now() - t0) / 1000, providerFailures: [...session.providerFailures] });
+    } catch (err) {
+      post({ kind: "loaded", loadId: msg.loadId, ok: false, message: err instanceof Error ? err.message : String(err) });
+    }
+    return;
+  }
+  if (msg.kind === "unload") {
+    const session = sessions.get(msg.key);
+    sessions.delete(msg.key);
+    if (init) init.voices = init.voices.filter((v) => v.key !== msg.key);
+    await session?.release();
     return;
   }
   if (msg.kind === "init") {
@@ -86,17 +107,18 @@ async function handle(msg: ToThread): Promise<void> {
         failed.push({ id: v.id, onnxPath: v.onnxPath, message: err instanceof Error ? err.message : String(err) });
         continue;
       }
-      sessions.set(v.id, session);
+      sessions.set(v.key, session);
       loadSeconds[v.id] = (performance.now() - t0) / 1000;
       executionProviders[v.id] = session.executionProvider;
     }
-    init = msg;
+    // A copy: hot reload adds and removes voices from this thread's list.
+    init = { ...msg, voices: [...msg.voices] };
     baselineRss = process.memoryUsage.rss();
     post({ kind: "ready", loadSeconds, executionProviders, providerFailures: [...providerFailures.values()], failed });
     return;
   }
-  const session = sessions.get(msg.voiceId);
-  if (!session) throw new Error(`voice ${msg.voiceId} is not loaded in this thread`);
+  const session = sessions.get(msg.voiceKey);
+  if (!session) throw new Error(`voice ${msg.voiceKey} is not loaded in this thread`);
   for (const [index, ids] of msg.sentences.entries()) {
     // The pool gave up on this request (timeout, shutdown): stop at a sentence boundary,
     // the only place this thread can stop without aborting the process.
@@ -113,6 +135,6 @@ async function handle(msg: ToThread): Promise<void> {
   }
   // Before "done": the pool counts the thread busy meanwhile, so it is never terminated
   // inside a session load (that aborts the process), and the next request waits for it.
-  const arenaReloaded = await shrinkIfGrown(msg.voiceId);
+  const arenaReloaded = await shrinkIfGrown(msg.voiceKey);
   post({ kind: "done", requestId: msg.requestId, arenaReloaded });
 }

@@ -1,6 +1,6 @@
 import { VoxqueueError, type TextNormalization, type TextType } from "@voxqueue/contracts";
 import { silenceSamples } from "../audio.js";
-import type { InferencePool, SentencePcm } from "../inference/pool.js";
+import type { InferencePool, SentencePcm, VoiceHold } from "../inference/pool.js";
 import type { Scales } from "../onnx-session.js";
 import { prepareText, type PreparedText } from "../prepare.js";
 import { resolveSpeakerId, type VoiceFiles } from "../voice.js";
@@ -143,6 +143,17 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
     // sentence by sentence. Chunks are yielded in order whatever order they finish in.
     // A caller that stops reading (an error, a limit) leaves at most one sentence per
     // thread to finish, unread; no further one is started.
+    // Every sentence runs on the model this text was prepared for, even when the voice
+    // is reloaded meanwhile (hot reload); the old model is released after the last one.
+    const hold = this.pool.hold(this.request.voice);
+    try {
+      yield* this.runSentences(hold);
+    } finally {
+      hold.release();
+    }
+  }
+
+  private async *runSentences(hold: VoiceHold): AsyncGenerator<AudioChunk> {
     const deadline = performance.now() + this.request.timeoutMs;
     const window = Math.max(1, this.pool.size);
     const pending: Promise<SentencePcm>[] = [];
@@ -151,6 +162,7 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
       const run = this.pool
         .run({
           voiceId: this.request.voice.id,
+          hold,
           sentences: [input.ids],
           // SSML prosody: the input's speaking rate scales its length.
           scales: { ...this.request.scales, length_scale: this.request.scales.length_scale / input.rate },
