@@ -6,6 +6,7 @@ import { textPreview, type Tracer } from "@voxqueue/telemetry";
 import { addWithWebhook } from "@voxqueue/webhooks";
 import { redisStep } from "./errors.js";
 import type { QueuePool } from "./queues.js";
+import { confirmOnReplicas } from "./replica-wait.js";
 import { SubmitAdmission } from "./security/admission.js";
 import { apiKeyOf, requestIdOf } from "./security/caller.js";
 import { sendJob } from "./trace-context.js";
@@ -25,7 +26,8 @@ const admissions = new WeakMap<AppDeps["config"], SubmitAdmission>();
  *   added with its delivery job as its BullMQ parent (`addWithWebhook`), so the event is sent once
  * @returns the job's id
  * @throws VoxqueueError `rate_limited` or `in_flight_limit` (429), `service_unavailable` when the backlog is
- *   full or Redis does not take it in time; nothing is stored then
+ *   full or Redis does not take it in time (nothing is stored then), or when fewer than REDIS_WAIT_REPLICAS
+ *   replicas confirm it (it is stored on the primary then)
  */
 export async function enqueueJob(
   deps: Pick<AppDeps, "config" | "logger" | "redis" | "metrics">,
@@ -59,6 +61,7 @@ export async function enqueueJob(
       if (webhookUrl === undefined) await queue.add(SYNTH_JOB_NAME, traced, jobOpts);
       else await addWithWebhook(queues.flow(), { queue: queue.name, id, data: traced, opts: jobOpts, webhookUrl, baseUrl: publicBaseUrl(config, opts.res) }, config);
     });
+    await confirmOnReplicas(deps.redis, config.REDIS_WAIT_REPLICAS, config.REDIS_WAIT_TIMEOUT_MS);
     // Inside the producer span: this line's span_id is the worker's parent span.
     logger.info(
       { job_id: id, queue: queue.name, request_id: requestIdOf(opts.res), api_key: apiKeyOf(opts.res), voice: traced.voice, speaker: traced.speaker, text_chars: traced.text.length, text: textPreview(traced.text, config.LOG_TEXT_PREFIX_CHARS) },

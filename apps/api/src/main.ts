@@ -8,10 +8,10 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { AudioStore } from "@voxqueue/audio-store";
-import { ConfigError, checkRedisServer, parseApiEnv, type ApiConfig } from "@voxqueue/config";
+import { ConfigError, checkRedisServer, createRedis, describeRedisTopology, parseApiEnv, type ApiConfig } from "@voxqueue/config";
 import { ApiKeysFileError, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { JOB_STATES, SERVICE, createApiMetrics, createLogger, outageLogger, startTracing, type Logger } from "@voxqueue/telemetry";
@@ -37,15 +37,15 @@ function readConfig(): ApiConfig {
  * No offline queue and one retry: while Redis is away commands fail at once and
  * requests answer 503 instead of waiting; ioredis keeps reconnecting meanwhile.
  */
-function connectRedis(url: string, logger: Logger): Redis {
-  const redis = new Redis(url, {
+function connectRedis(config: ApiConfig, logger: Logger): Redis {
+  const redis = createRedis(config, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,
     commandTimeout: 5_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
-  redis.on("ready", () => logger.info("redis ready"));
+  redis.on("ready", () => logger.info({ redis: describeRedisTopology(config) }, "redis ready"));
   // On every (re)connect: a Redis that came back may have come back with other settings.
   redis.on("ready", () =>
     void checkRedisServer(redis).then(({ settings, warnings }) => {
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const logger = createLogger("api", config.LOG_LEVEL);
   processLogger = logger;
   const keys = loadKeys(config, logger);
-  const redis = connectRedis(config.REDIS_URL, logger);
+  const redis = connectRedis(config, logger);
   const warnOnce = outageLogger(logger, redis);
   redis.on("error", (err: Error) => warnOnce(err, "redis error"));
   const queue = new Queue<SynthJobData, SynthJobResult>(config.QUEUE_NAME, { connection: redis, streams: { events: { maxLen: config.QUEUE_EVENTS_MAX_LEN } } });

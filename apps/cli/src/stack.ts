@@ -130,7 +130,9 @@ export class LocalStack {
     espeakInfo();
     const redisUrl = this.env.REDIS_URL!;
     try {
-      await ensureRedis(redisUrl, redisDataDir(redisUrl), this.opts.log, { signal, onSpawn: (child) => this.watch("redis-server", child) });
+      // Sentinel or Cluster: the apps find the servers themselves; none is started here.
+      if (this.env.REDIS_SENTINELS || this.env.REDIS_CLUSTER_NODES) this.opts.log(`using Redis ${this.env.REDIS_SENTINELS ? `Sentinels ${this.env.REDIS_SENTINELS}` : `Cluster ${this.env.REDIS_CLUSTER_NODES}`}`);
+      else await ensureRedis(redisUrl, redisDataDir(redisUrl), this.opts.log, { signal, onSpawn: (child) => this.watch("redis-server", child) });
     } catch (err) {
       throw signal.aborted ? stopped() : err;
     }

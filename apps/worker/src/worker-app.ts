@@ -1,10 +1,10 @@
 import { availableParallelism, hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { AudioCache, AudioStore } from "@voxqueue/audio-store";
-import { checkRedisServer, type WorkerConfig } from "@voxqueue/config";
+import { checkRedisServer, createRedis, describeRedisTopology, type WorkerConfig } from "@voxqueue/config";
 import { SYNTH_JOB_NAME, queueForVoice, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { InferencePool, voiceInfo } from "@voxqueue/synth";
@@ -99,7 +99,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   log.info({ voices: voices.map((v) => v.id), load_seconds: loadSeconds, threads: pool.size, intra_op_threads: intraOp, execution_providers: executionProviders, total_s: (performance.now() - t0) / 1000 }, "voices loaded");
 
   // BullMQ workers need maxRetriesPerRequest: null (blocking commands, reconnects).
-  const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const connection = createRedis(config, { maxRetriesPerRequest: null });
+  connection.on("ready", () => log.info({ redis: describeRedisTopology(config) }, "redis ready"));
   // One JSON line per outage: every reconnect attempt repeats the error on the client, the Queue and the Worker.
   const warnOnce = outageLogger(log, connection);
   connection.on("error", (err) => warnOnce(err, "redis connection error"));

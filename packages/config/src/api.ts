@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkRedisTopology } from "./redis-topology.js";
 import { env, parseWith, sharedEnvShape, type EnvSource } from "./common.js";
 import { apiWebhookEnvShape } from "./webhooks.js";
 
@@ -66,6 +67,13 @@ const apiEnvSchema = z.object({
   ALLOW_UNSAFE_REDIS: env.bool(false),
   /** Submits are refused (503, Retry-After) while Redis' used memory is at or above this share of its maxmemory. */
   REDIS_MEMORY_ADMISSION_RATIO: env.num(0.9, 0.1, 1),
+  /**
+   * Replicas that must confirm a job (Redis `WAIT`) before a submit answers 202; 0 = answer
+   * once the primary has it (replication is asynchronous: a failover may lose it). Not with Cluster.
+   */
+  REDIS_WAIT_REPLICAS: env.int(0, 0, 16),
+  /** How long a submit waits for those replicas before it answers 503 (below the connection's 5 s command timeout). */
+  REDIS_WAIT_TIMEOUT_MS: env.int(1_000, 10, 4_000),
   /** Grace period for in-flight requests on SIGTERM. */
   SHUTDOWN_GRACE_SECONDS: env.int(10, 0),
   /**
@@ -85,6 +93,9 @@ const apiEnvSchema = z.object({
   /** How long an Idempotency-Key is remembered per API key; cut to JOB_RETENTION_SECONDS, so a remembered key finds its job. */
   IDEMPOTENCY_TTL_SECONDS: env.int(86_400, 60),
   ...apiWebhookEnvShape,
+}).superRefine((c, ctx) => {
+  checkRedisTopology(c, ctx);
+  if (c.REDIS_WAIT_REPLICAS > 0 && c.REDIS_CLUSTER_NODES) ctx.addIssue({ code: "custom", path: ["REDIS_WAIT_REPLICAS"], message: "is not supported with REDIS_CLUSTER_NODES (WAIT would reach a random node)" });
 }).transform((c) => ({ ...c, IDEMPOTENCY_TTL_SECONDS: Math.min(c.IDEMPOTENCY_TTL_SECONDS, c.JOB_RETENTION_SECONDS) }));
 
 /** Settings of apps/api. */

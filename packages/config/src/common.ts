@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { redisTopologyEnvShape } from "./redis-topology.js";
 
 /** Repository root (this file is `packages/config/src/common.ts`). */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -37,6 +38,7 @@ export class ConfigError extends Error {
 /** Settings both apps share. */
 export const sharedEnvShape = {
   REDIS_URL: env.redisUrl(),
+  ...redisTopologyEnvShape,
   QUEUE_NAME: env.str("tts-synthesis"),
   AUDIO_TTL_SECONDS: env.int(86_400, 60),
   /** Bytes of audio the cache of repeated requests may hold in Redis (oldest evicted first); 0 turns the cache off. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkRedisTopology } from "./redis-topology.js";
 import { DEFAULT_VOICES_DIR, env, parseWith, sharedEnvShape, type EnvSource } from "./common.js";
 import { workerWebhookEnvShape } from "./webhooks.js";
 
@@ -64,7 +65,7 @@ const workerEnvSchema = z.object({
   /** Heartbeat period to Redis (ms), read by the API's /readyz. */
   HEARTBEAT_INTERVAL_MS: env.int(5000, 100),
   ...workerWebhookEnvShape,
-});
+}).superRefine(checkRedisTopology);
 
 /** Settings of apps/worker; `EXECUTION_PROVIDERS` is always the resolved, de-duplicated list. */
 export type WorkerConfig = Omit<z.infer<typeof workerEnvSchema>, "EXECUTION_PROVIDERS"> & {

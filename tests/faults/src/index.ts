@@ -3,3 +3,4 @@ export * from "./measure.js";
 export * from "./redis-server.js";
 export * from "./burst.js";
 export * from "./fault-stack.js";
+export * from "./sentinel.js";
