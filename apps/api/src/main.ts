@@ -16,6 +16,7 @@ import { ApiKeysFileError, type SynthJobData, type SynthJobResult } from "@voxqu
 import { FleetRegistry } from "@voxqueue/fleet";
 import { JOB_STATES, SERVICE, createApiMetrics, createLogger, outageLogger, startTracing, type Logger } from "@voxqueue/telemetry";
 import { createApp } from "./app.js";
+import { DefaultVoiceWatch } from "./default-voice.js";
 import { JobEventHub } from "./job-events.js";
 import { QueuePool } from "./queues.js";
 import { RedisSafety } from "./redis-safety.js";
@@ -93,6 +94,9 @@ async function main(): Promise<void> {
   const metrics = createApiMetrics(registry, { queue: queue.name, readCounts: () => queue.getJobCounts(...JOB_STATES) });
   const jobEvents = new JobEventHub(queue, redis, logger);
   const redisSafety = new RedisSafety(redis, { config, logger, registry }).start();
+  const fleet = new FleetRegistry(redis);
+  // Which voice requests without one get: logged, and warned about while it is left to chance.
+  new DefaultVoiceWatch(fleet, { defaultVoice: config.DEFAULT_VOICE, catalogMaxAgeMs: config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000, logger }).start();
   const app = createApp({
     jobEvents,
     config,
@@ -100,7 +104,7 @@ async function main(): Promise<void> {
     queues,
     redis,
     audioStore: new AudioStore(redis, config.AUDIO_TTL_SECONDS),
-    fleet: new FleetRegistry(redis),
+    fleet,
     metrics,
     registry,
     logger,
