@@ -1,0 +1,49 @@
+// Property-based tests of the text pipeline (normalize → split → phonemize → phoneme ids)
+// with fast-check: random Unicode, control characters, huge numbers, markup. Every input
+// either gives well-formed phoneme ids or one classified error (SsmlError: bad SSML,
+// answered invalid_input); nothing else may throw, and nothing may hang (vitest's timeout).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { SsmlError } from "../src/index.js";
+import { prepareText } from "../src/prepare.js";
+import { parseVoiceConfig } from "../src/voice-config.js";
+
+const lessac = parseVoiceConfig(JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "en_US-lessac-medium.onnx.json"), "utf8")));
+const knownIds = new Set(Object.values(lessac.phoneme_id_map).flat());
+
+/** Text a client could send: any code points (lone surrogates, controls, bidi, emoji), digits and units, markup. */
+const pieces = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 40 }),
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  fc.constantFrom("\u0000", "\u0007", "\u001b[31m", "\u202e", "\u200b", "\ufeff", "\ud800", "\udfff", "\r\n", "\t", "\u2028", "...", "!?", "$", "%", "€", "°C", "km/h", "Dr.", "1st", "No.", "&amp;", "<", ">", "<break/>", "</speak>"),
+  fc.oneof(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }).map(String), fc.double({ noNaN: false }).map(String), fc.integer().map((n) => n.toLocaleString("en-US")), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
+);
+const texts = fc.array(pieces, { maxLength: 12 }).map((p) => p.join(" "));
+const ssml = fc.array(fc.oneof(pieces, fc.constantFrom("<s>", "</s>", "<p>", '<break time="300ms"/>', '<prosody rate="150%">', "</prosody>", '<say-as interpret-as="characters">', "</say-as>", "<sub alias='x'>", "</sub>", "<!--", "-->", "<![CDATA[", "]]>")), { maxLength: 12 }).map((p) => `<speak>${p.join("")}</speak>`);
+
+function checkPrepared(text: string, options: Parameters<typeof prepareText>[2]): void {
+  try {
+    const prepared = prepareText(text, lessac, options);
+    for (const ids of prepared.sentences) {
+      // BOS ^, pad, … , EOS $: more than the three of an empty sentence, every id in the voice's map.
+      expect(ids.length).toBeGreaterThan(3);
+      for (const id of ids) expect(knownIds.has(id)).toBe(true);
+    }
+    expect(prepared.sentenceOptions).toHaveLength(prepared.sentences.length);
+  } catch (err) {
+    if (err instanceof SsmlError) return; // classified: invalid_input naming the SSML
+    throw err;
+  }
+}
+
+describe("text pipeline under random input (fast-check)", () => {
+  it("standard and piper normalization: well-formed ids or nothing to say, never a throw", () => {
+    fc.assert(fc.property(texts, fc.constantFrom("standard" as const, "piper" as const), (text, mode) => checkPrepared(text, { textNormalization: mode, textType: "text" })), { numRuns: 300 });
+  });
+
+  it("SSML: well-formed ids or SsmlError, never another throw", () => {
+    fc.assert(fc.property(ssml, (text) => checkPrepared(text, { textType: "ssml" })), { numRuns: 300 });
+  });
+});
