@@ -1,7 +1,7 @@
 import type { Response } from "express";
 import type { Job, Queue } from "bullmq";
 import { z } from "zod";
-import { VoxqueueError, toJobView, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { VoxqueueError, cachedJobKey, toJobView, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { readWebhookView } from "@voxqueue/webhooks";
 import { cachedJobView } from "./audio-cache-hit.js";
 import { assertConnected, redisStep } from "./errors.js";
@@ -37,9 +37,10 @@ export async function readJob(deps: ReaderDeps, id: string, res: Response): Prom
 export async function readJobView(deps: ReaderDeps, id: string, res: Response, webhookQueue?: () => Queue): Promise<JobView> {
   if (!jobIdSchema.safeParse(id).success) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs)");
   assertConnected(deps.redis);
-  const state = await redisStep("read job state", () => deps.queue.getJobState(id));
+  // Both at once: a job answered from the audio cache (no BullMQ job) costs no second round trip.
+  const [state, record] = await redisStep("read job state", () => Promise.all([deps.queue.getJobState(id), deps.redis.get(cachedJobKey(id))]));
   if (state === "unknown") {
-    const cached = await redisStep("read job", () => cachedJobView(deps.redis, id, deps.keys ? (apiKeyOf(res) ?? null) : undefined));
+    const cached = cachedJobView(record, id, deps.keys ? (apiKeyOf(res) ?? null) : undefined);
     if (cached) return cached;
   }
   const job = await readJob(deps, id, res);

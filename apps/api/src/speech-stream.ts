@@ -100,6 +100,16 @@ function failureOf(view: JobView): VoxqueueError {
   return new VoxqueueError(error.type, `job ${view.id} failed: ${error.message}`, error.type === "invalid_input" ? "input" : undefined);
 }
 
+/**
+ * Writes a job's whole stored audio to `res` in the request's framing (bytes, or one
+ * `speech.audio.delta` and `speech.audio.done`) once the job has completed: for a job that
+ * has no stream to read, such as one answered from the audio cache.
+ * @throws VoxqueueError before anything is written (the job failed, its audio expired, the wait ran out)
+ */
+export function sendWholeAudio(deps: Pick<AppDeps, "redis" | "audioStore" | "metrics" | "config" | "logger">, req: StreamRequest, res: Response): Promise<void> {
+  return sendWhole(deps, req, new ResponseWriter(deps, req, res));
+}
+
 /** The whole stored audio in one piece (a format that cannot stream, or a stream already gone). */
 async function sendWhole(deps: Pick<AppDeps, "redis" | "audioStore" | "config" | "logger">, req: StreamRequest, out: ResponseWriter): Promise<void> {
   // A format that cannot stream waits for the job's end here, checking as the stream reader does.

@@ -45,7 +45,7 @@ describe("POST /v1/jobs: accepted", () => {
       text_normalization: "standard",
       submitted_at: expect.any(Number),
       // The audio cache entry the worker fills: a hash of what determines the audio.
-      cache_key: audioCacheKey({ text: "Hello world.", text_normalization: "standard", voice: MULTI.id, speaker_id: null, length_scale: 1.1, noise_scale: 0.5, noise_w: 0.6 }),
+      cache_key: audioCacheKey({ text: "Hello world.", text_normalization: "standard", voice: MULTI.id, speaker: null, speaker_id: null, length_scale: 1.1, noise_scale: 0.5, noise_w: 0.6 }),
     });
     expect(job?.opts).toMatchObject({
       jobId: body.id,

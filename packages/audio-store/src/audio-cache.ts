@@ -45,6 +45,35 @@ return 1
 `;
 
 /**
+ * Answers a request from entry KEYS[1] (audio), KEYS[2] (result) in one step, without the
+ * audio leaving Redis: the WAV becomes the job's audio KEYS[3] (a list of one piece, as
+ * `AudioStore` keeps audio) for ARGV[1] s, and KEYS[4] gets the job's record, ARGV[2] ..
+ * result .. "}", for ARGV[3] s. Returns the result JSON, or false (no entry: nothing written).
+ */
+const ANSWER_SCRIPT = `
+local wav = redis.call('GET', KEYS[1])
+local result = redis.call('GET', KEYS[2])
+if not wav or not result then return false end
+redis.call('DEL', KEYS[3])
+redis.call('RPUSH', KEYS[3], wav)
+redis.call('EXPIRE', KEYS[3], ARGV[1])
+redis.call('SET', KEYS[4], ARGV[2] .. result .. '}', 'EX', ARGV[3])
+return result
+`;
+
+/** Where {@link AudioCache.answer} puts a hit: the job's audio, and a JSON record that ends with the entry's result. */
+export interface CacheAnswerTarget {
+  /** The job's audio key (`audioKey(id)`), written as `AudioStore` writes audio. */
+  audioKey: string;
+  audioTtlSeconds: number;
+  /** Key of the job's record. */
+  recordKey: string;
+  /** The record's JSON up to its last field's value: `{..., "result":` (the entry's result and `}` follow). */
+  recordHead: string;
+  recordTtlSeconds: number;
+}
+
+/**
  * The audio cache of repeated requests, in Redis: entries keyed by
  * `audioCacheKey(job data)` (a hash of what determines the audio), each kept
  * `ttlSeconds`, all of them together at most `maxBytes` (oldest evicted first). The
@@ -95,6 +124,40 @@ export class AudioCache {
     const [result, wav] = await Promise.all([this.redis.get(AUDIO_CACHE_KEYS.result(hash)), this.redis.getBuffer(AUDIO_CACHE_KEYS.audio(hash))]);
     if (result === null || wav === null) return null;
     return { wav, result: JSON.parse(result) as CachedResult };
+  }
+
+  /**
+   * Answers a request from entry `hash`: copies its WAV to `target.audioKey` and writes the
+   * job's record, in one round trip with no audio crossing the network (a Lua script).
+   * On Redis Cluster (the job's keys and the cache's are in different slots) it reads the
+   * entry and writes the copies itself, two round trips.
+   * @returns the entry's result, or null on a miss (nothing written)
+   * @throws what ioredis throws when Redis fails
+   */
+  async answer(hash: string, target: CacheAnswerTarget): Promise<CachedResult | null> {
+    if (!this.enabled) return null;
+    const k = AUDIO_CACHE_KEYS;
+    if (!(this.redis as { isCluster?: boolean }).isCluster) {
+      const raw = (await this.redis.eval(
+        ANSWER_SCRIPT,
+        4,
+        k.audio(hash),
+        k.result(hash),
+        target.audioKey,
+        target.recordKey,
+        target.audioTtlSeconds,
+        target.recordHead,
+        target.recordTtlSeconds,
+      )) as string | null;
+      return raw === null ? null : (JSON.parse(raw) as CachedResult);
+    }
+    const entry = await this.get(hash);
+    if (!entry) return null;
+    await Promise.all([
+      this.redis.multi().del(target.audioKey).rpush(target.audioKey, entry.wav).expire(target.audioKey, target.audioTtlSeconds).exec(),
+      this.redis.set(target.recordKey, `${target.recordHead}${JSON.stringify(entry.result)}}`, "EX", target.recordTtlSeconds),
+    ]);
+    return entry.result;
   }
 
   /** Bytes the entries hold now (expired ones are uncounted at the next store). */

@@ -105,4 +105,4 @@ function failedReply(replies: [Error | null, unknown][] | null): void {
   for (const [err] of replies) if (err) throw err;
 }
 
-export { AudioCache, type CachedAudio, type CachedResult } from "./audio-cache.js";
+export { AudioCache, type CacheAnswerTarget, type CachedAudio, type CachedResult } from "./audio-cache.js";

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { AUDIO_CACHE_KEYS, audioCacheKey } from "@voxqueue/contracts";
-import { AudioCache, type CachedResult } from "../src/index.js";
+import { AUDIO_CACHE_KEYS, audioCacheKey, audioKey } from "@voxqueue/contracts";
+import { AudioCache, AudioStore, type CachedResult } from "../src/index.js";
 
 // Redis db 1: the cache's index keys have fixed names.
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { db: 1, maxRetriesPerRequest: 1 });
@@ -48,6 +48,25 @@ describe("AudioCache (real Redis)", () => {
     expect(await redis.dbsize()).toBe(0);
   });
 
+  it("answers a hit inside Redis: the job's audio as AudioStore reads it, its record ending with the result; a miss writes nothing", async () => {
+    const cache = new AudioCache(redis, { maxBytes: 1000, ttlSeconds: 120 });
+    const store = new AudioStore(redis, 300);
+    const hash = randomUUID();
+    const jobId = randomUUID();
+    const target = { audioKey: audioKey(jobId), audioTtlSeconds: 300, recordKey: `test:record:${jobId}`, recordHead: '{"id":"x","result":', recordTtlSeconds: 60 };
+    expect(await cache.answer(hash, target)).toBeNull();
+    expect(await redis.dbsize()).toBe(0);
+
+    await cache.put(hash, wav(100), result);
+    expect(await cache.answer(hash, target)).toEqual(result);
+    expect(await store.get(jobId)).toEqual(wav(100));
+    expect(JSON.parse((await redis.get(target.recordKey))!)).toEqual({ id: "x", result });
+    expect(await store.ttl(jobId)).toBeGreaterThan(200);
+    const recordTtl = await redis.ttl(target.recordKey);
+    expect(recordTtl).toBeGreaterThan(0);
+    expect(recordTtl).toBeLessThanOrEqual(60);
+  });
+
   it("uncounts entries older than the TTL at the next store", async () => {
     const cache = new AudioCache(redis, { maxBytes: 1000, ttlSeconds: 60 });
     const old = randomUUID();
@@ -61,13 +80,39 @@ describe("AudioCache (real Redis)", () => {
 });
 
 describe("audioCacheKey", () => {
-  const data = { text: "Hello there.", voice: "v", speaker_id: null, length_scale: 1, noise_scale: 0.667, noise_w: 0.8 };
-  it("is the same for texts equal once white space is normalised, and differs with anything that changes the audio", () => {
+  const data = { text: "Hello there.", voice: "v", speaker: null, speaker_id: null, length_scale: 1, noise_scale: 0.667, noise_w: 0.8 };
+  it("is a sha256 that an absent text_normalization shares with standard, the mode every job takes by default", () => {
     const key = audioCacheKey(data);
     expect(key).toMatch(/^[0-9a-f]{64}$/);
-    expect(audioCacheKey({ ...data, text: "  Hello \n there. " })).toBe(key);
-    for (const change of [{ text: "Hello there!" }, { text_normalization: "piper" as const }, { voice: "w" }, { speaker_id: 1 }, { length_scale: 1.1 }, { noise_scale: 0.6 }, { noise_w: 0.7 }]) {
-      expect(audioCacheKey({ ...data, ...change })).not.toBe(key);
-    }
+    expect(audioCacheKey({ ...data, text_normalization: "standard" })).toBe(key);
+    expect(audioCacheKey({ ...data, stream: false })).toBe(key);
+  });
+
+  it("differs with anything that changes the audio or its word timings", () => {
+    const key = audioCacheKey(data);
+    const changes = [
+      { text: "Hello there!" },
+      // A line break ends a sentence in standard mode (a list item); white space moves word offsets.
+      { text: "Hello\nthere." },
+      { text: "Hello  there." },
+      // NFC against NFD: the same letters in other code units (word offsets move).
+      { text: "Caf\u00e9 there." },
+      { text: "Cafe\u0301 there." },
+      { text_normalization: "piper" as const },
+      { text_type: "text" as const },
+      { text_type: "ssml" as const },
+      { voice: "w" },
+      // A speaker name is resolved by the worker: the id is null for every name.
+      { speaker: "alice" },
+      { speaker: "bob" },
+      { speaker_id: 1 },
+      { length_scale: 1.1 },
+      { noise_scale: 0.6 },
+      { noise_w: 0.7 },
+      // A streamed job's first sentence is split at its first clause.
+      { stream: true },
+    ];
+    const keys = changes.map((change) => audioCacheKey({ ...data, ...change }));
+    expect(new Set([key, ...keys]).size).toBe(changes.length + 1);
   });
 });

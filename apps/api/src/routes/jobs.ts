@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import express, { Router, type RequestHandler, type Response } from "express";
 import type { Job } from "bullmq";
-import { AudioCache } from "@voxqueue/audio-store";
-import { VoxqueueError, audioCacheKey, jobLinks, parseJobFailure, webhookQueueName, type JobAccepted, type SynthJobData } from "@voxqueue/contracts";
-import { ATTR, SERVICE, SPAN, getTracer, inSpan } from "@voxqueue/telemetry";
+import { VoxqueueError, jobLinks, parseJobFailure, webhookQueueName, type JobAccepted, type SynthJobData } from "@voxqueue/contracts";
+import { SERVICE, getTracer } from "@voxqueue/telemetry";
 import { enqueueJob } from "../enqueue.js";
 import { readJobView } from "../job-reader.js";
 import { assertCanEncode, encodeForResponse, parseAudioFormat, requestedFormat, sendAudio } from "../audio-response.js";
@@ -11,7 +10,7 @@ import { streamJobAudio } from "../speech-stream.js";
 import { CAPTION_FORMATS, captions, type CaptionFormat } from "../captions.js";
 import { assertConnected, methodNotAllowed, redisStep, requireUtf8 } from "../errors.js";
 import { listRecentJobs, parseListLimit } from "../job-list.js";
-import { answerFromCache } from "../audio-cache-hit.js";
+import { cacheHitDeps, lookUpCache } from "../audio-cache-hit.js";
 import { JobEventHub } from "../job-events.js";
 import type { QueuePool } from "../queues.js";
 import { assertAudioEstimateWithin } from "../audio-estimate.js";
@@ -50,7 +49,8 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   const idempotency = new Idempotency(deps.redis, config.IDEMPOTENCY_TTL_SECONDS);
   const parseRequest = createJobRequestParser({ maxTextChars: config.MAX_TEXT_CHARS });
   // One event subscriber per app (per API process), made on the first request that waits.
-  const cache = deps.audioCache ?? new AudioCache(deps.redis, { maxBytes: config.AUDIO_CACHE_MAX_BYTES, ttlSeconds: config.AUDIO_CACHE_TTL_SECONDS });
+  const cacheHit = cacheHitDeps(deps);
+  const cache = cacheHit.cache;
   let hub = deps.jobEvents;
   const jobEvents = () => (hub ??= new JobEventHub(deps.queue, deps.redis, logger));
   const parseJson = express.json({ type: "application/json", strict: true, limit: config.MAX_BODY_BYTES, verify: requireUtf8 });
@@ -95,19 +95,13 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       assertAudioEstimateWithin([...resolved.text].length, resolved.length_scale, config.MAX_AUDIO_SECONDS);
       // A job with a webhook runs through the queue: its outcome event comes from there.
       if (cache.enabled && request.webhook_url === undefined) {
-        const hash = audioCacheKey(resolved);
-        const hit = await inSpan(tracer, SPAN.cacheLookup, {}, async (span) => {
-          const found = await redisStep("read audio cache", () => answerFromCache({ cache, audioStore: deps.audioStore, redis: deps.redis, retentionSeconds: config.JOB_RETENTION_SECONDS }, hash, id, Date.now(), owner));
-          span.setAttribute(ATTR.cacheResult, found ? "hit" : "miss");
-          return found;
-        });
-        deps.metrics.cacheRequests.inc({ result: hit ? "hit" : "miss" });
-        if (hit) {
+        const looked = await lookUpCache({ ...cacheHit, tracer, metrics: deps.metrics }, resolved, id, owner);
+        if (looked.hit) {
           logger.info({ job_id: id, voice: resolved.voice, cache: "hit" }, "job answered from the audio cache");
           await accepted("completed");
           return;
         }
-        resolved.cache_key = hash;
+        resolved.cache_key = looked.key;
       }
       await enqueueJob(deps, queues, tracer, resolved, { priority: request.priority, res, id, webhookUrl: request.webhook_url });
       await accepted("queued");

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import express, { Router, type Response } from "express";
 import {
   OPENAI_SPEECH_MODELS,
@@ -8,6 +9,7 @@ import {
   type JobView,
   type OpenAiModel,
   type SpeechRequest,
+  type SynthJobData,
 } from "@voxqueue/contracts";
 import { SERVICE, getTracer } from "@voxqueue/telemetry";
 import { assertCanEncode, encodeForResponse, sendAudio } from "../audio-response.js";
@@ -19,7 +21,8 @@ import { parseVoiceMap, resolveSpeechVoice } from "../openai/voice-map.js";
 import type { QueuePool } from "../queues.js";
 import { apiKeyOf } from "../security/caller.js";
 import { resolveJobRequest } from "../resolve-request.js";
-import { isStreamable, streamJobAudio } from "../speech-stream.js";
+import { isStreamable, sendWholeAudio, streamJobAudio, type StreamRequest } from "../speech-stream.js";
+import { cacheHitDeps, lookUpCache } from "../audio-cache-hit.js";
 import type { AppDeps } from "../types.js";
 import { waitForView } from "./job-wait.js";
 
@@ -35,7 +38,7 @@ const PARAMS: Record<string, string> = { text: "input", speaker: "voice", length
 /**
  * OpenAI's text-to-speech API, through voxqueue's queue and workers:
  * `POST /v1/audio/speech` (enqueue one job, wait for it, answer its audio in
- * `response_format`) and `GET /v1/models` / `GET /v1/models/:id`. Errors are OpenAI's
+ * `response_format`; a repeated request is a job answered from the audio cache) and `GET /v1/models` / `GET /v1/models/:id`. Errors are OpenAI's
  * shape, `{error: {message, type, param, code}}`, with `code` our taxonomy's type.
  */
 export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
@@ -44,6 +47,7 @@ export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
   const router = Router();
   const schema = createSpeechRequestSchema({ maxInputChars: config.MAX_TEXT_CHARS });
   const voiceMap = parseVoiceMap(config.OPENAI_VOICE_MAP);
+  const cacheHit = cacheHitDeps(deps);
   let hub = deps.jobEvents;
   const jobEvents = () => (hub ??= new JobEventHub(deps.queue, deps.redis, deps.logger));
   const parseJson = express.json({ type: () => true, strict: true, limit: config.MAX_BODY_BYTES, verify: requireUtf8 });
@@ -80,24 +84,33 @@ export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
         { defaultVoice: config.DEFAULT_VOICE, now: Date.now() },
       );
       // The job belongs to the caller's API key: the jobs API shows it to that key only.
-      const data = { ...resolved, ...(owner !== undefined ? { owner } : {}), ...(streaming ? { stream: true } : {}) };
-      const id = await enqueueJob(deps, queues, tracer, data, { res });
+      const data: Omit<SynthJobData, "trace"> = { ...resolved, ...(owner !== undefined ? { owner } : {}), ...(streaming ? { stream: true } : {}) };
+      let id: string = randomUUID();
+      const streamRequest = (): StreamRequest => ({
+        jobId: id,
+        format: speech.response_format,
+        framing: speech.stream_format,
+        route: "/v1/audio/speech",
+        startedMs,
+        deadlineMs: startedMs + config.SPEECH_TIMEOUT_SECONDS * 1000,
+        readView: () => readJobView(deps, id, res),
+        inputChars: speech.input.length,
+      });
+      if (cacheHit.cache.enabled) {
+        const looked = await lookUpCache({ ...cacheHit, tracer, metrics: deps.metrics }, data, id, owner);
+        if (looked.hit) {
+          // A job like any other (the jobs API reads it), answered without the queue or its events.
+          deps.logger.info({ job_id: id, voice: data.voice, cache: "hit" }, "speech answered from the audio cache");
+          res.set(JOB_ID_HEADER, id);
+          if (streaming) return sendWholeAudio(deps, streamRequest(), res);
+          return sendStored(id, speech, res);
+        }
+        data.cache_key = looked.key;
+      }
+      id = await enqueueJob(deps, queues, tracer, data, { res, id });
       res.set(JOB_ID_HEADER, id);
       if (!streaming) return answerWhole(id, speech, res);
-      await streamJobAudio(
-        deps,
-        {
-          jobId: id,
-          format: speech.response_format,
-          framing: speech.stream_format,
-          route: "/v1/audio/speech",
-          startedMs,
-          deadlineMs: startedMs + config.SPEECH_TIMEOUT_SECONDS * 1000,
-          readView: () => readJobView(deps, id, res),
-          inputChars: speech.input.length,
-        },
-        res,
-      );
+      await streamJobAudio(deps, streamRequest(), res);
     })
     .all(methodNotAllowed(["POST"]));
 
@@ -106,6 +119,11 @@ export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
     const view = await waitForView(jobEvents(), id, config.SPEECH_TIMEOUT_SECONDS, (jobId) => readJobView(deps, jobId, res), res);
     if (res.destroyed) return; // the client left: the job goes on, its audio stays fetchable
     assertSucceeded(view);
+    await sendStored(id, speech, res);
+  }
+
+  /** Answers a completed job's stored audio, whole, in the requested format. */
+  async function sendStored(id: string, speech: SpeechRequest, res: Response): Promise<void> {
     const wav = await redisStep("read audio", () => deps.audioStore.get(id));
     if (!wav) throw new VoxqueueError("expired", `the audio of job ${id} has expired`);
     sendAudio(res, await encodeForResponse(wav, speech.response_format, "response_format", config.FFMPEG_PATH), speech.response_format, id);

@@ -173,16 +173,17 @@ export class BenchStack {
 
   /**
    * Submit → the job's end seen by an HTTP client through `GET /v1/jobs/:id?wait=`
-   * (long poll, as a client that does not poll would), ms.
+   * (long poll, as a client that does not poll would), ms; `submitMs`: until the submit's answer (202) was read.
    */
-  async submitAndWait(body: Record<string, unknown>): Promise<{ id: string; ms: number; status: string; cached: boolean }> {
+  async submitAndWait(body: Record<string, unknown>): Promise<{ id: string; ms: number; submitMs: number; status: string; cached: boolean }> {
     const t0 = performance.now();
     const res = await fetch(`${this.apiUrl}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
     const { id } = (await res.json()) as { id: string };
+    const submitMs = performance.now() - t0;
     for (;;) {
       const view = (await (await fetch(`${this.apiUrl}/v1/jobs/${id}?wait=60`)).json()) as { status: string; result?: { cached?: boolean } };
-      if (view.status === "completed" || view.status === "failed") return { id, ms: performance.now() - t0, status: view.status, cached: view.result?.cached === true };
+      if (view.status === "completed" || view.status === "failed") return { id, ms: performance.now() - t0, submitMs, status: view.status, cached: view.result?.cached === true };
     }
   }
 

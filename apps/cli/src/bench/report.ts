@@ -121,6 +121,7 @@ export function formatSuite(r: SuiteReport): string {
   if (r.cache) {
     const c = r.cache;
     out.push("", `audio cache, ${c.jobs} pairs, submit -> completed via ?wait= ms: hit p50 ${f(c.hit_ms.p50, 1)} p99 ${f(c.hit_ms.p99, 1)}; miss p50 ${f(c.miss_ms.p50, 1)} p99 ${f(c.miss_ms.p99, 1)} (hit/miss ${f(c.hit_over_miss, 3)})`);
+    out.push(`audio cache hit at the API (POST /v1/jobs -> 202 completed) ms: p50 ${f(c.hit_submit_ms.p50, 1)} p99 ${f(c.hit_submit_ms.p99, 1)}; POST /v1/audio/speech hit (wav, whole body) p50 ${f(c.speech_hit_ms.p50, 1)} p99 ${f(c.speech_hit_ms.p99, 1)}`);
   }
   const goals = Object.entries(r.goals);
   if (goals.length > 0) {
