@@ -96,8 +96,19 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
     failover: async () => {
       const old = await primaryPort();
       const next = servers.find((s) => s.port !== old)!.port;
-      // A failover refused while the Sentinels still settle the last one (INPROG, NOGOODSLAVE) is asked again.
-      await until("sentinel failover accepted", () => ask(sentinelPorts[0]!, (r) => r.call("SENTINEL", "FAILOVER", SENTINEL_MASTER_NAME)).then(() => true, () => undefined), 60_000, 500);
+      // A failover refused while the Sentinels still settle the last one (INPROG, NOGOODSLAVE) is asked again,
+      // and so is one that was accepted but aborted (on a loaded machine the promotion can time out): until
+      // the first Sentinel names the new primary, the request is repeated every 15 s.
+      let askedAt = 0;
+      await until(`sentinel ${sentinelPorts[0]} names ${next} primary after a failover`, async () => {
+        const current = await primaryPort().catch(() => undefined);
+        if (current === next) return true;
+        if (Date.now() - askedAt > 15_000) {
+          const accepted = await ask(sentinelPorts[0]!, (r) => r.call("SENTINEL", "FAILOVER", SENTINEL_MASTER_NAME)).then(() => true, () => false);
+          if (accepted) askedAt = Date.now();
+        }
+        return undefined;
+      }, 120_000, 250);
       for (const port of sentinelPorts) {
         await until(`sentinel ${port} names ${next} primary`, () => ask(port, async (r) => (Number(((await r.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", SENTINEL_MASTER_NAME)) as string[])[1]) === next ? true : undefined)).catch(() => undefined), 60_000, 100);
       }
