@@ -20,6 +20,41 @@ export function queueForVoice(voiceId: string, baseQueue: string): string {
 }
 
 /**
+ * Priority lanes. `interactive`: a person waits for the audio (short jobs, streamed jobs,
+ * the OpenAI-compatible speech endpoint); `batch`: nobody waits for any one job (bulk
+ * submits, long-form chunks). Each lane is a BullMQ queue of its own next to each pool
+ * queue, so a batch backlog never sits in front of an interactive job; the worker takes
+ * interactive sentences first and gives batch a guaranteed share (BATCH_SHARE_EVERY).
+ */
+export const LANES = ["interactive", "batch"] as const;
+export type Lane = (typeof LANES)[number];
+
+/** The lane of a job that names none. */
+export const DEFAULT_LANE: Lane = "interactive";
+
+/** Suffix of a batch lane's queue name. */
+const BATCH_QUEUE_SUFFIX = "-batch";
+
+/**
+ * The queue of `lane` next to the pool queue `poolQueue` (what {@link queueForVoice}
+ * returns): the pool queue itself for `interactive` (existing names unchanged),
+ * `<poolQueue>-batch` for `batch`. API and worker both call this.
+ */
+export function laneQueue(poolQueue: string, lane: Lane): string {
+  return lane === "batch" ? `${poolQueue}${BATCH_QUEUE_SUFFIX}` : poolQueue;
+}
+
+/** The lane whose queue is `queueName` (the inverse of {@link laneQueue}). */
+export function laneOfQueue(queueName: string): Lane {
+  return queueName.endsWith(BATCH_QUEUE_SUFFIX) ? "batch" : "interactive";
+}
+
+/** Every lane's queue next to the pool queue `poolQueue`, interactive first. */
+export function laneQueues(poolQueue: string): string[] {
+  return LANES.map((lane) => laneQueue(poolQueue, lane));
+}
+
+/**
  * Redis string: JSON array of the {@link VoiceInfo} a worker serves, written at its
  * start, kept alive by its heartbeats, deleted when it leaves.
  */

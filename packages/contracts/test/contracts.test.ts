@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ERROR_TYPES, JOB_ERROR_TYPES, VoxqueueError, createJobRequestSchema, hashApiKey, parseApiKeysFile, queueForVoice, synthJobDataSchema } from "../src/index.js";
+import { ERROR_TYPES, JOB_ERROR_TYPES, VoxqueueError, createJobRequestSchema, hashApiKey, laneOfQueue, laneQueue, laneQueues, parseApiKeysFile, queueForVoice, synthJobDataSchema } from "../src/index.js";
 
 const schema = createJobRequestSchema({ maxTextChars: 20 });
 const firstIssuePath = (body: unknown) => {
@@ -72,6 +72,18 @@ describe("error taxonomy", () => {
 
   it("routes every voice to the configured queue for now", () => {
     expect(queueForVoice("en_US-lessac-medium", "tts")).toBe("tts");
+  });
+});
+
+describe("priority lanes", () => {
+  it("keeps the pool queue for interactive jobs and puts batch jobs next to it", () => {
+    expect(laneQueue("tts-synthesis", "interactive")).toBe("tts-synthesis");
+    expect(laneQueue("tts-synthesis", "batch")).toBe("tts-synthesis-batch");
+    expect(laneQueues("tts")).toEqual(["tts", "tts-batch"]);
+  });
+
+  it("reads the lane back from a queue name", () => {
+    for (const lane of ["interactive", "batch"] as const) expect(laneOfQueue(laneQueue("tts-synthesis", lane))).toBe(lane);
   });
 });
 
