@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { VoicePoolsError, parseVoicePools } from "@voxqueue/contracts";
 import { redisTopologyEnvShape } from "./redis-topology.js";
 
 /** Repository root (this file is `packages/config/src/common.ts`). */
@@ -39,7 +40,24 @@ export class ConfigError extends Error {
 export const sharedEnvShape = {
   REDIS_URL: env.redisUrl(),
   ...redisTopologyEnvShape,
-  QUEUE_NAME: env.str("tts-synthesis"),
+  QUEUE_NAME: env.str("tts-synthesis").refine((name) => !name.includes(":"), "must not contain ':' (BullMQ queue names cannot)"),
+  /**
+   * Voice pools, `POOL=VOICE,VOICE;POOL=VOICE`: each pool's jobs go to queue
+   * `<QUEUE_NAME>-pool-<POOL>`; voices no pool lists stay on QUEUE_NAME (the default pool).
+   * Set it the same on the API and every worker. Default: no pools.
+   */
+  VOICE_POOLS: z
+    .string()
+    .default("")
+    .transform((text, ctx) => {
+      try {
+        return parseVoicePools(text);
+      } catch (err) {
+        if (!(err instanceof VoicePoolsError)) throw err;
+        ctx.addIssue({ code: "custom", message: err.message });
+        return z.NEVER;
+      }
+    }),
   AUDIO_TTL_SECONDS: env.int(86_400, 60),
   /** Bytes of audio the cache of repeated requests may hold in Redis (oldest evicted first); 0 turns the cache off. */
   AUDIO_CACHE_MAX_BYTES: env.int(268_435_456, 0),

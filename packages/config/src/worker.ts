@@ -5,6 +5,12 @@ import { workerWebhookEnvShape } from "./webhooks.js";
 
 const PROVIDERS = ["cpu", "cuda", "webgpu"] as const;
 
+/** A comma-separated list of names; empty entries dropped, at least one left. */
+const idList = z
+  .string()
+  .transform((v) => [...new Set(v.split(",").map((s) => s.trim()).filter(Boolean))])
+  .pipe(z.array(z.string()).min(1, "must name at least one"));
+
 const workerEnvSchema = z.object({
   ...sharedEnvShape,
   /** Folder of Piper voices (`NAME.onnx` + `NAME.onnx.json`). */
@@ -16,6 +22,17 @@ const workerEnvSchema = z.object({
   VOICES_WATCH: env.bool(true),
   /** Quiet time after the folder's last change before a reload, ms (a copy arrives in many writes). */
   VOICES_WATCH_DEBOUNCE_MS: env.int(1000, 0, 600_000),
+  /**
+   * Voices this worker hosts, comma-separated ids: the others in VOICES_DIR are neither
+   * loaded nor served. Default: every voice in VOICES_DIR.
+   */
+  WORKER_VOICES: idList.optional(),
+  /**
+   * Pools whose queues this worker consumes, comma-separated (`default` for the base
+   * queue). Default: every pool whose voices it hosts all of (the default pool when it
+   * hosts a voice no pool lists).
+   */
+  WORKER_POOLS: idList.optional(),
   /** Generate voxqueue's reference voices into VOICES_DIR when missing. */
   REFERENCE_VOICES: env.bool(true),
   /** Jobs processed at once; their sentences share the inference threads. */

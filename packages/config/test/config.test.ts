@@ -106,3 +106,21 @@ describe("webhook settings", () => {
     expect(() => parseApiEnv({ WEBHOOK_SECRET: "hunter2" })).not.toThrow(/hunter2/);
   });
 });
+
+describe("voice pools", () => {
+  it("reads VOICE_POOLS on both apps (default none) and WORKER_VOICES, WORKER_POOLS on the worker", () => {
+    expect(parseApiEnv({}).VOICE_POOLS).toEqual([]);
+    const pools = "gpu=en_US-lessac-high;multi=en_US-voxqueue_ref_multi-x_low";
+    expect(parseApiEnv({ VOICE_POOLS: pools }).VOICE_POOLS.map((p) => p.name)).toEqual(["gpu", "multi"]);
+    const worker = parseWorkerEnv({ VOICE_POOLS: pools, WORKER_VOICES: " a, b ,a", WORKER_POOLS: "default,gpu" });
+    expect(worker.VOICE_POOLS).toEqual([{ name: "gpu", voices: ["en_US-lessac-high"] }, { name: "multi", voices: ["en_US-voxqueue_ref_multi-x_low"] }]);
+    expect([worker.WORKER_VOICES, worker.WORKER_POOLS]).toEqual([["a", "b"], ["default", "gpu"]]);
+    expect([parseWorkerEnv({}).WORKER_VOICES, parseWorkerEnv({}).WORKER_POOLS]).toEqual([undefined, undefined]);
+  });
+
+  it("names VOICE_POOLS, QUEUE_NAME and WORKER_VOICES when they are invalid", () => {
+    expect(() => parseApiEnv({ VOICE_POOLS: "gpu=a;cpu=a" })).toThrow(/VOICE_POOLS: voice "a" is in pools "gpu" and "cpu"/);
+    expect(() => parseApiEnv({ QUEUE_NAME: "tts:synthesis" })).toThrow(/QUEUE_NAME: must not contain ':'/);
+    expect(() => parseWorkerEnv({ WORKER_VOICES: " , " })).toThrow(/WORKER_VOICES: must name at least one/);
+  });
+});

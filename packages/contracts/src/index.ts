@@ -5,6 +5,7 @@ export * from "./jobs.js";
 export * from "./text.js";
 export * from "./job-failure.js";
 export * from "./queue.js";
+export * from "./voice-pools.js";
 export * from "./voices.js";
 export * from "./audio-formats.js";
 export * from "./openai.js";

@@ -1,3 +1,5 @@
+import { poolOfVoice, poolQueueName, type VoicePool } from "./voice-pools.js";
+
 /** Default BullMQ queue name for synthesis jobs (the `QUEUE_NAME` setting overrides it). */
 export const DEFAULT_QUEUE_NAME = "tts-synthesis";
 
@@ -8,15 +10,14 @@ export const SYNTH_JOB_NAME = "synthesize";
 export const KEY_PREFIX = "voxqueue";
 
 /**
- * The one place that decides which queue a voice's jobs go to. Today every voice
- * shares the configured queue; fleets whose workers host different voices will map
- * each voice to a per-voice-pool queue here (API and worker both call this).
+ * The one place that decides which queue a voice's jobs go to (API and worker both call
+ * this): the queue of the voice's pool, the base queue for voices no pool lists.
  * @param voiceId the voice id (file stem of `NAME.onnx`)
- * @param baseQueue the configured queue name
+ * @param baseQueue the configured queue name (`QUEUE_NAME`)
+ * @param pools the `VOICE_POOLS` setting; default none (every voice on the base queue)
  */
-export function queueForVoice(voiceId: string, baseQueue: string): string {
-  void voiceId;
-  return baseQueue;
+export function queueForVoice(voiceId: string, baseQueue: string, pools: readonly VoicePool[] = []): string {
+  return poolQueueName(baseQueue, poolOfVoice(voiceId, pools));
 }
 
 /**

@@ -70,7 +70,7 @@ describe("error taxonomy", () => {
     expect(err.toBody()).toEqual({ error: { type: "invalid_input", message: "text must not be empty", field: "text" } });
   });
 
-  it("routes every voice to the configured queue for now", () => {
+  it("routes every voice to the configured queue without pools", () => {
     expect(queueForVoice("en_US-lessac-medium", "tts")).toBe("tts");
   });
 });
