@@ -2,6 +2,7 @@ import { isUtf8 } from "node:buffer";
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import { VoxqueueError, isJobErrorType, type ErrorBody } from "@voxqueue/contracts";
 import type { Redis } from "ioredis";
+import { settleWithin } from "@voxqueue/runtime";
 import type { ApiMetrics, Logger } from "@voxqueue/telemetry";
 
 /** Seconds a client is told to wait (`Retry-After`) when Redis or the fleet is not there. */
@@ -33,17 +34,11 @@ export function assertConnected(redis: Pick<Redis, "status">): void {
  * nothing, or a single atomic write (BullMQ adds a job in one Lua script).
  */
 export async function redisStep<T>(what: string, step: () => Promise<T>, timeoutMs = REDIS_STEP_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
-    return await Promise.race([step(), timeout]);
+    return await settleWithin(step(), timeoutMs, what, "Redis");
   } catch (err) {
     if (err instanceof VoxqueueError) throw err;
     throw serviceUnavailable(`storage is unavailable (${what}); retry later`, err);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -8,6 +8,7 @@ import { checkRedisServer, createRedis, describeRedisTopology, type WorkerConfig
 import { SYNTH_JOB_NAME, queueForVoice, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { InferencePool, voiceInfo } from "@voxqueue/synth";
+import { settlesWithin } from "@voxqueue/runtime";
 import { createWorkerMetrics, outageLogger, type Logger } from "@voxqueue/telemetry";
 import { startGpuSampler } from "./gpu-sampler.js";
 import { startMetricsServer } from "./metrics-server.js";
@@ -26,20 +27,6 @@ const HAND_BACK_TIMEOUT_MS = 5_000;
  * stops, ms. Grace + hand-back + this stays under the pods' terminationGracePeriodSeconds (45).
  */
 const THREADS_STOP_MS = 5_000;
-
-/** True when `promise` settles within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([
-    promise.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
-  ]);
-  clearTimeout(timer);
-  return settled;
-}
 
 /** Logs a warning for each Redis setting that puts queued jobs at risk (see `checkRedisServer`). */
 async function warnAboutRedis(redis: Redis, log: Logger): Promise<void> {

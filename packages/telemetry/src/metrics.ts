@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from "prom-client";
 import { JOB_ERROR_TYPES } from "@voxqueue/contracts";
+import { settleWithin } from "@voxqueue/runtime";
 import { BACKLOG_STATES, BUCKETS, JOB_STATES, METRIC, REFUSAL_REASONS } from "./metric-names.js";
 
 /** Labels of per-synthesis metrics: `model` is the voice id, `language` its code (e.g. `en_US`). */
@@ -25,18 +26,11 @@ function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
   return () => (pending ??= read().finally(() => (pending = null)));
 }
 
-/** `promise`, or a rejection after `ms`. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 function queueGauges(registry: Registry, queue: string, readCounts: JobCountsReader, readTimeoutMs: number) {
   // One Redis read per scrape feeds both gauges. A failed or slow read leaves both
   // absent for that scrape (never a stale value) and the rest of /metrics is served:
   // a worker that cannot reach Redis must still be scrapeable (`up` stays 1).
-  const read = oncePerScrape(() => withTimeout(readCounts(), readTimeoutMs, "queue counts").catch(() => null));
+  const read = oncePerScrape(() => settleWithin(readCounts(), readTimeoutMs, "queue counts").catch(() => null));
   const fill = (gauge: Gauge<"queue" | "state">, states: readonly string[], counts: Record<string, number> | null) => {
     gauge.reset();
     if (counts) for (const state of states) gauge.set({ queue, state }, counts[state] ?? 0);
