@@ -7,13 +7,13 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { AudioStore } from "@voxqueue/audio-store";
-import { ConfigError, checkRedisServer, createRedis, describeRedisTopology, parseApiEnv, type ApiConfig } from "@voxqueue/config";
+import { ConfigError, parseApiEnv, type ApiConfig } from "@voxqueue/config";
 import { ApiKeysFileError, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
+import { connectRedis, openQueue } from "@voxqueue/runtime";
 import { JOB_STATES, SERVICE, createApiMetrics, createLogger, outageLogger, startTracing, type Logger } from "@voxqueue/telemetry";
 import { createApp } from "./app.js";
 import { DefaultVoiceWatch } from "./default-voice.js";
@@ -38,22 +38,14 @@ function readConfig(): ApiConfig {
  * No offline queue and one retry: while Redis is away commands fail at once and
  * requests answer 503 instead of waiting; ioredis keeps reconnecting meanwhile.
  */
-function connectRedis(config: ApiConfig, logger: Logger): Redis {
-  const redis = createRedis(config, {
+function connectApiRedis(config: ApiConfig, logger: Logger): Redis {
+  return connectRedis(config, logger, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,
     commandTimeout: 5_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
-  redis.on("ready", () => logger.info({ redis: describeRedisTopology(config) }, "redis ready"));
-  // On every (re)connect: a Redis that came back may have come back with other settings.
-  redis.on("ready", () =>
-    void checkRedisServer(redis).then(({ settings, warnings }) => {
-      for (const warning of warnings) logger.warn({ redis_settings: settings }, warning);
-    }),
-  );
-  return redis;
 }
 
 async function listen(server: Server, port: number, host: string): Promise<string> {
@@ -84,11 +76,10 @@ async function main(): Promise<void> {
   const logger = createLogger("api", config.LOG_LEVEL);
   processLogger = logger;
   const keys = loadKeys(config, logger);
-  const redis = connectRedis(config, logger);
+  const redis = connectApiRedis(config, logger);
   const warnOnce = outageLogger(logger, redis);
   redis.on("error", (err: Error) => warnOnce(err, "redis error"));
-  const queue = new Queue<SynthJobData, SynthJobResult>(config.QUEUE_NAME, { connection: redis, streams: { events: { maxLen: config.QUEUE_EVENTS_MAX_LEN } } });
-  queue.on("error", (err) => warnOnce(err, `queue ${queue.name}: error`));
+  const queue = openQueue<SynthJobData, SynthJobResult>(config.QUEUE_NAME, { connection: redis, eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, onError: (err) => warnOnce(err, `queue ${config.QUEUE_NAME}: error`) });
   const queues = new QueuePool(queue, redis, logger);
   const registry = new Registry();
   const metrics = createApiMetrics(registry, { queue: queue.name, readCounts: () => queue.getJobCounts(...JOB_STATES) });

@@ -1,14 +1,13 @@
 import { availableParallelism, hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import { Queue, Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import { Worker } from "bullmq";
 import { Registry } from "prom-client";
 import { AudioCache, AudioStore } from "@voxqueue/audio-store";
-import { checkRedisServer, createRedis, describeRedisTopology, type WorkerConfig } from "@voxqueue/config";
+import type { WorkerConfig } from "@voxqueue/config";
 import { SYNTH_JOB_NAME, queueForVoice, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { InferencePool, voiceInfo } from "@voxqueue/synth";
-import { settlesWithin } from "@voxqueue/runtime";
+import { connectRedis, openQueue, settlesWithin } from "@voxqueue/runtime";
 import { createWorkerMetrics, outageLogger, type Logger } from "@voxqueue/telemetry";
 import { startGpuSampler } from "./gpu-sampler.js";
 import { startMetricsServer } from "./metrics-server.js";
@@ -27,12 +26,6 @@ const HAND_BACK_TIMEOUT_MS = 5_000;
  * stops, ms. Grace + hand-back + this stays under the pods' terminationGracePeriodSeconds (45).
  */
 const THREADS_STOP_MS = 5_000;
-
-/** Logs a warning for each Redis setting that puts queued jobs at risk (see `checkRedisServer`). */
-async function warnAboutRedis(redis: Redis, log: Logger): Promise<void> {
-  const { settings, warnings } = await checkRedisServer(redis);
-  for (const warning of warnings) log.warn({ redis_settings: settings }, warning);
-}
 
 /** A running worker; `close` drains it. */
 export interface WorkerHandle {
@@ -86,16 +79,14 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   log.info({ voices: voices.map((v) => v.id), load_seconds: loadSeconds, threads: pool.size, intra_op_threads: intraOp, execution_providers: executionProviders, total_s: (performance.now() - t0) / 1000 }, "voices loaded");
 
   // BullMQ workers need maxRetriesPerRequest: null (blocking commands, reconnects).
-  const connection = createRedis(config, { maxRetriesPerRequest: null });
-  connection.on("ready", () => log.info({ redis: describeRedisTopology(config) }, "redis ready"));
+  // Logs `redis ready` and warns about risky server settings on every (re)connect.
+  const connection = connectRedis(config, log, { maxRetriesPerRequest: null });
   // One JSON line per outage: every reconnect attempt repeats the error on the client, the Queue and the Worker.
   const warnOnce = outageLogger(log, connection);
   connection.on("error", (err) => warnOnce(err, "redis connection error"));
-  // On every (re)connect: a Redis that came back may have come back with other settings.
-  connection.on("ready", () => void warnAboutRedis(connection, log));
   const fleet = new FleetRegistry(connection);
   const queueName = queueForVoice(voices[0]!.id, config.QUEUE_NAME);
-  const queue = new Queue(queueName, { connection, streams: { events: { maxLen: config.QUEUE_EVENTS_MAX_LEN } } }).on("error", (err) => warnOnce(err, `queue ${queueName}: error`));
+  const queue = openQueue(queueName, { connection, eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, onError: (err) => warnOnce(err, `queue ${queueName}: error`) });
   const registry = new Registry();
   const gpu = await startGpuSampler(log); // null on CPU hosts: GPU gauges absent
   const metrics = createWorkerMetrics(registry, {

@@ -1,6 +1,4 @@
 export { ConfigError, DEFAULT_VOICES_DIR, REPO_ROOT, type EnvSource } from "./common.js";
 export { parseApiEnv, type ApiConfig } from "./api.js";
 export { parseWorkerEnv, type WorkerConfig } from "./worker.js";
-export { EXPECTED_REDIS_SETTINGS, checkRedisServer, type RedisCommander, type RedisServerCheck } from "./redis-server.js";
 export { checkRedisTopology, describeRedisTopology, redisTopologyEnvShape, type RedisNodeAddress, type RedisTopologyConfig } from "./redis-topology.js";
-export { createRedis } from "./redis-client.js";

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkRedisServer } from "@voxqueue/config";
+import { checkRedisServer } from "@voxqueue/runtime";
 import { freePort, startApp, until, type AppProcess } from "@voxqueue/e2e";
 import { startRedisServer, type RedisServer } from "../src/index.js";
 

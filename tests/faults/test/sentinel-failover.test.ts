@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRedis } from "@voxqueue/config";
+import { createRedis } from "@voxqueue/runtime";
 import { startStack, until, type TestStack } from "@voxqueue/e2e";
 import { auditJobs, queueCounts, startSentinelGroup, submitJob, waitForDrain, type SentinelGroup, type Submission } from "../src/index.js";
 

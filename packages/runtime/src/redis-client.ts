@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
-import type { RedisTopologyConfig } from "./redis-topology.js";
+import type { RedisTopologyConfig } from "@voxqueue/config";
 
 /**
  * Options every voxqueue Redis connection gets from `REDIS_URL` whatever the topology:
