@@ -5,3 +5,4 @@ export type { AppDeps } from "./types.js";
 export { KeyStore, KEYS_FILE_POLL_MS } from "./security/key-store.js";
 export { loadKeys } from "./security/load-keys.js";
 export { SubmitAdmission } from "./security/admission.js";
+export { startApi, startFailureMessage, type ApiHandle, type StartApiOptions } from "./start-api.js";

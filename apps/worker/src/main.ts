@@ -2,6 +2,7 @@
 // Exit codes: 0 after a clean shutdown, 1 on a startup failure (or a second signal),
 // 2 on invalid configuration.
 import { ConfigError, parseWorkerEnv, type WorkerConfig } from "@voxqueue/config";
+import { stopOnSignals } from "@voxqueue/runtime";
 import { SERVICE, createLogger, startTracing } from "@voxqueue/telemetry";
 import { startWorker } from "./worker-app.js";
 
@@ -23,27 +24,7 @@ const logger = createLogger("worker", config.LOG_LEVEL);
 
 async function main(): Promise<void> {
   const handle = await startWorker(config, logger);
-  let signals = 0;
-  const stop = (signal: string) => {
-    signals++;
-    if (signals > 1) {
-      logger.warn({ signal }, "second signal: exiting now");
-      process.exit(1);
-    }
-    logger.info({ signal }, "shutting down");
-    handle.close().then(
-      async () => {
-        await tracing.shutdown();
-        process.exit(0);
-      },
-      (err: Error) => {
-        logger.error({ err: err.message }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  stopOnSignals({ logger, stop: () => handle.close(), afterStop: () => tracing.shutdown() });
   // Hot voice reload on demand (VOICES_DIR is also watched unless VOICES_WATCH=false).
   process.on("SIGHUP", () => void handle.reloadVoices());
 }

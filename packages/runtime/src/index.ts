@@ -3,4 +3,5 @@ export { openQueue, type QueueOptions } from "./queue.js";
 export { createRedis } from "./redis-client.js";
 export { connectRedis } from "./redis-connection.js";
 export { EXPECTED_REDIS_SETTINGS, checkRedisServer, type RedisCommander, type RedisServerCheck } from "./redis-server.js";
+export { stopOnSignals, type ShutdownOptions, type SignalSource } from "./shutdown.js";
 export { TimeLimitError, settleWithin, settlesWithin } from "./settle.js";
