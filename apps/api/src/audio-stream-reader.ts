@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { duplicateRedis } from "@voxqueue/runtime";
 import { VoxqueueError, audioStreamKey, decodeJobFailure } from "@voxqueue/contracts";
 
 /** One chunk of a job's audio from its Redis stream: s16le mono PCM after `silenceBefore` samples of silence. */
@@ -34,7 +35,7 @@ export interface StreamWatch {
  */
 export async function* readAudioStream(redis: Redis, jobId: string, watch: StreamWatch): AsyncGenerator<StreamedChunk, "end" | "gone"> {
   const key = audioStreamKey(jobId);
-  const reader = redis.duplicate({ enableOfflineQueue: true, lazyConnect: false });
+  const reader = duplicateRedis(redis, { enableOfflineQueue: true, lazyConnect: false });
   reader.on("error", () => undefined); // reads fail and end the stream; the API's own client logs outages
   let next = 0;
   let lastId = "0-0";

@@ -1,5 +1,6 @@
-import { QueueEvents, type ConnectionOptions } from "bullmq";
+import { QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
+import { duplicateRedis } from "@voxqueue/runtime";
 import type { Logger } from "@voxqueue/telemetry";
 import type { SynthQueue } from "./queues.js";
 
@@ -25,6 +26,8 @@ export type JobEventListener = (event: JobEventName | "closing") => void;
 export class JobEventHub {
   private readonly listeners = new Map<string, Set<JobEventListener>>();
   private events: QueueEvents | null = null;
+  /** The events' own connection (BullMQ leaves a connection it was given open). */
+  private connection: Redis | null = null;
   private starting: Promise<void> | null = null;
   private closed = false;
 
@@ -45,15 +48,16 @@ export class JobEventHub {
 
   private async start(): Promise<void> {
     const [last] = await this.redis.xrevrange(this.queue.keys.events!, "+", "-", "COUNT", 1);
-    // A blocking reader needs a connection of its own, which retries forever.
-    const { host, port, username, password, db, tls, family } = this.redis.options;
-    const connection: ConnectionOptions = { host, port, username, password, db, tls, family, maxRetriesPerRequest: null };
+    // A blocking reader needs a connection of its own (same server, Sentinels or Cluster),
+    // which retries forever, queues while reconnecting and has no command timeout.
+    const connection = duplicateRedis(this.redis, { maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined });
+    this.connection = connection;
     const events = new QueueEvents(this.queue.name, { connection, prefix: this.queue.opts.prefix, lastEventId: last?.[0] ?? "0-0" });
     events.on("error", (err) => this.logger?.warn({ err: err.message }, `job events of ${this.queue.name}: error`));
     for (const name of EVENTS) events.on(name, ({ jobId }: { jobId: string }) => this.emit(jobId, name));
     this.events = events;
     await events.waitUntilReady();
-    if (this.closed) await events.close();
+    if (this.closed) await this.closeEvents();
   }
 
   private emit(jobId: string, event: JobEventName): void {
@@ -83,6 +87,11 @@ export class JobEventHub {
     this.closed = true;
     for (const [, set] of this.listeners) for (const l of set) l("closing");
     this.listeners.clear();
+    await this.closeEvents();
+  }
+
+  private async closeEvents(): Promise<void> {
     await this.events?.close();
+    this.connection?.disconnect();
   }
 }

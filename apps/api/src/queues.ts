@@ -9,7 +9,7 @@ export type SynthQueue = Queue<SynthJobData, SynthJobResult>;
 /**
  * The BullMQ queues the API writes to, one `Queue` per name (`queueForVoice` may
  * send voices to different queues). The base queue is given; others are opened on
- * first use on the same Redis connection and event-stream cap, and closed by {@link close}, which
+ * first use on the same Redis connection, key prefix and event-stream cap, and closed by {@link close}, which
  * leaves the base queue and the connection to their owner.
  */
 export class QueuePool {
@@ -33,7 +33,7 @@ export class QueuePool {
   get(name: string): SynthQueue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue<SynthJobData, SynthJobResult>(name, { connection: this.connection, streams: this.base.opts.streams });
+      queue = new Queue<SynthJobData, SynthJobResult>(name, { connection: this.connection, prefix: this.base.opts.prefix, streams: this.base.opts.streams });
       queue.on("error", (err) => this.warnOnce?.(err, `queue ${name}: error`));
       this.queues.set(name, queue);
       this.opened.push(queue);
@@ -45,7 +45,7 @@ export class QueuePool {
   webhooks(name: string): Queue<WebhookJobData> {
     if (this.webhookQueue?.name !== name) {
       void this.webhookQueue?.close();
-      this.webhookQueue = new Queue<WebhookJobData>(name, { connection: this.connection, streams: this.base.opts.streams });
+      this.webhookQueue = new Queue<WebhookJobData>(name, { connection: this.connection, prefix: this.base.opts.prefix, streams: this.base.opts.streams });
       this.webhookQueue.on("error", (err) => this.warnOnce?.(err, `queue ${name}: error`));
     }
     return this.webhookQueue;
@@ -54,7 +54,7 @@ export class QueuePool {
   /** The flow producer that adds jobs with a webhook (synthesis job + delivery), opened on first use. */
   flow(): FlowProducer {
     if (!this.flowProducer) {
-      this.flowProducer = new FlowProducer({ connection: this.connection });
+      this.flowProducer = new FlowProducer({ connection: this.connection, prefix: this.base.opts.prefix });
       this.flowProducer.on("error", (err) => this.warnOnce?.(err, "flow producer: error"));
     }
     return this.flowProducer;

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { AudioStore } from "@voxqueue/audio-store";
-import type { ApiConfig } from "@voxqueue/config";
+import { queuePrefix, type ApiConfig } from "@voxqueue/config";
 import type { SynthJobData, SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { connectRedis, openQueue } from "@voxqueue/runtime";
@@ -71,7 +71,7 @@ export async function startApi(config: ApiConfig, opts: StartApiOptions): Promis
   const redis = connectApiRedis(config, logger);
   const warnOnce = outageLogger(logger, redis);
   redis.on("error", (err: Error) => warnOnce(err, "redis error"));
-  const queue = openQueue<SynthJobData, SynthJobResult>(config.QUEUE_NAME, { connection: redis, eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, onError: (err) => warnOnce(err, `queue ${config.QUEUE_NAME}: error`) });
+  const queue = openQueue<SynthJobData, SynthJobResult>(config.QUEUE_NAME, { connection: redis, prefix: queuePrefix(config), eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, onError: (err) => warnOnce(err, `queue ${config.QUEUE_NAME}: error`) });
   const queues = new QueuePool(queue, redis, logger);
   const registry = new Registry();
   const metrics = createApiMetrics(registry, { queue: queue.name, readCounts: () => queue.getJobCounts(...JOB_STATES) });

@@ -30,6 +30,8 @@ const DEFAULT_RECORD_TTL_SECONDS = 172_800;
 export interface WebhookProcessorDeps {
   /** Reads the synthesis job and writes the attempt record (`webhookAttemptsKey`). */
   connection: Redis;
+  /** BullMQ key prefix of the synthesis queues (`QUEUE_PREFIX`). @defaultValue BullMQ's `bull` */
+  prefix?: string;
   /** `WEBHOOK_SECRET`, parsed: each signs every attempt. */
   secrets: readonly string[];
   allowedHosts: ReadonlySet<string>;
@@ -97,7 +99,7 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
   const synthQueues = new Map<string, Queue>();
   const synthQueue = (name: string) => {
     let queue = synthQueues.get(name);
-    if (!queue) synthQueues.set(name, (queue = new Queue(name, { connection: deps.connection })));
+    if (!queue) synthQueues.set(name, (queue = new Queue(name, { connection: deps.connection, ...(deps.prefix ? { prefix: deps.prefix } : {}) })));
     return queue;
   };
 

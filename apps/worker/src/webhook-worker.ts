@@ -1,7 +1,7 @@
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
-import type { WorkerConfig } from "@voxqueue/config";
+import { queuePrefix, type WorkerConfig } from "@voxqueue/config";
 import { WEBHOOK_JOB_NAME, webhookQueueName, type WebhookJobData } from "@voxqueue/contracts";
 import { createWebhookMetrics, type Logger } from "@voxqueue/telemetry";
 import { createWebhookProcessor, webhookBackoffStrategy, type DeliveryResult } from "./webhook-processor.js";
@@ -27,8 +27,10 @@ export async function startWebhookWorker(config: WorkerConfig, connection: Redis
     return null;
   }
   const backoff = { baseMs: config.WEBHOOK_BACKOFF_MS, maxMs: config.WEBHOOK_BACKOFF_MAX_MS };
+  const prefix = queuePrefix(config);
   const deliver = createWebhookProcessor({
     connection,
+    prefix,
     secrets: config.WEBHOOK_SECRET,
     allowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
@@ -45,6 +47,7 @@ export async function startWebhookWorker(config: WorkerConfig, connection: Redis
     },
     {
       connection,
+      prefix,
       concurrency: config.WEBHOOK_CONCURRENCY,
       lockDuration: config.LOCK_DURATION_MS,
       stalledInterval: config.STALLED_INTERVAL_MS,

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { Worker } from "bullmq";
 import { Registry } from "prom-client";
 import { AudioCache, AudioStore } from "@voxqueue/audio-store";
-import type { WorkerConfig } from "@voxqueue/config";
+import { queuePrefix, type WorkerConfig } from "@voxqueue/config";
 import { SYNTH_JOB_NAME, queueForVoice, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { InferencePool, voiceInfo } from "@voxqueue/synth";
@@ -86,7 +86,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   connection.on("error", (err) => warnOnce(err, "redis connection error"));
   const fleet = new FleetRegistry(connection);
   const queueName = queueForVoice(voices[0]!.id, config.QUEUE_NAME);
-  const queue = openQueue(queueName, { connection, eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, onError: (err) => warnOnce(err, `queue ${queueName}: error`) });
+  const prefix = queuePrefix(config);
+  const queue = openQueue(queueName, { connection, prefix, eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, onError: (err) => warnOnce(err, `queue ${queueName}: error`) });
   const registry = new Registry();
   const gpu = await startGpuSampler(log); // null on CPU hosts: GPU gauges absent
   const metrics = createWorkerMetrics(registry, {
@@ -121,6 +122,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     return processor(job, token, signal);
   }, {
     connection,
+    prefix,
     name: id, // BullMQ's processedBy
     concurrency: config.WORKER_CONCURRENCY,
     lockDuration: config.LOCK_DURATION_MS,

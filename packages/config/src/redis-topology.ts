@@ -41,7 +41,28 @@ export const redisTopologyEnvShape = {
   /** Password of the Sentinels themselves (`requirepass` in sentinel.conf), when they have one. */
   REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
   REDIS_CLUSTER_NODES: nodeList().optional(),
+  /**
+   * Prefix of BullMQ's keys (`<prefix>:<queue>:…`). Unset: `bull` (BullMQ's own), or
+   * {@link CLUSTER_QUEUE_PREFIX} with `REDIS_CLUSTER_NODES`. On a Cluster it must hold a
+   * `{…}` hash tag: BullMQ's scripts touch several keys of a queue, and a flow (a job
+   * and its webhook delivery) keys of two queues, which must all share one slot.
+   */
+  QUEUE_PREFIX: z.string().min(1).max(200).optional(),
 };
+
+/** BullMQ's key prefix on a Redis Cluster when `QUEUE_PREFIX` is unset: every queue's keys in one hash slot. */
+export const CLUSTER_QUEUE_PREFIX = "{voxqueue}";
+
+/** BullMQ's default key prefix, kept on a single server and with Sentinel so existing queues keep their keys. */
+const DEFAULT_QUEUE_PREFIX = "bull";
+
+/**
+ * True when every key that starts with `prefix` hashes to one Cluster slot: Redis hashes
+ * only the part between the first `{` and the first `}` after it, when that part is not empty.
+ */
+export function hasHashTag(prefix: string): boolean {
+  return /^[^{]*\{[^}]+\}/.test(prefix);
+}
 
 /** The settings {@link redisTopologyEnvShape} reads, plus `REDIS_URL`. */
 export interface RedisTopologyConfig {
@@ -50,12 +71,24 @@ export interface RedisTopologyConfig {
   REDIS_SENTINEL_NAME: string;
   REDIS_SENTINEL_PASSWORD?: string | undefined;
   REDIS_CLUSTER_NODES?: RedisNodeAddress[] | undefined;
+  QUEUE_PREFIX?: string | undefined;
 }
 
-/** A refinement for env schemas that spread {@link redisTopologyEnvShape}: Sentinel and Cluster exclude each other. */
-export function checkRedisTopology(c: Pick<RedisTopologyConfig, "REDIS_SENTINELS" | "REDIS_CLUSTER_NODES">, ctx: z.RefinementCtx): void {
+/** The `prefix` of every BullMQ queue, worker and flow producer of the apps (see `QUEUE_PREFIX`). */
+export function queuePrefix(c: Pick<RedisTopologyConfig, "REDIS_CLUSTER_NODES" | "QUEUE_PREFIX">): string {
+  return c.QUEUE_PREFIX ?? (c.REDIS_CLUSTER_NODES ? CLUSTER_QUEUE_PREFIX : DEFAULT_QUEUE_PREFIX);
+}
+
+/**
+ * A refinement for env schemas that spread {@link redisTopologyEnvShape}: Sentinel and
+ * Cluster exclude each other, and on a Cluster `QUEUE_PREFIX` needs a hash tag.
+ */
+export function checkRedisTopology(c: Pick<RedisTopologyConfig, "REDIS_SENTINELS" | "REDIS_CLUSTER_NODES" | "QUEUE_PREFIX">, ctx: z.RefinementCtx): void {
   if (c.REDIS_SENTINELS && c.REDIS_CLUSTER_NODES) {
     ctx.addIssue({ code: "custom", path: ["REDIS_CLUSTER_NODES"], message: "set either REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both" });
+  }
+  if (c.REDIS_CLUSTER_NODES && c.QUEUE_PREFIX !== undefined && !hasHashTag(c.QUEUE_PREFIX)) {
+    ctx.addIssue({ code: "custom", path: ["QUEUE_PREFIX"], message: `needs a {hash tag} with REDIS_CLUSTER_NODES, e.g. ${CLUSTER_QUEUE_PREFIX} (BullMQ's keys of all queues must share one slot)` });
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, describeRedisTopology, parseApiEnv, parseWorkerEnv } from "../src/index.js";
+import { ConfigError, describeRedisTopology, hasHashTag, parseApiEnv, parseWorkerEnv, queuePrefix } from "../src/index.js";
 
 describe("Redis topology settings", () => {
   it("reads REDIS_SENTINELS as host:port addresses (IPv6 in brackets) with the default master name", () => {
@@ -27,5 +27,18 @@ describe("Redis topology settings", () => {
     expect([cfg.REDIS_WAIT_REPLICAS, cfg.REDIS_WAIT_TIMEOUT_MS]).toEqual([0, 1_000]);
     expect(() => parseApiEnv({ REDIS_WAIT_TIMEOUT_MS: "5000" })).toThrow(/REDIS_WAIT_TIMEOUT_MS/);
     expect(() => parseApiEnv({ REDIS_WAIT_REPLICAS: "1", REDIS_CLUSTER_NODES: "b:2" })).toThrow(/REDIS_WAIT_REPLICAS: is not supported with REDIS_CLUSTER_NODES/);
+  });
+
+  it("QUEUE_PREFIX: BullMQ's bull on one server, {voxqueue} on a Cluster; a Cluster prefix needs a hash tag", () => {
+    expect(queuePrefix(parseApiEnv({}))).toBe("bull");
+    expect(queuePrefix(parseWorkerEnv({ REDIS_SENTINELS: "a:1" }))).toBe("bull");
+    expect(queuePrefix(parseWorkerEnv({ REDIS_CLUSTER_NODES: "a:1" }))).toBe("{voxqueue}");
+    expect(queuePrefix(parseApiEnv({ REDIS_CLUSTER_NODES: "a:1", QUEUE_PREFIX: "tts:{q}" }))).toBe("tts:{q}");
+    expect(queuePrefix(parseApiEnv({ QUEUE_PREFIX: "tts" }))).toBe("tts");
+    for (const bad of ["bull", "{}", "{}{x}", "x}{"]) {
+      expect(() => parseWorkerEnv({ REDIS_CLUSTER_NODES: "a:1", QUEUE_PREFIX: bad }), bad).toThrow(/QUEUE_PREFIX: needs a \{hash tag\} with REDIS_CLUSTER_NODES/);
+    }
+    // Redis hashes the text between the first { and the first } after it.
+    expect(["{a}", "x{a}y", "{a}{b}", "x}{a}"].map(hasHashTag)).toEqual([true, true, true, true]);
   });
 });

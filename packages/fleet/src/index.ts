@@ -12,19 +12,17 @@ const FORGET_AFTER_MS = 3_600_000;
  * served it: at once when that worker leaves cleanly, after the API's catalog window
  * when it dies. While no worker at all is live (scaled to zero, a full restart), the
  * voices of the workers of the last hour stand in, so jobs still queue. `/readyz`
- * needs a recent heartbeat.
+ * needs a recent heartbeat. Each call sends single-key commands (no MULTI, no MGET):
+ * the per-worker keys hash to different Redis Cluster slots.
  */
 export class FleetRegistry {
   constructor(private readonly redis: Redis) {}
 
-  /** Records the voices `workerId` serves and a heartbeat (workers call it at start). */
+  /** Records the voices `workerId` serves, then a heartbeat (workers call it at start). */
   async publishVoices(workerId: string, voices: readonly VoiceInfo[], now = Date.now()): Promise<void> {
-    await this.redis
-      .multi()
-      .set(workerVoicesKey(workerId), JSON.stringify(voices), "PX", FORGET_AFTER_MS)
-      .zadd(WORKER_HEARTBEATS_KEY, now, workerId)
-      .zrem(WORKERS_LEFT_KEY, workerId)
-      .exec();
+    // The voices first: a heartbeat must not announce a worker whose voices are not written yet.
+    await this.redis.set(workerVoicesKey(workerId), JSON.stringify(voices), "PX", FORGET_AFTER_MS);
+    await Promise.all([this.redis.zadd(WORKER_HEARTBEATS_KEY, now, workerId), this.redis.zrem(WORKERS_LEFT_KEY, workerId)]);
   }
 
   /**
@@ -41,7 +39,7 @@ export class FleetRegistry {
       workers = [...new Set([...seen, ...left])];
     }
     if (workers.length === 0) return [];
-    const lists = await this.redis.mget(workers.map(workerVoicesKey));
+    const lists = await Promise.all(workers.map((w) => this.redis.get(workerVoicesKey(w))));
     const byId = new Map<string, VoiceInfo>();
     for (const json of lists) {
       const parsed = voiceInfoSchema.array().safeParse(safeJson(json));
@@ -53,23 +51,21 @@ export class FleetRegistry {
 
   /** Records that `workerId` is alive now, keeps its voice list, drops workers silent for an hour. */
   async heartbeat(workerId: string, now = Date.now()): Promise<void> {
-    await this.redis
-      .multi()
-      .zadd(WORKER_HEARTBEATS_KEY, now, workerId)
-      .pexpire(workerVoicesKey(workerId), FORGET_AFTER_MS)
-      .zremrangebyscore(WORKER_HEARTBEATS_KEY, 0, now - FORGET_AFTER_MS)
-      .exec();
+    await Promise.all([
+      this.redis.zadd(WORKER_HEARTBEATS_KEY, now, workerId),
+      this.redis.pexpire(workerVoicesKey(workerId), FORGET_AFTER_MS),
+      this.redis.zremrangebyscore(WORKER_HEARTBEATS_KEY, 0, now - FORGET_AFTER_MS),
+    ]);
   }
 
   /** Marks `workerId` as stopped (clean shutdown): no longer live, its voices kept for the no-worker fallback. */
   async leave(workerId: string, now = Date.now()): Promise<void> {
-    await this.redis
-      .multi()
-      .zrem(WORKER_HEARTBEATS_KEY, workerId)
-      .zadd(WORKERS_LEFT_KEY, now, workerId)
-      .zremrangebyscore(WORKERS_LEFT_KEY, 0, now - FORGET_AFTER_MS)
-      .pexpire(workerVoicesKey(workerId), FORGET_AFTER_MS)
-      .exec();
+    await Promise.all([
+      this.redis.zrem(WORKER_HEARTBEATS_KEY, workerId),
+      this.redis.zadd(WORKERS_LEFT_KEY, now, workerId),
+      this.redis.zremrangebyscore(WORKERS_LEFT_KEY, 0, now - FORGET_AFTER_MS),
+      this.redis.pexpire(workerVoicesKey(workerId), FORGET_AFTER_MS),
+    ]);
   }
 
   /** Ids of workers whose last heartbeat is younger than `staleMs`. */

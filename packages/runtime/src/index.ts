@@ -1,6 +1,6 @@
 // What the apps share to run as processes (see README, Layout).
 export { openQueue, type QueueOptions } from "./queue.js";
-export { createRedis } from "./redis-client.js";
+export { createRedis, duplicateRedis } from "./redis-client.js";
 export { connectRedis } from "./redis-connection.js";
 export { EXPECTED_REDIS_SETTINGS, checkRedisServer, type RedisCommander, type RedisServerCheck } from "./redis-server.js";
 export { stopOnSignals, type ShutdownOptions, type SignalSource } from "./shutdown.js";

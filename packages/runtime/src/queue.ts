@@ -10,16 +10,18 @@ export interface QueueOptions {
    * whoever adds events last trims it, so API and worker must give the same number.
    */
   eventsMaxLen: number;
+  /** BullMQ's key prefix (`queuePrefix(config)`: `QUEUE_PREFIX`). @defaultValue BullMQ's `bull` */
+  prefix?: string;
   /** Connection and script errors of the queue (without a listener BullMQ prints them to stderr). */
   onError?: (err: Error) => void;
 }
 
 /**
- * A BullMQ `Queue` as voxqueue opens them: on the shared connection, with the capped
- * event stream, and its `error` events sent to `onError`.
+ * A BullMQ `Queue` as voxqueue opens them: on the shared connection, under the key
+ * prefix, with the capped event stream, and its `error` events sent to `onError`.
  */
 export function openQueue<Data = unknown, Result = unknown>(name: string, opts: QueueOptions): Queue<Data, Result> {
-  const queue = new Queue<Data, Result>(name, { connection: opts.connection, streams: { events: { maxLen: opts.eventsMaxLen } } });
+  const queue = new Queue<Data, Result>(name, { connection: opts.connection, ...(opts.prefix ? { prefix: opts.prefix } : {}), streams: { events: { maxLen: opts.eventsMaxLen } } });
   if (opts.onError) queue.on("error", opts.onError);
   return queue;
 }

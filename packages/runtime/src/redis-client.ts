@@ -58,3 +58,21 @@ export function createRedis(config: RedisTopologyConfig, options: RedisOptions =
   }
   return new Redis(config.REDIS_URL, { reconnectOnError: reconnectOnReadOnly, ...options });
 }
+
+/**
+ * A new connection to what `redis` reaches (the same server, Sentinels or Cluster nodes,
+ * with the same credentials) with `options` on top, for a blocking reader (XREAD BLOCK,
+ * BullMQ's queue events) that must not hold the shared connection. On a Cluster the
+ * options apply to each node's connection, and `enableOfflineQueue` to the cluster too.
+ * The caller disconnects it.
+ */
+export function duplicateRedis(redis: Redis, options: RedisOptions = {}): Redis {
+  const cluster = redis as unknown as Cluster;
+  if (cluster.isCluster) {
+    return cluster.duplicate([], {
+      redisOptions: { ...cluster.options.redisOptions, ...options },
+      ...(options.enableOfflineQueue !== undefined ? { enableOfflineQueue: options.enableOfflineQueue } : {}),
+    }) as unknown as Redis;
+  }
+  return redis.duplicate(options);
+}

@@ -28,21 +28,22 @@ export async function submitJob(apiUrl: string, body: Record<string, unknown>): 
   };
 }
 
-/** BullMQ's key of `suffix` in queue `queue` (default prefix `bull`). */
-export function bullKey(queue: string, suffix: string): string {
-  return `bull:${queue}:${suffix}`;
+/** BullMQ's key of `suffix` in queue `queue` under `prefix` (`QUEUE_PREFIX`; BullMQ's default `bull`). */
+export function bullKey(queue: string, suffix: string, prefix = "bull"): string {
+  return `${prefix}:${queue}:${suffix}`;
 }
 
-/** Jobs of `queue` per BullMQ state, read straight from its keys. */
-export async function queueCounts(redis: Redis, queue: string): Promise<{ waiting: number; prioritized: number; delayed: number; active: number; completed: number; failed: number }> {
+/** Jobs of `queue` per BullMQ state, read straight from its keys (one slot on a Cluster: the prefix's hash tag). */
+export async function queueCounts(redis: Redis, queue: string, prefix?: string): Promise<{ waiting: number; prioritized: number; delayed: number; active: number; completed: number; failed: number }> {
+  const key = (suffix: string) => bullKey(queue, suffix, prefix);
   const [waiting, prioritized, delayed, active, completed, failed] = (await redis
     .multi()
-    .llen(bullKey(queue, "wait"))
-    .zcard(bullKey(queue, "prioritized"))
-    .zcard(bullKey(queue, "delayed"))
-    .llen(bullKey(queue, "active"))
-    .zcard(bullKey(queue, "completed"))
-    .zcard(bullKey(queue, "failed"))
+    .llen(key("wait"))
+    .zcard(key("prioritized"))
+    .zcard(key("delayed"))
+    .llen(key("active"))
+    .zcard(key("completed"))
+    .zcard(key("failed"))
     .exec())!.map(([err, n]) => {
     if (err) throw err;
     return n as number;
@@ -51,11 +52,11 @@ export async function queueCounts(redis: Redis, queue: string): Promise<{ waitin
 }
 
 /** Waits until `expected` jobs of `queue` have finished (completed or failed) and none is left to run. */
-export async function waitForDrain(redis: Redis, queue: string, expected: number, timeoutMs: number): Promise<Awaited<ReturnType<typeof queueCounts>>> {
+export async function waitForDrain(redis: Redis, queue: string, expected: number, timeoutMs: number, prefix?: string): Promise<Awaited<ReturnType<typeof queueCounts>>> {
   return until(
     `${expected} jobs of ${queue} to finish`,
     async () => {
-      const c = await queueCounts(redis, queue);
+      const c = await queueCounts(redis, queue, prefix);
       const open = c.waiting + c.prioritized + c.delayed + c.active;
       return c.completed + c.failed >= expected && open === 0 ? c : undefined;
     },
@@ -82,16 +83,12 @@ export function completionsByJob(workers: readonly AppProcess[]): Map<string, nu
   return counts;
 }
 
-/** Ids of `ids` whose state in `queue` is not `completed`, and how many audio keys exist for them. */
-export async function auditJobs(redis: Redis, queue: string, ids: readonly string[]): Promise<{ notCompleted: string[]; audioKeys: number }> {
-  const pipeline = redis.pipeline();
-  for (const id of ids) pipeline.zscore(bullKey(queue, "completed"), id).exists(audioKey(id));
-  const replies = (await pipeline.exec())!;
-  const notCompleted: string[] = [];
-  let audioKeys = 0;
-  ids.forEach((id, i) => {
-    if (replies[2 * i]?.[1] === null) notCompleted.push(id);
-    audioKeys += Number(replies[2 * i + 1]?.[1] ?? 0);
-  });
-  return { notCompleted, audioKeys };
+/**
+ * Ids of `ids` whose state in `queue` is not `completed`, and how many audio keys exist
+ * for them. One command per key (on a Cluster the audio keys are spread over the nodes).
+ */
+export async function auditJobs(redis: Redis, queue: string, ids: readonly string[], prefix?: string): Promise<{ notCompleted: string[]; audioKeys: number }> {
+  const completed = bullKey(queue, "completed", prefix);
+  const [scores, exists] = await Promise.all([Promise.all(ids.map((id) => redis.zscore(completed, id))), Promise.all(ids.map((id) => redis.exists(audioKey(id))))]);
+  return { notCompleted: ids.filter((_, i) => scores[i] === null), audioKeys: exists.reduce((a, b) => a + b, 0) };
 }

@@ -11,6 +11,8 @@ export interface RedisServerOptions {
   appendonly?: boolean;
   /** More `redis-server` arguments, e.g. `["--maxmemory-policy", "allkeys-lru"]`. */
   args?: string[];
+  /** Port to listen on. @defaultValue a free port */
+  port?: number;
 }
 
 /** A `redis-server` process of one test, on its own port and data folder. */
@@ -38,7 +40,7 @@ export interface RedisServer {
  * the test's own, so it can be killed and restarted without touching anyone else's.
  */
 export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServer> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), "vq-redis-"));
   const args = [
     "--port", String(port),
