@@ -13,3 +13,4 @@ export { normalizeText, chunkText, DEFAULT_CHUNK_BYTES, type NormalizeOptions, t
 export { synthesize, Synthesis, audioSeconds, realTimeFactor, type AudioChunk, type SynthesisRequest, type SynthesisSummary } from "./pipeline/synthesize.js";
 export { splitAtFirstClause } from "./pipeline/clause-split.js";
 export { normalizeForSpeech, textLanguageFor, splitSentences, type SpokenText, type SpokenSentence, type SpokenWord, type TextLanguage, type SentenceSpan } from "./normalize/index.js";
+export { splitLongText } from "./long-form.js";

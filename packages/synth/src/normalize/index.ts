@@ -46,7 +46,15 @@ const TERMINAL_END = /[.!?…。！？]["'”’»)\]]*$/u;
  * @param language the voice's language rules (see `textLanguageFor`); undefined: split only
  */
 export function normalizeForSpeech(text: string, language: TextLanguage | undefined): SpokenText {
-  const sentences: SpokenSentence[] = [];
+  const sentences = [...spokenSentences(text, language)];
+  return { spoken: sentences.map((s) => s.spoken).join(" "), sentences };
+}
+
+/**
+ * The sentences of {@link normalizeForSpeech}, one at a time (a caller reading a book can
+ * yield to its event loop between them).
+ */
+export function* spokenSentences(text: string, language: TextLanguage | undefined): Generator<SpokenSentence> {
   for (const span of splitSentences(text, language)) {
     const pieces = readSentence(text, span.start, span.end, language);
     let spoken = join(pieces);
@@ -54,9 +62,8 @@ export function normalizeForSpeech(text: string, language: TextLanguage | undefi
     if (span.lineEnd || (TERMINAL_END.test(text.slice(span.start, span.end)) && !TERMINAL_END.test(spoken))) {
       spoken = `${spoken.replace(/[,;:]+$/u, "")}.`;
     }
-    sentences.push({ text: text.slice(span.start, span.end), spoken, start: span.start, end: span.end, words: words(pieces) });
+    yield { text: text.slice(span.start, span.end), spoken, start: span.start, end: span.end, words: words(pieces) };
   }
-  return { spoken: sentences.map((s) => s.spoken).join(" "), sentences };
 }
 
 function join(pieces: readonly SpokenPiece[]): string {

@@ -28,6 +28,12 @@ export interface SynthesisRequest {
    * @defaultValue false
    */
   splitFirstClause?: boolean;
+  /**
+   * A text with nothing pronounceable gives no audio instead of failing `invalid_input` (a
+   * long-form chunk: the whole text has something to say elsewhere).
+   * @defaultValue false
+   */
+  allowNothingToSay?: boolean;
   /** Called once the text is prepared, before it is checked (spans, warnings about missing phonemes). */
   onPrepared?: (prepared: PreparedText) => void;
 }
@@ -116,7 +122,7 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
     this.prepared = prepareText(request.text, voice.config, { textNormalization: request.textNormalization, textType: request.textType });
     this.prepareSeconds = (performance.now() - this.startedAt) / 1000;
     request.onPrepared?.(this.prepared);
-    if (this.prepared.sentences.length === 0) {
+    if (this.prepared.sentences.length === 0 && request.allowNothingToSay !== true) {
       throw new VoxqueueError("invalid_input", "text has nothing pronounceable: no audio to produce", "text");
     }
     try {
@@ -130,7 +136,7 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
       const { pauseBeforeSeconds, rate = 1 } = this.prepared.sentenceOptions[sentence] ?? {};
       return { ids, sentence, rate, ...(pauseBeforeSeconds === undefined ? {} : { pauseSamples: silenceSamples(pauseBeforeSeconds, this.sampleRate) }) };
     });
-    const parts = request.splitFirstClause ? splitAtFirstClause(this.prepared.sentences[0]!, voice.config) : null;
+    const parts = request.splitFirstClause && this.inputs.length > 0 ? splitAtFirstClause(this.prepared.sentences[0]!, voice.config) : null;
     if (parts) this.inputs.splice(0, 1, { ...this.inputs[0]!, ids: parts[0] }, { ids: parts[1], sentence: 0, rate: this.inputs[0]!.rate });
   }
 
