@@ -1,4 +1,6 @@
 import type { Request, Response } from "express";
+import { once } from "node:events";
+import type { AudioStore } from "@voxqueue/audio-store";
 import { AUDIO_FORMATS, AUDIO_FORMAT_NAMES, VoxqueueError, isAudioFormat, type AudioFormat } from "@voxqueue/contracts";
 import { EncoderUnavailableError, assertEncoder, encodeAudio } from "@voxqueue/synth/encode";
 
@@ -51,4 +53,42 @@ export function sendAudio(res: Response, bytes: Buffer, format: AudioFormat, id:
   const { contentType, extension } = AUDIO_FORMATS[format];
   res.set({ "Content-Type": contentType, "Content-Length": String(bytes.length), "Content-Disposition": `inline; filename="${id}.${extension}"`, Vary: "Accept" });
   res.end(bytes);
+}
+
+/** Bytes of a stored WAV whose header is `head` (RIFF size + 8); null when the header does not say (over 4 GiB, or not a RIFF header). */
+function wavBytesFromHeader(head: Buffer): number | null {
+  if (head.length < 8 || head.toString("ascii", 0, 4) !== "RIFF") return null;
+  const riff = head.readUInt32LE(4);
+  return riff === 0xffff_ffff ? null : riff + 8;
+}
+
+/**
+ * Sends job `id`'s stored WAV as it is read from Redis, a batch of pieces at a time (a
+ * long-form job's audio is never one buffer here), with its length from the WAV header.
+ * Returns false, having sent nothing, when no audio is stored; a Redis failure after the
+ * first bytes cuts the response.
+ * @param firstRead runs the first read (before anything is sent: a time limit and an error
+ *   that becomes the answer go there)
+ * @throws what `firstRead` throws
+ */
+export async function sendStoredWav(res: Response, store: AudioStore, id: string, firstRead: <T>(read: () => Promise<T>) => Promise<T>): Promise<boolean> {
+  const batches = store.pieceBatches(id);
+  const first = await firstRead(() => batches.next());
+  if (first.done) return false;
+  const { contentType, extension } = AUDIO_FORMATS.wav;
+  const bytes = wavBytesFromHeader(first.value[0]!);
+  res.set({ "Content-Type": contentType, "Content-Disposition": `inline; filename="${id}.${extension}"`, Vary: "Accept", ...(bytes !== null ? { "Content-Length": String(bytes) } : {}) });
+  try {
+    for (let batch: Buffer[] | undefined = first.value; batch; ) {
+      // A client that stops reading holds one batch here; one that leaves ends the loop.
+      for (const piece of batch) if (!res.write(piece)) await Promise.race([once(res, "drain"), once(res, "close")]);
+      if (res.destroyed) return true;
+      const next = await batches.next();
+      batch = next.done ? undefined : next.value;
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
+  return true;
 }

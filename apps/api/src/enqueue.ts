@@ -6,6 +6,7 @@ import { textPreview, type Tracer } from "@voxqueue/telemetry";
 import { addWithWebhook } from "@voxqueue/webhooks";
 import { redisStep } from "./errors.js";
 import type { QueuePool } from "./queues.js";
+import { longformFlow } from "./longform.js";
 import { confirmOnReplicas } from "./replica-wait.js";
 import { SubmitAdmission } from "./security/admission.js";
 import { apiKeyOf, requestIdOf } from "./security/caller.js";
@@ -24,6 +25,8 @@ const admissions = new WeakMap<AppDeps["config"], SubmitAdmission>();
  * @param opts.id the job's id; default a new UUID
  * @param opts.webhookUrl where the job's outcome event goes (checked by the caller): the job is then
  *   added with its delivery job as its BullMQ parent (`addWithWebhook`), so the event is sent once
+ * @param opts.chunks a long-form job's chunk texts (`longformChunks`): the job is then the parent
+ *   that stitches one chunk job each (`longformFlow`); it counts as one job for the admission
  * @returns the job's id
  * @throws VoxqueueError `rate_limited` or `in_flight_limit` (429), `service_unavailable` when the backlog is
  *   full or Redis does not take it in time (nothing is stored then), or when fewer than REDIS_WAIT_REPLICAS
@@ -34,7 +37,7 @@ export async function enqueueJob(
   queues: QueuePool,
   tracer: Tracer,
   data: Omit<SynthJobData, "trace">,
-  opts: { priority?: number | undefined; res: Response; id?: string; webhookUrl?: string | undefined },
+  opts: { priority?: number | undefined; res: Response; id?: string; webhookUrl?: string | undefined; chunks?: readonly string[] | null },
 ): Promise<string> {
   const { config, logger } = deps;
   const id = opts.id ?? randomUUID();
@@ -57,14 +60,16 @@ export async function enqueueJob(
       removeOnFail: { age: config.JOB_RETENTION_SECONDS },
     };
     const webhookUrl = opts.webhookUrl;
+    const flow = opts.chunks ? longformFlow(queue.name, id, traced, opts.chunks, jobOpts) : null;
     await redisStep("enqueue job", async () => {
-      if (webhookUrl === undefined) await queue.add(SYNTH_JOB_NAME, traced, jobOpts);
-      else await addWithWebhook(queues.flow(), { queue: queue.name, id, data: traced, opts: jobOpts, webhookUrl, baseUrl: publicBaseUrl(config, opts.res) }, config);
+      if (webhookUrl !== undefined) await addWithWebhook(queues.flow(), { queue: queue.name, id, data: traced, opts: jobOpts, webhookUrl, baseUrl: publicBaseUrl(config, opts.res), ...(flow ? { flow } : {}) }, config);
+      else if (flow) await queues.flow().add(flow);
+      else await queue.add(SYNTH_JOB_NAME, traced, jobOpts);
     });
     await confirmOnReplicas(deps.redis, config.REDIS_WAIT_REPLICAS, config.REDIS_WAIT_TIMEOUT_MS);
     // Inside the producer span: this line's span_id is the worker's parent span.
     logger.info(
-      { job_id: id, queue: queue.name, request_id: requestIdOf(opts.res), api_key: apiKeyOf(opts.res), voice: traced.voice, speaker: traced.speaker, text_chars: traced.text.length, text: textPreview(traced.text, config.LOG_TEXT_PREFIX_CHARS) },
+      { job_id: id, queue: queue.name, request_id: requestIdOf(opts.res), api_key: apiKeyOf(opts.res), voice: traced.voice, speaker: traced.speaker, text_chars: traced.text.length, ...(opts.chunks ? { chunks: opts.chunks.length } : {}), text: textPreview(traced.text, config.LOG_TEXT_PREFIX_CHARS) },
       "job accepted",
     );
   });

@@ -17,14 +17,18 @@ export function parseListLimit(raw: unknown): number {
   return n;
 }
 
-/** A list row of `job` in `state`; null when the job is gone or its data is not ours. */
+/** A list row of `job` in `state`; null when the job is gone, its data is not ours or it is a long-form job's chunk. */
 export function toListItem(job: Job<SynthJobData>, state: JobState, logger?: Logger): JobListItem | null {
   const view = toJobView(job, state, (jobId) => logger?.warn({ job_id: jobId }, "completed job has no valid SynthJobResult"));
   const data = job.data as Partial<SynthJobData> | undefined;
-  if (!view || typeof data?.voice !== "string") return null;
+  // A long-form job's chunks are its parts, not jobs of the client's.
+  if (!view || typeof data?.voice !== "string" || data.chunk !== undefined) return null;
   const text = typeof data.text === "string" ? data.text : "";
   return { ...view, voice: data.voice, speaker: data.speaker ?? null, text_preview: textPreview(text, JOB_LIST_TEXT_PREVIEW_CHARS) };
 }
+
+/** The states the list reads: the gauges' states, and long-form jobs waiting for their chunks. */
+const LISTED_STATES: readonly JobState[] = [...JOB_STATES, "waiting-children"];
 
 /** Jobs read per state when the list is filtered (by API key): the list covers the newest this many of each state. */
 export const JOB_LIST_SCAN_PER_STATE = 500;
@@ -42,7 +46,7 @@ export async function listRecentJobs(
 ): Promise<JobList> {
   const scan = opts.include ? Math.max(limit, JOB_LIST_SCAN_PER_STATE) : limit;
   const perState = await Promise.all(
-    JOB_STATES.map(async (state) => (await queue.getJobs([state], 0, scan - 1, false)).map((job) => ({ job, state }))),
+    LISTED_STATES.map(async (state) => (await queue.getJobs([state], 0, scan - 1, false)).map((job) => ({ job, state }))),
   );
   const seen = new Set<string>();
   const rows: JobListItem[] = [];

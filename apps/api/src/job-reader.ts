@@ -1,7 +1,7 @@
 import type { Response } from "express";
 import type { Job, Queue } from "bullmq";
 import { z } from "zod";
-import { VoxqueueError, cachedJobKey, toJobView, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { LONGFORM_JOB_NAME, VoxqueueError, cachedJobKey, toJobView, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { readWebhookView } from "@voxqueue/webhooks";
 import { cachedJobView } from "./audio-cache-hit.js";
 import { assertConnected, redisStep } from "./errors.js";
@@ -46,9 +46,21 @@ export async function readJobView(deps: ReaderDeps, id: string, res: Response, w
   const job = await readJob(deps, id, res);
   const view = toJobView(job, state, (jobId) => deps.logger.warn({ job_id: jobId }, "completed job has no valid SynthJobResult"));
   if (!view) throw new VoxqueueError("not_found", `no job ${id}`);
+  if (job.name === LONGFORM_JOB_NAME && job.data.longform) view.chunks = await redisStep("read chunk progress", () => chunkProgress(job, view.status));
   if (job.parentKey && webhookQueue) {
     const webhook = await redisStep("read webhook delivery", () => readWebhookView(webhookQueue(), deps.redis, id));
     if (webhook) view.webhook = webhook;
   }
   return view;
+}
+
+/**
+ * A long-form job's chunks done of its total: its completed children (BullMQ's processed
+ * dependencies), all of them once the job has completed.
+ */
+async function chunkProgress(job: Job<SynthJobData, SynthJobResult>, status: JobView["status"]): Promise<NonNullable<JobView["chunks"]>> {
+  const total = job.data.longform?.chunks ?? 0;
+  if (status === "completed") return { done: total, total };
+  const { processed = 0 } = await job.getDependenciesCount({ processed: true });
+  return { done: Math.min(processed, total), total };
 }

@@ -46,6 +46,8 @@ export function testConfig(queueName: string, overrides: EnvSource = {}): ApiCon
     REDIS_URL,
     MAX_TEXT_CHARS: "200",
     MAX_BODY_BYTES: "1024",
+    // Long-form jobs off: texts over MAX_TEXT_CHARS are refused (jobs-longform.test.ts turns them on).
+    MAX_LONGFORM_CHARS: "0",
     JOB_ATTEMPTS: "2",
     JOB_BACKOFF_MS: "60000",
     JOB_RETENTION_SECONDS: "600",

@@ -1,5 +1,5 @@
 import { UnrecoverableError, WaitingError, type Job } from "bullmq";
-import { ERROR_TYPES, VoxqueueError, classifyJobError, encodeJobFailure, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { ERROR_TYPES, LONGFORM_JOB_NAME, VoxqueueError, classifyJobError, encodeJobFailure, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import type { AudioCache, AudioPieces, AudioStore } from "@voxqueue/audio-store";
 import { synthesize, wavHeader, type InferencePool, type Synthesis, type VoiceFiles, type WordTiming } from "@voxqueue/synth";
 import { ATTR, SERVICE, SPAN, getTracer, injectTraceContext, textPreview, withTraceContext, type Logger, type Span, type SynthLabels, type TraceCarrier, type Tracer, type WorkerMetrics } from "@voxqueue/telemetry";
@@ -94,6 +94,8 @@ export function createProcessor(deps: ProcessorDeps) {
           sentenceSilenceSeconds: deps.sentenceSilenceSeconds,
           timeoutMs: deps.jobTimeoutMs,
           splitFirstClause: data.stream === true,
+          // A long-form chunk may be only what the whole text skips (the stitch adds no gap for it).
+          allowNothingToSay: data.chunk !== undefined,
           onPrepared: (prepared) => {
             stage.setAttributes(preprocessAttributes(prepared));
             warnMissingPhonemes(prepared.missing, voice.id, log);
@@ -275,6 +277,8 @@ function synthLabels(voices: ReadonlyMap<string, VoiceFiles>, voiceId: string): 
  */
 export function createCompletionRecorder(deps: Pick<ProcessorDeps, "voices" | "metrics" | "logger">) {
   return (job: Job<SynthJobData, SynthJobResult>, result: SynthJobResult): void => {
+    // A long-form job's audio was counted chunk by chunk.
+    if (job.name === LONGFORM_JOB_NAME) return;
     const labels = synthLabels(deps.voices, result.voice);
     deps.metrics.requests.inc({ status: "success", ...labels });
     deps.metrics.synthesisDuration.observe(labels, result.synthesis_s);

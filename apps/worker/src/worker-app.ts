@@ -4,7 +4,7 @@ import { Worker } from "bullmq";
 import { Registry } from "prom-client";
 import { AudioCache, AudioStore } from "@voxqueue/audio-store";
 import { queuePrefix, type WorkerConfig } from "@voxqueue/config";
-import { SYNTH_JOB_NAME, queueForVoice, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { LONGFORM_JOB_NAME, SYNTH_JOB_NAME, queueForVoice, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { InferencePool, voiceInfo } from "@voxqueue/synth";
 import { connectRedis, openQueue, settlesWithin } from "@voxqueue/runtime";
@@ -14,6 +14,7 @@ import { startMetricsServer } from "./metrics-server.js";
 import { AudioStreamPublisher } from "./audio-stream.js";
 import { createCompletionRecorder, createProcessor } from "./processor.js";
 import { recordHolder, watchStalls } from "./stalls.js";
+import { createStitchProcessor } from "./stitch-processor.js";
 import { VoiceReloader } from "./voice-reload.js";
 import { loadVoices, voiceLabels } from "./voices.js";
 import { startWebhookWorker } from "./webhook-worker.js";
@@ -100,10 +101,11 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const { server, url } = await startMetricsServer(registry, config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT);
 
   const voiceMap = new Map(voices.map((v) => [v.id, v]));
+  const store = new AudioStore(connection, config.AUDIO_TTL_SECONDS);
   const processor = createProcessor({
     voices: voiceMap,
     pool,
-    store: new AudioStore(connection, config.AUDIO_TTL_SECONDS),
+    store,
     cache: new AudioCache(connection, { maxBytes: config.AUDIO_CACHE_MAX_BYTES, ttlSeconds: config.AUDIO_CACHE_TTL_SECONDS }),
     metrics,
     logger: log,
@@ -115,8 +117,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     // Streams live while the job may run, and a minute more.
     audioStream: new AudioStreamPublisher(connection, log, config.JOB_TIMEOUT_SECONDS + 60),
   });
+  const stitch = createStitchProcessor({ store, logger: log, sentenceSilenceSeconds: config.SENTENCE_SILENCE_SECONDS });
   // Three parameters: BullMQ passes an AbortSignal only to processors that declare it.
   const worker = new Worker<SynthJobData, SynthJobResult>(queueName, async (job, token, signal) => {
+    if (job.name === LONGFORM_JOB_NAME) return stitch(job);
     if (job.name !== SYNTH_JOB_NAME) throw new Error(`internal: unknown job name ${job.name}`);
     recordHolder(connection, queue, String(job.id), id);
     return processor(job, token, signal);

@@ -92,12 +92,65 @@ export class AudioStore {
     return pieces.length === 0 ? null : Buffer.concat(pieces);
   }
 
+  /**
+   * The pieces of `jobId`'s audio (the WAV header first), `batch` pieces per Redis read and
+   * per yield, so that a caller never holds the whole audio (a long-form job's can be hours).
+   * Yields nothing when none is stored; audio stored as one string comes as one batch.
+   * @throws whatever ioredis throws when Redis is unreachable
+   */
+  async *pieceBatches(jobId: string, batch = PIECES_PER_READ): AsyncGenerator<Buffer[]> {
+    const key = audioKey(jobId);
+    for (let start = 0; ; start += batch) {
+      let got: Buffer[];
+      try {
+        got = await this.redis.lrangeBuffer(key, start, start + batch - 1);
+      } catch (err) {
+        // Audio written in one string value before pieces existed (a rolling upgrade).
+        if (start === 0 && err instanceof Error && err.message.startsWith("WRONGTYPE")) {
+          const whole = await this.redis.getBuffer(key);
+          if (whole) yield [whole];
+          return;
+        }
+        throw err;
+      }
+      if (got.length > 0) yield got;
+      if (got.length < batch) return;
+    }
+  }
+
+  /**
+   * Appends the PCM of `fromJobId`'s stored WAV (its pieces after the header) to `pieces`,
+   * a batch at a time: the audio goes from one Redis list to the other without ever being
+   * whole here. Returns the PCM bytes copied, or null when `fromJobId` has no audio (expired).
+   * @throws whatever ioredis throws when Redis is unreachable
+   */
+  async appendPcmOf(fromJobId: string, pieces: AudioPieces): Promise<number | null> {
+    let copied: number | null = null;
+    let header = true;
+    for await (const batch of this.pieceBatches(fromJobId)) {
+      const pcm = header ? batch.slice(1) : batch;
+      header = false;
+      copied ??= 0;
+      await this.append(pieces, pcm);
+      for (const p of pcm) copied += p.length;
+    }
+    return copied;
+  }
+
+  /** Deletes `jobId`'s audio (the parts of a stitched long-form job); best effort, it expires anyway. */
+  async remove(jobId: string): Promise<void> {
+    await this.redis.del(audioKey(jobId)).catch(() => undefined);
+  }
+
   /** Seconds until the audio expires; null when there is none. */
   async ttl(jobId: string): Promise<number | null> {
     const t = await this.redis.ttl(audioKey(jobId));
     return t < 0 ? null : t;
   }
 }
+
+/** Pieces read per Redis round trip by {@link AudioStore.pieceBatches} (a piece is one sentence or its silence). */
+const PIECES_PER_READ = 32;
 
 /** Throws the first error of a MULTI's replies (ioredis resolves EXEC with per-command errors). */
 function failedReply(replies: [Error | null, unknown][] | null): void {

@@ -12,8 +12,16 @@ const apiEnvSchema = z.object({
   HOST: env.str("0.0.0.0"),
   /** Longest accepted `text`, in characters after trimming. */
   MAX_TEXT_CHARS: env.int(5000, 1, 1_000_000),
-  /** Largest accepted request body, in bytes. */
+  /** Largest accepted request body, in bytes (`POST /v1/jobs` takes at least what MAX_LONGFORM_CHARS needs: {@link jobBodyLimitBytes}). */
   MAX_BODY_BYTES: env.int(262_144, 1024, 64 * 1024 * 1024),
+  /**
+   * Longest `text` of a long-form job, characters after trimming: a text over MAX_TEXT_CHARS is
+   * split at sentence ends into chunk jobs that any worker of the voice's pool runs, then
+   * stitched into one WAV. At or below MAX_TEXT_CHARS (0): no long-form jobs.
+   */
+  MAX_LONGFORM_CHARS: env.int(100_000, 0, 2_000_000),
+  /** Characters per chunk job of a long-form job (whole sentences: a longer sentence is a chunk of its own). */
+  LONGFORM_CHUNK_CHARS: env.int(2_000, 100, 100_000),
   /** Voice used when a request names none; default: the first installed voice in id order. */
   DEFAULT_VOICE: z.string().optional(),
   /**
@@ -97,6 +105,22 @@ const apiEnvSchema = z.object({
   checkRedisTopology(c, ctx);
   if (c.REDIS_WAIT_REPLICAS > 0 && c.REDIS_CLUSTER_NODES) ctx.addIssue({ code: "custom", path: ["REDIS_WAIT_REPLICAS"], message: "is not supported with REDIS_CLUSTER_NODES (WAIT would reach a random node)" });
 }).transform((c) => ({ ...c, IDEMPOTENCY_TTL_SECONDS: Math.min(c.IDEMPOTENCY_TTL_SECONDS, c.JOB_RETENTION_SECONDS) }));
+
+/** Bytes one character of a JSON string takes at most (a `\uXXXX` escape). */
+const JSON_BYTES_PER_CHAR = 6;
+
+/** Room for the other fields of a `POST /v1/jobs` body, bytes. */
+const JOB_BODY_FIELDS_BYTES = 16_384;
+
+/**
+ * Largest body `POST /v1/jobs` accepts, bytes: MAX_BODY_BYTES, raised so that a text of
+ * MAX_LONGFORM_CHARS characters fits however it is written (every character escaped) when
+ * long-form jobs are on.
+ */
+export function jobBodyLimitBytes(config: Pick<ApiConfig, "MAX_BODY_BYTES" | "MAX_TEXT_CHARS" | "MAX_LONGFORM_CHARS">): number {
+  if (config.MAX_LONGFORM_CHARS <= config.MAX_TEXT_CHARS) return config.MAX_BODY_BYTES;
+  return Math.max(config.MAX_BODY_BYTES, config.MAX_LONGFORM_CHARS * JSON_BYTES_PER_CHAR + JOB_BODY_FIELDS_BYTES);
+}
 
 /** Settings of apps/api. */
 export type ApiConfig = z.infer<typeof apiEnvSchema>;

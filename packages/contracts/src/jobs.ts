@@ -122,6 +122,10 @@ export const synthJobDataSchema = z.object({
   stream: z.boolean().optional(),
   /** Audio cache entry the worker fills with this job's audio ({@link audioCacheKey}); absent: cache off. */
   cache_key: z.string().optional(),
+  /** A long-form job's parent (job name `stitch`, `LONGFORM_JOB_NAME`): `text` is the whole text, `chunks` the number of chunk jobs it waits for. */
+  longform: z.object({ chunks: z.number().int().positive() }).optional(),
+  /** A long-form job's chunk: its place among the parent's chunks (the parent is BullMQ's `parent` of the job). */
+  chunk: z.object({ index: z.number().int().nonnegative(), total: z.number().int().positive() }).optional(),
 });
 export type SynthJobData = z.infer<typeof synthJobDataSchema>;
 
@@ -178,6 +182,8 @@ export interface JobView {
   error?: { type: (typeof JOB_ERROR_TYPES)[number]; message: string };
   /** The delivery of the job's outcome event, for jobs submitted with a `webhook_url`. */
   webhook?: WebhookDeliveryView;
+  /** A long-form job's progress: chunk jobs whose audio is ready, of all its chunks. */
+  chunks?: { done: number; total: number };
   links: { self: string; audio: string };
 }
 

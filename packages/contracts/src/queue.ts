@@ -125,3 +125,24 @@ export const AUDIO_STREAM_MAX_ENTRIES = 2_000;
 
 /** Seconds an audio stream lives after its last entry (a reader that arrives later gets the stored audio instead). */
 export const AUDIO_STREAM_TTL_SECONDS = 120;
+
+/**
+ * BullMQ job name of a long-form job's parent: it waits for its chunk jobs
+ * ({@link SYNTH_JOB_NAME} children, one per group of sentences) and then stitches their
+ * audio into one WAV. Its id is the one the client got.
+ */
+export const LONGFORM_JOB_NAME = "stitch";
+
+/** Id of chunk `index` (from 0) of long-form job `parentId`: the parent's id and the index, so the stitch knows each child's place. */
+export function longformChunkJobId(parentId: string, index: number): string {
+  return `${parentId}-chunk-${index}`;
+}
+
+/**
+ * The chunk index in a chunk job's id or BullMQ key (`bull:<queue>:<parent>-chunk-<n>`,
+ * as `getChildrenValues` names them); null for anything else.
+ */
+export function longformChunkIndex(jobIdOrKey: string): number | null {
+  const match = /-chunk-(\d{1,9})$/.exec(jobIdOrKey);
+  return match ? Number(match[1]) : null;
+}

@@ -1,4 +1,4 @@
-import type { FlowProducer, JobsOptions, Queue } from "bullmq";
+import type { FlowJob, FlowProducer, JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import {
   SYNTH_JOB_NAME,
@@ -19,11 +19,12 @@ import {
  * job finishes for good. BullMQ releases the parent in the same Redis script that
  * records the child's completion (under its lock) or its final failure
  * (`ignoreDependencyOnFailure`), so each job's outcome produces exactly one delivery,
- * also when its worker was killed and another worker finished it.
+ * also when its worker was killed and another worker finished it. `job.flow`, when given, is
+ * the job's own subtree (a long-form job and its chunks) put under the delivery instead of one job.
  */
 export async function addWithWebhook(
   flow: FlowProducer,
-  job: { queue: string; id: string; data: SynthJobData; opts: JobsOptions; webhookUrl: string; baseUrl?: string | undefined },
+  job: { queue: string; id: string; data: SynthJobData; opts: JobsOptions; webhookUrl: string; baseUrl?: string | undefined; flow?: FlowJob },
   config: { QUEUE_NAME: string; WEBHOOK_MAX_ATTEMPTS: number; JOB_RETENTION_SECONDS: number },
 ): Promise<void> {
   const data: WebhookJobData = { job_id: job.id, url: job.webhookUrl, queue: job.queue, trace: job.data.trace, ...(job.baseUrl !== undefined ? { base_url: job.baseUrl } : {}) };
@@ -38,7 +39,7 @@ export async function addWithWebhook(
       removeOnComplete: { age: config.JOB_RETENTION_SECONDS },
       removeOnFail: { age: config.JOB_RETENTION_SECONDS },
     },
-    children: [{ name: SYNTH_JOB_NAME, queueName: job.queue, data: job.data, opts: { ...job.opts, jobId: job.id, ignoreDependencyOnFailure: true } }],
+    children: [{ ...(job.flow ?? { name: SYNTH_JOB_NAME, queueName: job.queue, data: job.data }), opts: { ...job.opts, jobId: job.id, ignoreDependencyOnFailure: true } }],
   });
 }
 

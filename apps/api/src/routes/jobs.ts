@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import express, { Router, type RequestHandler, type Response } from "express";
 import type { Job } from "bullmq";
 import { VoxqueueError, jobLinks, parseJobFailure, webhookQueueName, type JobAccepted, type SynthJobData } from "@voxqueue/contracts";
+import { jobBodyLimitBytes } from "@voxqueue/config";
 import { SERVICE, getTracer } from "@voxqueue/telemetry";
 import { enqueueJob } from "../enqueue.js";
 import { readJobView } from "../job-reader.js";
-import { assertCanEncode, encodeForResponse, parseAudioFormat, requestedFormat, sendAudio } from "../audio-response.js";
+import { assertCanEncode, encodeForResponse, parseAudioFormat, requestedFormat, sendAudio, sendStoredWav } from "../audio-response.js";
 import { streamJobAudio } from "../speech-stream.js";
 import { CAPTION_FORMATS, captions, type CaptionFormat } from "../captions.js";
 import { assertConnected, methodNotAllowed, redisStep, requireUtf8 } from "../errors.js";
@@ -14,6 +15,7 @@ import { cacheHitDeps, lookUpCache } from "../audio-cache-hit.js";
 import { JobEventHub } from "../job-events.js";
 import type { QueuePool } from "../queues.js";
 import { assertAudioEstimateWithin } from "../audio-estimate.js";
+import { longformChunks } from "../longform.js";
 import { createJobRequestParser, resolveJobRequest } from "../resolve-request.js";
 import { apiKeyOf, ownerScope } from "../security/caller.js";
 import { Idempotency, fingerprintOf } from "../security/idempotency.js";
@@ -47,13 +49,14 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   const tracer = deps.tracer ?? getTracer(SERVICE.api);
   const router = Router();
   const idempotency = new Idempotency(deps.redis, config.IDEMPOTENCY_TTL_SECONDS);
-  const parseRequest = createJobRequestParser({ maxTextChars: config.MAX_TEXT_CHARS });
+  // Texts over MAX_TEXT_CHARS, up to MAX_LONGFORM_CHARS, are long-form jobs.
+  const parseRequest = createJobRequestParser({ maxTextChars: Math.max(config.MAX_TEXT_CHARS, config.MAX_LONGFORM_CHARS) });
   // One event subscriber per app (per API process), made on the first request that waits.
   const cacheHit = cacheHitDeps(deps);
   const cache = cacheHit.cache;
   let hub = deps.jobEvents;
   const jobEvents = () => (hub ??= new JobEventHub(deps.queue, deps.redis, logger));
-  const parseJson = express.json({ type: "application/json", strict: true, limit: config.MAX_BODY_BYTES, verify: requireUtf8 });
+  const parseJson = express.json({ type: "application/json", strict: true, limit: jobBodyLimitBytes(config), verify: requireUtf8 });
 
   // Jobs submitted with a webhook_url show their delivery, read from the webhook queue.
   const webhookQueue = () => queues.webhooks(webhookQueueName(config.QUEUE_NAME));
@@ -92,9 +95,10 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       const voices = await redisStep("read voice catalog", () => deps.fleet.voices(deps.config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000));
       const owner = apiKeyOf(res);
       const resolved = { ...resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() }), ...(owner !== undefined ? { owner } : {}) };
-      assertAudioEstimateWithin([...resolved.text].length, resolved.length_scale, config.MAX_AUDIO_SECONDS);
+      const chunks = await longformChunks(resolved, voices.find((v) => v.id === resolved.voice)!, config);
+      if (!chunks) assertAudioEstimateWithin([...resolved.text].length, resolved.length_scale, config.MAX_AUDIO_SECONDS);
       // A job with a webhook runs through the queue: its outcome event comes from there.
-      if (cache.enabled && request.webhook_url === undefined) {
+      if (cache.enabled && request.webhook_url === undefined && !chunks) {
         const looked = await lookUpCache({ ...cacheHit, tracer, metrics: deps.metrics }, resolved, id, owner);
         if (looked.hit) {
           logger.info({ job_id: id, voice: resolved.voice, cache: "hit" }, "job answered from the audio cache");
@@ -103,7 +107,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
         }
         resolved.cache_key = looked.key;
       }
-      await enqueueJob(deps, queues, tracer, resolved, { priority: request.priority, res, id, webhookUrl: request.webhook_url });
+      await enqueueJob(deps, queues, tracer, resolved, { priority: request.priority, res, id, webhookUrl: request.webhook_url, chunks });
       await accepted("queued");
     })
     .get(async (req, res) => {
@@ -147,6 +151,10 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
         // 410, no Retry-After: a failed job never gets audio (409 would invite polling forever).
         const failure = view.error ?? parseJobFailure(undefined);
         throw new VoxqueueError("job_failed", `job ${id} failed and has no audio (${failure.type}: ${failure.message})`);
+      }
+      if (format === "wav") {
+        if (!(await sendStoredWav(res, deps.audioStore, id, (read) => redisStep("read audio", read)))) throw new VoxqueueError("expired", `the audio of job ${id} has expired`);
+        return;
       }
       const wav = await redisStep("read audio", () => deps.audioStore.get(id));
       if (!wav) throw new VoxqueueError("expired", `the audio of job ${id} has expired`);
