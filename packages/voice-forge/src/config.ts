@@ -5,7 +5,7 @@ import type { VitsHyperParams } from "./presets";
  * Version of the generator; part of the config so a cached voice made by an older forge
  * (different graph or weights for the same seed) is regenerated.
  */
-export const FORGE_VERSION = 4;
+export const FORGE_VERSION = 5;
 
 /** The `voxqueue` block of a reference voice's config. */
 export interface VoxqueueBlock {

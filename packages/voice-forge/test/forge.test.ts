@@ -49,11 +49,11 @@ describe("forged x_low voices in Piper's format", () => {
   it("have Piper's input and output names, sid only when multi-speaker", () => {
     expect(singleSession.inputNames).toEqual(["input", "input_lengths", "scales"]);
     expect(multiSession.inputNames).toEqual(["input", "input_lengths", "scales", "sid"]);
-    expect(singleSession.outputNames).toEqual(["output", "durations"]);
-    expect(multiSession.outputNames).toEqual(["output", "durations"]);
+    expect(singleSession.outputNames).toEqual(["output", "durations", "output_lengths"]);
+    expect(multiSession.outputNames).toEqual(["output", "durations", "output_lengths"]);
   });
 
-  it("are opset-15 models with dynamic phoneme and sample axes", async () => {
+  it("are opset-15 models with dynamic batch, phoneme and sample axes", async () => {
     const model = decodeModel(await readFile(multi.onnxPath));
     expect(Number(model.irVersion)).toBeGreaterThanOrEqual(7);
     expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([["", 15]]);
@@ -61,14 +61,15 @@ describe("forged x_low voices in Piper's format", () => {
     const dims = (v: onnx.IValueInfoProto) =>
       v.type!.tensorType!.shape!.dim!.map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue)));
     expect(Object.fromEntries(graph.input!.map((v) => [v.name, [v.type!.tensorType!.elemType, dims(v)]]))).toEqual({
-      input: [DataType.INT64, [1, "phonemes"]],
-      input_lengths: [DataType.INT64, [1]],
+      input: [DataType.INT64, ["batch", "phonemes"]],
+      input_lengths: [DataType.INT64, ["batch"]],
       scales: [DataType.FLOAT, [3]],
-      sid: [DataType.INT64, [1]],
+      sid: [DataType.INT64, ["batch"]],
     });
     expect(graph.output!.map((v) => [v.name, v.type!.tensorType!.elemType, dims(v)])).toEqual([
-      ["output", DataType.FLOAT, [1, 1, "time"]],
-      ["durations", DataType.FLOAT, [1, "phonemes"]],
+      ["output", DataType.FLOAT, ["batch", 1, "time"]],
+      ["durations", DataType.FLOAT, ["batch", "phonemes"]],
+      ["output_lengths", DataType.INT64, ["batch"]],
     ]);
   });
 
@@ -113,7 +114,31 @@ describe("forged x_low voices in Piper's format", () => {
       const frames = durations.reduce((a, d) => a + d, 0);
       expect(durations.every((d) => Number.isInteger(d) && d >= 0)).toBe(true);
       expect(frames * HOP).toBe(results.output!.dims[2]);
+      expect(results.output_lengths!.data).toEqual(BigInt64Array.of(BigInt(frames * HOP)));
     }
+  });
+
+  it("run a padded batch: each item's output_lengths is its one-item length, the rest of its row is silence", async () => {
+    const rows = [ids, ids.slice(0, 9).concat(ids.at(-1)!), ids.slice(0, 31).concat(ids.at(-1)!)];
+    const width = Math.max(...rows.map((r) => r.length));
+    const padded = new BigInt64Array(rows.length * width);
+    rows.forEach((r, i) => r.forEach((id, j) => (padded[i * width + j] = BigInt(id))));
+    const results = await multiSession.run({
+      input: new ort.Tensor("int64", padded, [rows.length, width]),
+      input_lengths: new ort.Tensor("int64", BigInt64Array.from(rows, (r) => BigInt(r.length)), [rows.length]),
+      scales: new ort.Tensor("float32", Float32Array.of(0, 1, 0), [3]),
+      sid: new ort.Tensor("int64", BigInt64Array.of(0n, 3n, 1n), [rows.length]),
+    });
+    const [batch, , n] = results.output!.dims;
+    expect(batch).toBe(rows.length);
+    const audio = results.output!.data as Float32Array;
+    for (const [i, row] of rows.entries()) {
+      const alone = await synthesize(multiSession, row, NO_NOISE, [0, 3, 1][i]);
+      const length = Number(results.output_lengths!.data[i]);
+      expect(length).toBe(alone.dims[2]);
+      expect(audio.subarray(i * n! + length, (i + 1) * n!).every((x) => x === 0)).toBe(true);
+    }
+    expect(Math.max(...Array.from(results.output_lengths!.data as BigInt64Array, Number))).toBe(n);
   });
 
   it("makes about twice as many samples at length_scale 2", async () => {

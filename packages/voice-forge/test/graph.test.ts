@@ -124,8 +124,8 @@ describe("relative-position attention", () => {
       const abs = b.input({ name: "abs", type: DataType.FLOAT, dims: [1, 1, "t", "t"] });
       const len = b.op("Gather", [b.op("Shape", [rel]), b.constInt64([2], [])], { axis: { i: 0 } });
       const positions = relativePositions(b, len, w);
-      b.output(relativeToAbsolute(b, rel, positions), { name: "scores", type: DataType.FLOAT, dims: [1, 1, "t", "t"] });
-      b.output(absoluteToRelative(b, abs, positions), { name: "weights", type: DataType.FLOAT, dims: [1, 1, "t", k] });
+      b.output(relativeToAbsolute(b, rel, positions, 1), { name: "scores", type: DataType.FLOAT, dims: [1, 1, "t", "t"] });
+      b.output(absoluteToRelative(b, abs, positions, 1), { name: "weights", type: DataType.FLOAT, dims: [1, 1, "t", k] });
       const relData = fillNormal(streamFor(t, "rel"), new Float32Array(t * k), 1);
       const absData = fillNormal(streamFor(t, "abs"), new Float32Array(t * t), 1);
       const out = await (await session(b)).run({

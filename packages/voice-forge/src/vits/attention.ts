@@ -39,25 +39,38 @@ export function relativePositions(b: GraphBuilder, t: string, window: number): R
 }
 
 /**
- * VITS `_relative_position_to_absolute_position`: `[1, H, T, K]` logits per relative
- * offset → `[1, H, T, T]` scores (zero outside the window).
+ * `[B·H, X, Y]` → `[B, H, X, Y]` (the batch axis split back off the heads). With B = 1
+ * these reshapes leave the MatMuls exactly as in a one-item graph.
  */
-export function relativeToAbsolute(b: GraphBuilder, relLogits: string, rel: RelativePositions): string {
-  // [1, H, T, K] → [T, H, K] @ [T, K, T] → [T, H, T] → [1, H, T, T]
-  const byRow = b.op("Squeeze", [b.op("Transpose", [relLogits], { perm: ints([2, 0, 1, 3]) }), b.constInt64([1])]);
-  const scores = b.op("Transpose", [b.op("MatMul", [byRow, rel.keyOneHot])], { perm: ints([1, 0, 2]) });
-  return b.op("Unsqueeze", [scores, b.constInt64([0])]);
+function splitHeads(b: GraphBuilder, x: string, nHeads: number): string {
+  const rest = b.op("Slice", [b.op("Shape", [x]), b.constInt64([1]), b.constInt64([3])]);
+  return b.op("Reshape", [x, b.op("Concat", [b.constInt64([-1, nHeads]), rest], { axis: int(0) })]);
 }
 
 /**
- * VITS `_absolute_position_to_relative_position`: `[1, H, T, T]` attention weights →
- * `[1, H, T, K]` weights per relative offset (offsets outside the window dropped).
+ * VITS `_relative_position_to_absolute_position`: `[B, H, T, K]` logits per relative
+ * offset → `[B, H, T, T]` scores (zero outside the window).
  */
-export function absoluteToRelative(b: GraphBuilder, weights: string, rel: RelativePositions): string {
-  // [1, H, T, T] → [T, H, T] @ [T, T, K] → [T, H, K] → [1, H, T, K]
-  const byRow = b.op("Transpose", [b.op("Squeeze", [weights, b.constInt64([0])])], { perm: ints([1, 0, 2]) });
+export function relativeToAbsolute(b: GraphBuilder, relLogits: string, rel: RelativePositions, nHeads: number): string {
+  // [B, H, T, K] → [T, B·H, K] @ [T, K, T] → [T, B·H, T] → [B, H, T, T]
+  const offsets = b.op("Slice", [b.op("Shape", [relLogits]), b.constInt64([3]), b.constInt64([4])]);
+  const byRowShape = b.op("Concat", [b.constInt64([0, -1]), offsets], { axis: int(0) });
+  const byRow = b.op("Reshape", [b.op("Transpose", [relLogits], { perm: ints([2, 0, 1, 3]) }), byRowShape]);
+  const scores = b.op("Transpose", [b.op("MatMul", [byRow, rel.keyOneHot])], { perm: ints([1, 0, 2]) });
+  return splitHeads(b, scores, nHeads);
+}
+
+/**
+ * VITS `_absolute_position_to_relative_position`: `[B, H, T, T]` attention weights →
+ * `[B, H, T, K]` weights per relative offset (offsets outside the window dropped).
+ */
+export function absoluteToRelative(b: GraphBuilder, weights: string, rel: RelativePositions, nHeads: number): string {
+  // [B, H, T, T] → [T, B·H, T] @ [T, T, K] → [T, B·H, K] → [B, H, T, K]
+  const squares = b.op("Slice", [b.op("Shape", [weights]), b.constInt64([2]), b.constInt64([4])]);
+  const flat = b.op("Reshape", [weights, b.op("Concat", [b.constInt64([-1]), squares], { axis: int(0) })]);
+  const byRow = b.op("Transpose", [flat], { perm: ints([1, 0, 2]) });
   const relative = b.op("Transpose", [b.op("MatMul", [byRow, rel.valueOneHot])], { perm: ints([1, 0, 2]) });
-  return b.op("Unsqueeze", [relative, b.constInt64([0])]);
+  return splitHeads(b, relative, nHeads);
 }
 
 /** Sizes of one attention layer. */
@@ -68,8 +81,8 @@ export interface AttentionOptions {
 }
 
 /**
- * Self-attention over `x` `[1, C, T]` with the boolean mask `attnMask` `[1, 1, T, T]`
- * (masked scores are set to -1e4 before the softmax, as VITS does). Returns `[1, C, T]`.
+ * Self-attention over `x` `[B, C, T]` with the boolean mask `attnMask` `[B, 1, T, T]`
+ * (masked scores are set to -1e4 before the softmax, as VITS does). Returns `[B, C, T]`.
  */
 export function relativeSelfAttention(
   b: GraphBuilder,
@@ -90,22 +103,22 @@ export function relativeSelfAttention(
   const embRelK = b.weight("emb_rel_k", [1, k, d], { kind: "normal", std: d ** -0.5 });
   const embRelV = b.weight("emb_rel_v", [1, k, d], { kind: "normal", std: d ** -0.5 });
 
-  const heads = b.constInt64([1, nHeads, d, -1]);
-  const toHeads = (t: string) => b.op("Transpose", [b.op("Reshape", [t, heads])], { perm: ints([0, 1, 3, 2]) }); // [1, H, T, d]
+  const heads = b.constInt64([0, nHeads, d, -1]);
+  const toHeads = (t: string) => b.op("Transpose", [b.op("Reshape", [t, heads])], { perm: ints([0, 1, 3, 2]) }); // [B, H, T, d]
   const qh = b.op("Mul", [toHeads(q), b.constFloat([1 / Math.sqrt(d)], [])]);
-  const kh = b.op("Reshape", [key, heads]); // [1, H, d, T]
+  const kh = b.op("Reshape", [key, heads]); // [B, H, d, T]
   const vh = toHeads(v);
 
-  let scores = b.op("MatMul", [qh, kh]); // [1, H, T, T]
-  const relLogits = b.op("MatMul", [qh, b.op("Transpose", [embRelK], { perm: ints([0, 2, 1]) })]); // [1, H, T, K]
-  scores = b.op("Add", [scores, relativeToAbsolute(b, relLogits, rel)]);
+  let scores = b.op("MatMul", [qh, kh]); // [B, H, T, T]
+  const relLogits = b.op("MatMul", [qh, b.op("Transpose", [embRelK], { perm: ints([0, 2, 1]) })]); // [B, H, T, K]
+  scores = b.op("Add", [scores, relativeToAbsolute(b, relLogits, rel, nHeads)]);
   scores = b.op("Where", [attnMask, scores, b.constFloat([-1e4], [])]);
   const pAttn = b.op("Softmax", [scores], { axis: int(-1) });
 
-  let out = b.op("MatMul", [pAttn, vh]); // [1, H, T, d]
-  const relWeights = absoluteToRelative(b, pAttn, rel); // [1, H, T, K]
+  let out = b.op("MatMul", [pAttn, vh]); // [B, H, T, d]
+  const relWeights = absoluteToRelative(b, pAttn, rel, nHeads); // [B, H, T, K]
   out = b.op("Add", [out, b.op("MatMul", [relWeights, b.op("Squeeze", [embRelV, b.constInt64([0])])])]);
 
-  const merged = b.op("Reshape", [b.op("Transpose", [out], { perm: ints([0, 1, 3, 2]) }), b.constInt64([1, channels, -1])]);
+  const merged = b.op("Reshape", [b.op("Transpose", [out], { perm: ints([0, 1, 3, 2]) }), b.constInt64([0, channels, -1])]);
   return conv1d(b, merged, "conv_o", { inChannels: channels, outChannels: channels, kernelSize: 1 });
 }

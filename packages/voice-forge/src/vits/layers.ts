@@ -90,11 +90,23 @@ export function layerNormChannels(b: GraphBuilder, x: string, name: string, chan
   const s = b.scope(name);
   const gamma = s.weight("gamma", [channels, 1], { kind: "normal", mean: 1, std: 0.05 });
   const beta = s.weight("beta", [channels, 1], { kind: "normal", std: 0.02 });
-  const mean = s.op("ReduceMean", [x], { axes: ints([1]), keepdims: int(1) });
+  const mean = channelMean(s, x);
   const centered = s.op("Sub", [x, mean]);
-  const variance = s.op("ReduceMean", [s.op("Mul", [centered, centered])], { axes: ints([1]), keepdims: int(1) });
+  const variance = channelMean(s, s.op("Mul", [centered, centered]));
   const std = s.op("Sqrt", [s.op("Add", [variance, s.constFloat([1e-5], [])])]);
   return s.op("Add", [s.op("Mul", [s.op("Div", [centered, std]), gamma]), beta]);
+}
+
+/**
+ * Mean over the channels of `[B, C, T]`, as `[B, 1, T]`, summed in the same order
+ * whatever B is. onnxruntime's ReduceMean over the middle axis takes another loop once B
+ * > 1 (the sums came out up to 1e-6 apart, so a batch's items differed from their
+ * one-item runs); over the leading axis of `[C, B, T]` it adds the same rows in the same
+ * order for any B, and for B = 1 it is what the middle-axis reduction computed.
+ */
+function channelMean(b: GraphBuilder, x: string): string {
+  const leading = b.op("Transpose", [x], { perm: ints([1, 0, 2]) });
+  return b.op("Transpose", [b.op("ReduceMean", [leading], { axes: ints([0]), keepdims: int(1) })], { perm: ints([1, 0, 2]) });
 }
 
 /** Exact GELU, `0.5 x (1 + erf(x / sqrt 2))` (what `F.gelu` exports to before opset 20). */

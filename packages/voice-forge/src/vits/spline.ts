@@ -40,8 +40,8 @@ export function rationalQuadraticInverse(b: GraphBuilder, x: string, params: str
   const pick = (values: string, onehot: string) =>
     b.op("ReduceSum", [b.op("Mul", [values, onehot]), b.constInt64([3])], { keepdims: int(1) });
 
-  // [1, 3nb-1, T] → [1, 1, T, 3nb-1]
-  const h = b.op("Transpose", [b.op("Reshape", [params, b.constInt64([1, 1, 3 * nb - 1, -1])])], { perm: ints([0, 1, 3, 2]) });
+  // [B, 3nb-1, T] → [B, 1, T, 3nb-1]
+  const h = b.op("Transpose", [b.op("Reshape", [params, b.constInt64([0, 1, 3 * nb - 1, -1])])], { perm: ints([0, 1, 3, 2]) });
   const scale = c(1 / Math.sqrt(o.filterChannels));
   const rawWidths = b.op("Mul", [last(h, 0, nb), scale]);
   const rawHeights = b.op("Mul", [last(h, nb, 2 * nb), scale]);

@@ -5,13 +5,13 @@ import { conv1d, layerNormChannels, masked, sliceChannels } from "./layers";
 
 /** What the text encoder hands to the rest of the graph (VITS `TextEncoder.forward`). */
 export interface TextEncoderOutputs {
-  /** Encoded text `[1, hidden, T]`. */
+  /** Encoded text `[B, hidden, T]`. */
   x: string;
-  /** Prior mean `[1, inter, T]`. */
+  /** Prior mean `[B, inter, T]`. */
   mP: string;
-  /** Prior log-std `[1, inter, T]`. */
+  /** Prior log-std `[B, inter, T]`. */
   logsP: string;
-  /** Float mask `[1, 1, T]` from `input_lengths`. */
+  /** Float mask `[B, 1, T]` from `input_lengths`. */
   xMask: string;
 }
 
@@ -19,8 +19,8 @@ export interface TextEncoderOutputs {
  * VITS `TextEncoder` (`enc_p`): embedding × sqrt(hidden), `nLayers` post-norm
  * transformer layers (relative-position self-attention + kernel-3 conv FFN, each followed
  * by a channel LayerNorm), and a 1×1 projection to `m_p` / `logs_p`.
- * @param ids int64 `[1, T]` phoneme ids
- * @param lengths int64 `[1]` valid length
+ * @param ids int64 `[B, T]` phoneme ids (each row padded to the longest)
+ * @param lengths int64 `[B]` valid length of each row
  */
 export function textEncoder(root: GraphBuilder, p: VitsHyperParams, ids: string, lengths: string): TextEncoderOutputs {
   const b = root.scope("enc_p");
@@ -28,17 +28,17 @@ export function textEncoder(root: GraphBuilder, p: VitsHyperParams, ids: string,
 
   const t = b.op("Gather", [b.op("Shape", [ids]), b.constInt64([1], [])], { axis: int(0) }); // scalar T
   const range = b.op("Range", [b.constInt64([0], []), t, b.constInt64([1], [])]);
-  const maskBool = b.op("Less", [range, lengths]); // [T]
-  const xMask = b.op("Unsqueeze", [b.op("Cast", [maskBool], { to: int(DataType.FLOAT) }), b.constInt64([0, 1])]);
-  // attn_mask = x_mask[:, :, None] * x_mask[:, None, :] as booleans, [1, 1, T, T].
+  const maskBool = b.op("Less", [b.op("Unsqueeze", [range, b.constInt64([0])]), b.op("Unsqueeze", [lengths, b.constInt64([1])])]); // [B, T]
+  const xMask = b.op("Unsqueeze", [b.op("Cast", [maskBool], { to: int(DataType.FLOAT) }), b.constInt64([1])]);
+  // attn_mask = x_mask[:, :, None] * x_mask[:, None, :] as booleans, [B, 1, T, T].
   const attnMask = b.op("And", [
-    b.op("Unsqueeze", [maskBool, b.constInt64([0, 1, 3])]),
-    b.op("Unsqueeze", [maskBool, b.constInt64([0, 1, 2])]),
+    b.op("Unsqueeze", [maskBool, b.constInt64([1, 3])]),
+    b.op("Unsqueeze", [maskBool, b.constInt64([1, 2])]),
   ]);
 
   // nn.Embedding initialised N(0, hidden^-0.5), then scaled by sqrt(hidden).
   const emb = b.weight("emb.weight", [p.numSymbols, h], { kind: "normal", std: h ** -0.5 });
-  let x = b.op("Gather", [emb, ids], { axis: int(0) }); // [1, T, H]
+  let x = b.op("Gather", [emb, ids], { axis: int(0) }); // [B, T, H]
   x = b.op("Mul", [x, b.constFloat([Math.sqrt(h)], [])]);
   x = b.op("Transpose", [x], { perm: ints([0, 2, 1]) });
   x = masked(b, x, xMask);
