@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { discoverVoices, type ExecutionProvider, type InferencePool, type VoiceFiles } from "@voxqueue/synth";
 import type { Logger } from "@voxqueue/telemetry";
-import { espeakLacks } from "./voices.js";
+import { espeakLacks, warnNoBatching } from "./voices.js";
 
 /** What one reload changed; ids of voices. */
 export interface VoiceChange {
@@ -22,6 +22,8 @@ export interface VoiceReloadDeps {
   voices: Map<string, VoiceFiles>;
   executionProviders: Record<string, ExecutionProvider>;
   logger: Logger;
+  /** Dynamic batching is on (`BATCH_MAX_SIZE` > 1): a loaded voice that cannot batch is logged. */
+  batching?: boolean;
   /** Called after a reload that added, replaced or removed a voice (the worker republishes its catalog). */
   onChange: (change: VoiceChange) => Promise<void>;
 }
@@ -145,6 +147,7 @@ export class VoiceReloader {
       for (const f of added.providerFailures) logger.warn({ execution_provider: f.provider, err: f.message }, `execution provider ${f.provider} unavailable, using the next one (${f.message})`);
       voices.set(voice.id, voice);
       this.deps.executionProviders[voice.id] = added.executionProvider;
+      if (this.deps.batching && !added.batching) warnNoBatching(logger, voice.id);
       logger.info(
         { voice: voice.id, file: voice.onnxPath, execution_provider: added.executionProvider, load_seconds: added.loadSeconds, fingerprint: print },
         added.replaced ? "voice replaced: new jobs use the new model, jobs running on the old one finish on it" : "voice added",

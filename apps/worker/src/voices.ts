@@ -9,6 +9,15 @@ export function voiceLabels(voice: VoiceFiles): SynthLabels {
 }
 
 /**
+ * With `BATCH_MAX_SIZE` > 1: says once, as the voice loads, that its sentences run one by
+ * one (its graph outputs only padded audio, as Piper's exports do, so a batch could not be
+ * cut back into sentences).
+ */
+export function warnNoBatching(logger: Logger, voiceId: string): void {
+  logger.warn({ voice: voiceId }, `voice ${voiceId}: dynamic batching unavailable, graph has no per-item output lengths`);
+}
+
+/**
  * Why espeak-ng cannot phonemize for `voice` (its `espeak.voice` is unknown), or null
  * when it can (or the voice reads text, not phonemes).
  * @throws EspeakNotFoundError when libespeak-ng or its data is missing

@@ -16,7 +16,7 @@ import { createCompletionRecorder, createProcessor } from "./processor.js";
 import { recordHolder, watchStalls } from "./stalls.js";
 import { createStitchProcessor } from "./stitch-processor.js";
 import { VoiceReloader } from "./voice-reload.js";
-import { loadVoices, voiceLabels } from "./voices.js";
+import { loadVoices, voiceLabels, warnNoBatching } from "./voices.js";
 import { startWebhookWorker } from "./webhook-worker.js";
 
 /** How long processors get to hand their jobs back once cancelled, ms. */
@@ -63,17 +63,20 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const intraOp = config.ORT_INTRA_OP_THREADS || Math.max(1, Math.floor(cores / threads));
   const t0 = performance.now();
   // Rejects when no voice loads at all; a voice whose model fails to load is skipped.
-  const { pool, loadSeconds, failed, executionProviders, providerFailures } = await InferencePool.start({
+  const { pool, loadSeconds, failed, executionProviders, providerFailures, batching } = await InferencePool.start({
     voices: found,
     threads,
     executionProviders: config.EXECUTION_PROVIDERS,
     intraOpNumThreads: intraOp,
     maxHeapMb: config.INFERENCE_THREAD_MAX_HEAP_MB,
     arenaReloadRssRatio: config.ORT_ARENA_RELOAD_RSS_RATIO,
+    batchMaxSize: config.BATCH_MAX_SIZE,
+    batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
   });
   for (const f of providerFailures) {
     log.warn({ execution_provider: f.provider, err: f.message }, `execution provider ${f.provider} unavailable, using the next one (${f.message})`);
   }
+  if (config.BATCH_MAX_SIZE > 1) for (const [voice, can] of Object.entries(batching)) if (!can) warnNoBatching(log, voice);
   for (const f of failed) log.warn({ voice: f.id, file: f.onnxPath, err: f.message }, `voice skipped: its model does not load (${f.onnxPath}: ${f.message})`);
   // What this worker serves: metrics, catalog, queue and processor see only these.
   const voices = found.filter((v) => !failed.some((f) => f.id === v.id));
@@ -148,6 +151,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     voices: voiceMap,
     executionProviders,
     logger: log,
+    batching: config.BATCH_MAX_SIZE > 1,
     onChange: async () => {
       for (const provider of new Set(Object.values(executionProviders))) metrics.workerInfo.set({ execution_provider: provider }, 1);
       await publish().catch((err: Error) => log.warn({ err: err.message }, "could not publish the voice catalog"));

@@ -55,6 +55,14 @@ const workerEnvSchema = z.object({
   EXECUTION_PROVIDER: z.enum(PROVIDERS).default("cpu"),
   /** onnxruntime intra-op threads per inference thread; 0 = cores / inference threads (1 with the defaults). */
   ORT_INTRA_OP_THREADS: env.int(0, 0, 256),
+  /**
+   * Dynamic batching: sentences of concurrent jobs on the same voice (and generation) with
+   * the same scales run up to this many in one onnxruntime run, on voices whose graph gives
+   * per-item output lengths (the reference voices; Piper's exports run one by one). 1 = off.
+   */
+  BATCH_MAX_SIZE: env.int(1, 1, 64),
+  /** How long a batch's first sentence waits for others before it runs, ms. */
+  BATCH_MAX_WAIT_MS: env.int(5, 0, 1000),
   /** Silence between sentences, seconds (Piper's C++ CLI uses 0.2). */
   SENTENCE_SILENCE_SECONDS: env.num(0.2, 0, 10),
   /** V8 heap limit of each inference thread, MiB (worker_threads `resourceLimits`); past it the job fails with `oom`. 0 = Node's default. */

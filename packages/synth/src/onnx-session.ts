@@ -11,6 +11,12 @@ export interface Scales {
   noise_w: number;
 }
 
+/** One sentence's audio: float samples, and the frames of each phoneme id where the model outputs them. */
+export interface SentenceAudio {
+  samples: Float32Array;
+  durations?: Float32Array;
+}
+
 /** An execution provider that could not be used, with onnxruntime's message. */
 export interface ProviderFailure {
   provider: ExecutionProvider;
@@ -55,6 +61,15 @@ export class VoiceSession {
     /** Providers tried before it that failed to initialise, with why. */
     readonly providerFailures: readonly ProviderFailure[],
   ) {}
+
+  /**
+   * The graph can run a batch ({@link inferBatch}): it has an `output_lengths` output giving
+   * each item's samples (the reference voices do). Piper's own exports output only the
+   * padded audio, so a batch could not be cut back into sentences: they run one by one.
+   */
+  get canBatch(): boolean {
+    return this.session.outputNames.includes("output_lengths");
+  }
 
   /**
    * Loads `onnxPath` with the first execution provider of `opts.executionProviders`
@@ -111,27 +126,68 @@ export class VoiceSession {
    * {@link infer}, and the frames of each phoneme id when the model has a `durations` output
    * (the reference voices; Piper voices exported with duration output), else undefined.
    */
-  async inferWithDurations(ids: readonly number[], scales: Scales, speakerId: number | null): Promise<{ samples: Float32Array; durations?: Float32Array }> {
-    for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.config.num_symbols) {
-        throw new RangeError(`phoneme id ${id} outside [0, ${this.config.num_symbols})`);
-      }
-    }
-    const feeds: Record<string, ort.Tensor> = {
-      input: new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [1, ids.length]),
-      input_lengths: new ort.Tensor("int64", BigInt64Array.of(BigInt(ids.length)), [1]),
-      scales: new ort.Tensor("float32", Float32Array.of(scales.noise_scale, scales.length_scale, scales.noise_w), [3]),
-    };
-    if (this.hasSid) feeds.sid = new ort.Tensor("int64", BigInt64Array.of(BigInt(speakerId ?? 0)), [1]);
-    const results = await this.session.run(feeds);
-    const output = results[this.session.outputNames[0]!]!;
-    const data = output.data as Float32Array;
+  async inferWithDurations(ids: readonly number[], scales: Scales, speakerId: number | null): Promise<SentenceAudio> {
+    this.checkIds(ids);
+    const results = await this.session.run(this.feeds([ids], scales, [speakerId]));
+    const data = results[this.session.outputNames[0]!]!.data as Float32Array;
     // Copy out of onnxruntime's buffer so the tensor can be released.
     const samples = new Float32Array(data);
     const durationsOut = this.session.outputNames.includes("durations") ? results.durations : undefined;
     const durations = durationsOut && durationsOut.data instanceof Float32Array && durationsOut.data.length === ids.length ? new Float32Array(durationsOut.data) : undefined;
     for (const t of Object.values(results)) t.dispose();
     return durations ? { samples, durations } : { samples };
+  }
+
+  /**
+   * Dynamic batching: several sentences in one `session.run`, `input` [B, Tmax] padded
+   * with id 0, `input_lengths` [B], `sid` [B]; each item is cut out of the padded `output`
+   * by the model's `output_lengths` (see {@link canBatch}). Sentences share one `scales`.
+   * With noise off, each item equals its {@link inferWithDurations} run up to float
+   * rounding (packages/synth/test/batching.test.ts says how far).
+   * @param speakerIds one per sentence, as in {@link infer}
+   * @returns one {@link SentenceAudio} per sentence, in order
+   * @throws Error when the model has no `output_lengths` output; RangeError as {@link infer}
+   */
+  async inferBatch(sentences: readonly (readonly number[])[], scales: Scales, speakerIds: readonly (number | null)[]): Promise<SentenceAudio[]> {
+    if (!this.canBatch) throw new Error("this voice's graph has no output_lengths output: it cannot run a batch");
+    for (const ids of sentences) this.checkIds(ids);
+    const width = Math.max(...sentences.map((ids) => ids.length));
+    const results = await this.session.run(this.feeds(sentences, scales, speakerIds));
+    const output = results[this.session.outputNames[0]!]!;
+    const data = output.data as Float32Array;
+    // The output's last axis is time, whatever unit axes a graph puts before it.
+    const rowSamples = output.dims.at(-1)!;
+    const lengths = results.output_lengths!.data as BigInt64Array;
+    const durationsOut = results.durations?.data instanceof Float32Array && results.durations.data.length === sentences.length * width ? results.durations.data : undefined;
+    const items = sentences.map((ids, i): SentenceAudio => {
+      const samples = data.slice(i * rowSamples, i * rowSamples + Number(lengths[i]));
+      return durationsOut ? { samples, durations: durationsOut.slice(i * width, i * width + ids.length) } : { samples };
+    });
+    for (const t of Object.values(results)) t.dispose();
+    return items;
+  }
+
+  /** @throws RangeError for an id outside the voice's symbol table (it would crash the model's Gather, rhasspy/piper#124) */
+  private checkIds(ids: readonly number[]): void {
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.config.num_symbols) {
+        throw new RangeError(`phoneme id ${id} outside [0, ${this.config.num_symbols})`);
+      }
+    }
+  }
+
+  /** Piper's inputs for rows of ids (padded with 0 to the longest; one row: exactly Piper's [1, T]). */
+  private feeds(rows: readonly (readonly number[])[], scales: Scales, speakerIds: readonly (number | null)[]): Record<string, ort.Tensor> {
+    const width = Math.max(...rows.map((ids) => ids.length));
+    const input = new BigInt64Array(rows.length * width);
+    rows.forEach((ids, i) => ids.forEach((id, j) => (input[i * width + j] = BigInt(id))));
+    const feeds: Record<string, ort.Tensor> = {
+      input: new ort.Tensor("int64", input, [rows.length, width]),
+      input_lengths: new ort.Tensor("int64", BigInt64Array.from(rows, (ids) => BigInt(ids.length)), [rows.length]),
+      scales: new ort.Tensor("float32", Float32Array.of(scales.noise_scale, scales.length_scale, scales.noise_w), [3]),
+    };
+    if (this.hasSid) feeds.sid = new ort.Tensor("int64", BigInt64Array.from(speakerIds, (sid) => BigInt(sid ?? 0)), [rows.length]);
+    return feeds;
   }
 
   /**

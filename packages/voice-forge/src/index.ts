@@ -12,3 +12,4 @@ export { PIPER_PUBLISHED_SIZES } from "./piper-sizes";
 export { PRESETS, type VitsHyperParams } from "./presets";
 export { buildVoiceConfig, FORGE_VERSION, type ForgedVoiceConfig } from "./config";
 export { defaultVoicesDir } from "./paths";
+export { decodeModel, encodeModel } from "./onnx/builder";

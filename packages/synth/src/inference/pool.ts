@@ -3,6 +3,7 @@ import type { ExecutionProvider, ProviderFailure, Scales } from "../onnx-session
 import type { VoiceFiles } from "../voice.js";
 import type { FromThread, InitMessage, LoadedMessage, ReadyMessage, RunMessage, ThreadVoice, VoiceLoadFailure, ToThread } from "./protocol.js";
 import { VoiceGenerations, type VoiceGeneration, type VoiceHold } from "./voice-generations.js";
+import { SentenceBatcher, type SealedBatch } from "./batching.js";
 
 export type { VoiceLoadFailure, VoiceHold };
 
@@ -55,6 +56,15 @@ export interface InferencePoolOptions {
    * @defaultValue 0
    */
   maxHeapMb?: number;
+  /**
+   * Dynamic batching: one-sentence requests of concurrent syntheses on the same voice
+   * session and scales run up to this many in one `session.run` (`batching.ts`), on voices
+   * whose graph gives per-item output lengths; others run one by one. 1 = off.
+   * @defaultValue 1
+   */
+  batchMaxSize?: number;
+  /** How long a batch's first sentence waits for others, ms. @defaultValue 5 */
+  batchMaxWaitMs?: number;
 }
 
 /** What {@link InferencePool.start} returns. */
@@ -67,6 +77,8 @@ export interface PoolStart {
   /** Providers that failed to initialise (skipped in favour of the next), one entry each. */
   providerFailures: ProviderFailure[];
   failed: VoiceLoadFailure[];
+  /** Per loaded voice: whether its graph can run batches (has per-item output lengths). */
+  batching: Record<string, boolean>;
 }
 
 /** One {@link InferencePool.run} request. */
@@ -146,6 +158,8 @@ export interface AddedVoice {
   providerFailures: ProviderFailure[];
   /** True when it replaced a loaded voice of the same id (released once its last synthesis ends). */
   replaced: boolean;
+  /** Its graph can run batches (has per-item output lengths). */
+  batching: boolean;
 }
 
 /**
@@ -177,6 +191,13 @@ export class InferencePool {
   /** Which session of each voice new work gets; retired ones are unloaded once unheld. */
   private readonly generations = new VoiceGenerations((g) => this.unload(g));
   private arenaReloadCount = 0;
+  /** Session keys whose graph can run a batch (as the first thread reported). */
+  private readonly batchable = new Set<string>();
+  /** Set when batching is on (`batchMaxSize` > 1). */
+  private batcher: SentenceBatcher | null = null;
+
+  /** Dynamic batching so far: batched `session.run`s and the sentences they held. */
+  readonly batchRuns = { runs: 0, sentences: 0 };
 
   /** Sessions reloaded so far to give back a grown CPU arena (`arenaReloadRssRatio`). */
   get arenaReloads(): number {
@@ -206,6 +227,15 @@ export class InferencePool {
       arenaReloadRssRatio: opts.arenaReloadRssRatio ?? 0,
     };
     const pool = new InferencePool(init, opts.maxHeapMb ? { maxOldGenerationSizeMb: opts.maxHeapMb } : {});
+    if ((opts.batchMaxSize ?? 1) > 1) {
+      pool.batcher = new SentenceBatcher({
+        maxSize: opts.batchMaxSize!,
+        maxWaitMs: opts.batchMaxWaitMs ?? 5,
+        run: (voiceKey, seal) => pool.runBatch(voiceKey, seal),
+        timeoutError: (ms) => new InferenceTimeoutError(`synthesis took longer than ${ms} ms`),
+        closedError: () => new InferenceError("inference pool is closed", "PoolClosed"),
+      });
+    }
     for (const v of opts.voices) pool.generations.activate(pool.generations.create(v).key);
     let ready: ReadyMessage[];
     try {
@@ -233,7 +263,9 @@ export class InferencePool {
     );
     const providerFailures = new Map<ExecutionProvider, ProviderFailure>();
     for (const r of ready) for (const f of r.providerFailures) if (!providerFailures.has(f.provider)) providerFailures.set(f.provider, f);
-    return { pool, loadSeconds, executionProviders, providerFailures: [...providerFailures.values()], failed: [...failed.values()] };
+    for (const key of ready[0]?.batchable ?? []) pool.batchable.add(key);
+    const batching = Object.fromEntries(pool.generations.ids().map((id) => [id, pool.batchable.has(pool.generations.currentKey(id)!)]));
+    return { pool, loadSeconds, executionProviders, providerFailures: [...providerFailures.values()], failed: [...failed.values()], batching };
   }
 
   /** Number of threads. */
@@ -383,21 +415,56 @@ export class InferencePool {
    * @throws InferenceTimeoutError past `timeoutMs`; InferenceError when onnxruntime fails
    */
   async run(req: InferenceRequest): Promise<InferenceResult> {
-    const slot = await this.acquire();
-    const requestId = this.nextId++;
     const voiceKey = req.hold?.key ?? this.generations.currentKey(req.voiceId) ?? req.voiceId;
-    const msg: RunMessage = { kind: "run", requestId, voiceKey, sentences: req.sentences, scales: req.scales, speakerId: req.speakerId };
+    if (this.batcher && req.sentences.length === 1 && this.batchable.has(voiceKey)) {
+      const { speakerId, scales, timeoutMs, onSentence } = req;
+      return this.batcher.add(voiceKey, { ids: req.sentences[0]!, speakerId, scales, timeoutMs, ...(onSentence ? { onSentence } : {}) });
+    }
+    const slot = await this.acquire();
+    const msg: RunMessage = { kind: "run", requestId: this.nextId++, voiceKey, sentences: req.sentences, scales: req.scales, speakerId: req.speakerId };
+    return this.send(slot, msg, req.timeoutMs, req.onSentence);
+  }
+
+  /** Dynamic batching: runs a batch on the next free thread, with what `seal` says it holds then. */
+  private async runBatch(voiceKey: string, seal: () => SealedBatch | null): Promise<InferenceResult> {
+    const slot = await this.acquire();
+    const batch = seal();
+    if (!batch) {
+      slot.busy = false;
+      this.release();
+      return { chunks: [], inferenceSeconds: [], durations: [] };
+    }
+    this.batchRuns.runs++;
+    this.batchRuns.sentences += batch.sentences.length;
+    const msg: RunMessage = {
+      kind: "run",
+      requestId: this.nextId++,
+      voiceKey,
+      sentences: batch.sentences.map((s) => s.ids),
+      scales: batch.scales,
+      speakerId: null,
+      batch: { speakerIds: batch.sentences.map((s) => s.speakerId) },
+    };
+    return this.send(slot, msg, batch.timeoutMs);
+  }
+
+  /**
+   * Runs `msg` on the acquired thread of `slot`, frees it when done.
+   * @throws InferenceTimeoutError past `timeoutMs`; InferenceError when onnxruntime fails
+   */
+  private async send(slot: Slot, msg: RunMessage, timeoutMs: number, onSentence?: (sentence: SentencePcm) => void): Promise<InferenceResult> {
+    const { requestId } = msg;
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     try {
       return await new Promise<InferenceResult>((resolve, reject) => {
-        slot.pending = { requestId, result: { chunks: [], inferenceSeconds: [], durations: [] }, onSentence: req.onSentence, resolve, reject };
+        slot.pending = { requestId, result: { chunks: [], inferenceSeconds: [], durations: [] }, onSentence, resolve, reject };
         timer = setTimeout(() => {
           timedOut = true;
           slot.pending = null;
           this.abandon(slot, requestId);
-          reject(new InferenceTimeoutError(`synthesis took longer than ${req.timeoutMs} ms`));
-        }, req.timeoutMs);
+          reject(new InferenceTimeoutError(`synthesis took longer than ${timeoutMs} ms`));
+        }, timeoutMs);
         slot.worker.postMessage(msg);
       });
     } finally {
@@ -473,10 +540,12 @@ export class InferencePool {
       throw new InferenceError(`${voice.onnxPath}: ${failure?.message ?? "no inference thread answered"}`, "VoiceLoadFailed");
     }
     const replaced = this.generations.currentKey(voice.id) !== undefined;
+    const batching = loaded.every((a) => a.batchable);
+    if (batching) this.batchable.add(generation.key);
     this.generations.activate(generation.key);
     const providerFailures = new Map<ExecutionProvider, ProviderFailure>();
     for (const a of loaded) for (const f of a.providerFailures) if (!providerFailures.has(f.provider)) providerFailures.set(f.provider, f);
-    return { executionProvider: loaded[0]!.executionProvider, loadSeconds: Math.max(...loaded.map((a) => a.loadSeconds)), providerFailures: [...providerFailures.values()], replaced };
+    return { executionProvider: loaded[0]!.executionProvider, loadSeconds: Math.max(...loaded.map((a) => a.loadSeconds)), providerFailures: [...providerFailures.values()], replaced, batching };
   }
 
   /**
@@ -489,6 +558,7 @@ export class InferencePool {
 
   /** Releases a generation's sessions in every thread (a thread runs messages in order: after its runs on it). */
   private unload(generation: VoiceGeneration): void {
+    this.batchable.delete(generation.key);
     const msg: ToThread = { kind: "unload", key: generation.key };
     for (const slot of [...this.slots, ...this.retired]) slot.worker.postMessage(msg);
   }
@@ -499,6 +569,7 @@ export class InferencePool {
    */
   async close(stopWaitMs = RETIRE_AFTER_MS): Promise<void> {
     this.closed = true;
+    this.batcher?.close();
     for (const resolve of this.waiting.splice(0)) resolve();
     const slots = [...this.slots.splice(0), ...this.retired];
     this.retired.clear();

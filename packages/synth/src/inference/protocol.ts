@@ -39,6 +39,12 @@ export interface RunMessage {
   sentences: number[][];
   scales: Scales;
   speakerId: number | null;
+  /**
+   * Dynamic batching: the sentences (of different requests, see `batching.ts`) run in one
+   * `session.run`, sentence i with speaker `speakerIds[i]`; each still leaves as its own
+   * {@link SentenceMessage}. Only sent for sessions the thread reported batchable.
+   */
+  batch?: { speakerIds: (number | null)[] };
 }
 
 /**
@@ -75,7 +81,7 @@ export interface VoiceLoadFailure {
 
 /**
  * The thread is ready: load and warm-up seconds per voice it loaded, the execution
- * provider each runs on, the providers that failed to initialise on the way (one entry
+ * provider each runs on, the sessions that can run a batch, the providers that failed to initialise on the way (one entry
  * per provider), and the voices it could not load (the thread serves the others;
  * requests for these fail).
  */
@@ -83,6 +89,8 @@ export interface ReadyMessage {
   kind: "ready";
   loadSeconds: Record<string, number>;
   executionProviders: Record<string, ExecutionProvider>;
+  /** Session keys whose graph can run a batch (`VoiceSession.canBatch`). */
+  batchable: string[];
   providerFailures: ProviderFailure[];
   failed: VoiceLoadFailure[];
 }
@@ -125,7 +133,7 @@ export interface CancelledMessage {
 
 /** Answer to a {@link LoadMessage}: the session is ready (`ok`), or onnxruntime's `message`. */
 export type LoadedMessage =
-  | { kind: "loaded"; loadId: number; ok: true; executionProvider: ExecutionProvider; loadSeconds: number; providerFailures: ProviderFailure[] }
+  | { kind: "loaded"; loadId: number; ok: true; executionProvider: ExecutionProvider; loadSeconds: number; providerFailures: ProviderFailure[]; batchable: boolean }
   | { kind: "loaded"; loadId: number; ok: false; message: string };
 
 export type FromThread = ReadyMessage | SentenceMessage | DoneMessage | FailedMessage | CancelledMessage | LoadedMessage;

@@ -4,7 +4,7 @@
 import { parentPort } from "node:worker_threads";
 import { floatToInt16 } from "../audio.js";
 import { VoiceSession, type ExecutionProvider, type ProviderFailure } from "../onnx-session.js";
-import type { FromThread, InitMessage, ThreadVoice, ToThread, VoiceLoadFailure } from "./protocol.js";
+import type { FromThread, InitMessage, RunMessage, ThreadVoice, ToThread, VoiceLoadFailure } from "./protocol.js";
 
 const port = parentPort;
 if (!port) throw new Error("inference thread must run inside worker_threads");
@@ -76,7 +76,7 @@ async function handle(msg: ToThread): Promise<void> {
       const session = await loadVoice(msg.voice, init);
       sessions.set(msg.voice.key, session);
       init.voices.push(msg.voice);
-      post({ kind: "loaded", loadId: msg.loadId, ok: true, executionProvider: session.executionProvider, loadSeconds: (performance.now() - t0) / 1000, providerFailures: [...session.providerFailures] });
+      post({ kind: "loaded", loadId: msg.loadId, ok: true, executionProvider: session.executionProvider, loadSeconds: (performance.now() - t0) / 1000, providerFailures: [...session.providerFailures], batchable: session.canBatch });
     } catch (err) {
       post({ kind: "loaded", loadId: msg.loadId, ok: false, message: err instanceof Error ? err.message : String(err) });
     }
@@ -114,27 +114,56 @@ async function handle(msg: ToThread): Promise<void> {
     // A copy: hot reload adds and removes voices from this thread's list.
     init = { ...msg, voices: [...msg.voices] };
     baselineRss = process.memoryUsage.rss();
-    post({ kind: "ready", loadSeconds, executionProviders, providerFailures: [...providerFailures.values()], failed });
+    const batchable = [...sessions].filter(([, session]) => session.canBatch).map(([key]) => key);
+    post({ kind: "ready", loadSeconds, executionProviders, batchable, providerFailures: [...providerFailures.values()], failed });
     return;
   }
   const session = sessions.get(msg.voiceKey);
   if (!session) throw new Error(`voice ${msg.voiceKey} is not loaded in this thread`);
+  const finished = msg.batch ? await runBatch(session, msg, msg.batch.speakerIds) : await runSentences(session, msg);
+  if (!finished) return; // cancelled: the pool has been told
+  // Before "done": the pool counts the thread busy meanwhile, so it is never terminated
+  // inside a session load (that aborts the process), and the next request waits for it.
+  const arenaReloaded = await shrinkIfGrown(msg.voiceKey);
+  post({ kind: "done", requestId: msg.requestId, arenaReloaded });
+}
+
+/** Sends one sentence's audio as int16 PCM (Piper normalises each sentence on its own before joining). */
+function postSentence(requestId: number, index: number, audio: Float32Array, durations: Float32Array | undefined, inferenceSeconds: number): void {
+  const pcm = floatToInt16(audio);
+  post({ kind: "sentence", requestId, index, pcm, inferenceSeconds, ...(durations ? { durations } : {}) }, [pcm.buffer as ArrayBuffer]);
+}
+
+/**
+ * Dynamic batching: every sentence in one `session.run`; each then leaves as its own
+ * sentence with an equal share of the run's seconds. False when it was given up before it started.
+ */
+async function runBatch(session: VoiceSession, msg: RunMessage, speakerIds: (number | null)[]): Promise<boolean> {
+  // Given up before it started (every request in it timed out): nothing runs.
+  if (Atomics.load(cancel, 0) === msg.requestId) {
+    post({ kind: "cancelled", requestId: msg.requestId });
+    return false;
+  }
+  const t0 = performance.now();
+  const items = await session.inferBatch(msg.sentences, msg.scales, speakerIds);
+  const share = (performance.now() - t0) / 1000 / items.length;
+  for (const [index, item] of items.entries()) postSentence(msg.requestId, index, item.samples, item.durations, share);
+  return true;
+}
+
+/** One `session.run` per sentence, each sent as soon as it is ready. False when the pool gave the request up. */
+async function runSentences(session: VoiceSession, msg: RunMessage): Promise<boolean> {
   for (const [index, ids] of msg.sentences.entries()) {
     // The pool gave up on this request (timeout, shutdown): stop at a sentence boundary,
     // the only place this thread can stop without aborting the process.
     if (Atomics.load(cancel, 0) === msg.requestId) {
       post({ kind: "cancelled", requestId: msg.requestId });
-      return;
+      return false;
     }
     const t0 = performance.now();
-    const { samples: audio, durations } = await session.inferWithDurations(ids, msg.scales, msg.speakerId);
-    // Piper normalises each sentence on its own before joining.
-    const pcm = floatToInt16(audio);
+    const { samples, durations } = await session.inferWithDurations(ids, msg.scales, msg.speakerId);
     // Each sentence leaves as soon as it is ready: streaming callers play it meanwhile.
-    post({ kind: "sentence", requestId: msg.requestId, index, pcm, inferenceSeconds: (performance.now() - t0) / 1000, ...(durations ? { durations } : {}) }, [pcm.buffer as ArrayBuffer]);
+    postSentence(msg.requestId, index, samples, durations, (performance.now() - t0) / 1000);
   }
-  // Before "done": the pool counts the thread busy meanwhile, so it is never terminated
-  // inside a session load (that aborts the process), and the next request waits for it.
-  const arenaReloaded = await shrinkIfGrown(msg.voiceKey);
-  post({ kind: "done", requestId: msg.requestId, arenaReloaded });
+  return true;
 }
