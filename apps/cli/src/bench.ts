@@ -18,12 +18,13 @@ import { writeSherpaVoice } from "./bench/engines.js";
 import { configLabel, engineConfigs, measureLimit, type CorpusInput, type EngineConfig } from "./bench/limit.js";
 import { churn, rssPeak } from "./bench/memory.js";
 import { measureSpeech } from "./bench/speech.js";
+import { measureBatching } from "./bench/batching.js";
 import { emptySuite, formatSuite, type SuiteReport } from "./bench/report.js";
 import { LoadSampler } from "./bench/stats.js";
 import { ensureRedis } from "./redis.js";
 import { redisDataDir } from "./stack.js";
 
-const SECTIONS = ["limit", "peer", "e2e", "overhead", "queue", "api", "scaling", "memory", "cache", "pipeline", "speech"] as const;
+const SECTIONS = ["limit", "peer", "e2e", "overhead", "queue", "api", "scaling", "memory", "cache", "pipeline", "speech", "batching"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: pnpm bench [options]
@@ -44,6 +45,8 @@ service measure, in interleaved rounds, and each figure is also given as a ratio
   cache     the audio cache: a repeat (hit) against a new text (miss): the submit's
             answer, and the job seen by ?wait=; a repeated POST /v1/audio/speech
   pipeline  in-process synthesis (one inference thread, no Redis), RTF per text
+  batching  dynamic batching in process: the corpus's sentences submitted at once to
+            one inference thread with BATCH_MAX_SIZE 1, 2, 4, 8; audio s/s, ratio to 1
 The corpus (apps/cli/src/bench/corpus.ts) is 20 English sentences of mixed lengths.
 Redis: REDIS_URL, or one started for the run. Apps' logs: data/logs/bench-*.log.
 
@@ -220,6 +223,11 @@ async function main(): Promise<number> {
     await ensureReferenceVoices(dir, { only: [xLowId] });
     const xLow = (await discoverVoices(dir)).voices.find((v) => v.id === xLowId)!;
     report.speech = await measureSpeech(xLow, { runs: Math.max(3, rounds), intraOpThreads: cores });
+  }
+
+  if (want("batching")) {
+    log("batching: batch sizes 1, 2, 4, 8 on one inference thread (in process)");
+    report.batching = await measureBatching(voice, CORPUS, { rounds, intraOpThreads: cores, log });
   }
 
   report.goals = goals(report);

@@ -1,4 +1,5 @@
 import type { SpeechResult } from "./speech.js";
+import type { BatchingResult } from "./batching.js";
 import type { ApiLoadResult } from "./api-load.js";
 import type { CacheResult, E2eRow, OverheadResult } from "./e2e.js";
 import type { EngineRow } from "./limit.js";
@@ -35,6 +36,8 @@ export interface SuiteReport {
   pipeline: BenchResult[];
   /** Issue 13: time to first audio against the whole synthesis, and encoding cost per format. */
   speech: SpeechResult | null;
+  /** Dynamic batching: throughput by BATCH_MAX_SIZE, in process. */
+  batching: BatchingResult | null;
   /** The issue's goals, read off the figures above; reported, never asserted. */
   goals: Record<string, { goal: string; value: number | null; met: boolean | null }>;
 }
@@ -55,6 +58,7 @@ export function emptySuite(base: Pick<SuiteReport, "host" | "quick" | "rounds" |
     cache: null,
     pipeline: [],
     speech: null,
+    batching: null,
     goals: {},
   };
 }
@@ -122,6 +126,11 @@ export function formatSuite(r: SuiteReport): string {
     const c = r.cache;
     out.push("", `audio cache, ${c.jobs} pairs, submit -> completed via ?wait= ms: hit p50 ${f(c.hit_ms.p50, 1)} p99 ${f(c.hit_ms.p99, 1)}; miss p50 ${f(c.miss_ms.p50, 1)} p99 ${f(c.miss_ms.p99, 1)} (hit/miss ${f(c.hit_over_miss, 3)})`);
     out.push(`audio cache hit at the API (POST /v1/jobs -> 202 completed) ms: p50 ${f(c.hit_submit_ms.p50, 1)} p99 ${f(c.hit_submit_ms.p99, 1)}; POST /v1/audio/speech hit (wav, whole body) p50 ${f(c.speech_hit_ms.p50, 1)} p99 ${f(c.speech_hit_ms.p99, 1)}`);
+  }
+  if (r.batching) {
+    const b = r.batching;
+    out.push("", `batching: ${b.sentences} sentences at once, ${b.threads} inference thread x ${b.intra_op_threads} onnxruntime threads, voice ${b.voice}; load average ${f(b.load_average.min, 1)}-${f(b.load_average.max, 1)}`);
+    out.push(columns([["BATCH_MAX_SIZE", "audio s/s", "ratio to 1", "sentences per run"], ...b.rows.map((x) => [String(x.batch_max_size), sp(x.audio_s_per_s, 1), sp(x.ratio_to_unbatched), f(x.mean_batch, 1)])]));
   }
   const goals = Object.entries(r.goals);
   if (goals.length > 0) {
