@@ -22,7 +22,9 @@ usage: scripts/gpu-check.sh [--providers cuda,webgpu,cpu] [--rounds 3] [--voice 
 Prints, per provider: load + warm-up seconds, then for "one word" and "one paragraph" the
 audio seconds, median inference seconds and RTF (inference / audio; below 1 is faster than
 real time); GPU memory as the worker's gauges (tts_gpu_memory_bytes, tts_gpu_memory_total_bytes)
-before and after each provider's runs, or why they are absent; and batch-size scaling.
+before and after each provider's runs, or why they are absent; and batch-size scaling
+(dynamic batching, BATCH_MAX_SIZE): eight sentences in batches of 1, 2, 4, 8 per provider,
+audio s/s and the ratio to batches of 1.
 Environment: VOICES_DIR (default data/voices).
 USAGE
 }

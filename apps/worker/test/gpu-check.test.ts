@@ -46,6 +46,11 @@ describe("scripts/gpu-check.sh", () => {
       expect(t.audioSeconds).toBeGreaterThan(0);
       expect(t.rtf).toBeCloseTo(t.inferenceSeconds / t.audioSeconds, 10);
     }
+    // Batch-size scaling on every provider that ran: the reference graph can batch.
+    expect(stdout).toMatch(/^ {2}cpu: B=1 [\d.]+ audio s\/s \(x1\.00\), B=2 [\d.]+ audio s\/s \(x[\d.]+\), B=4 .+, B=8 .+$/m);
+    const scaling = (report as unknown as { batch_scaling: Record<string, { batchSize: number }[]> }).batch_scaling;
+    expect(Object.keys(scaling)).toEqual(["cpu"]);
+    expect(scaling.cpu!.map((r) => r.batchSize)).toEqual([1, 2, 4, 8]);
     // The paragraph is five sentences of the one word's kind: more audio.
     expect(cpu.timings[1]!.audioSeconds).toBeGreaterThan(cpu.timings[0]!.audioSeconds * 5);
   }, 300_000);

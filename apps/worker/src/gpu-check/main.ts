@@ -9,6 +9,7 @@ import { METRIC } from "@voxqueue/telemetry";
 import { defaultVoicesDir, ensureReferenceVoices } from "@voxqueue/voice-forge";
 import { findOnPath, GpuMemorySampler } from "../gpu-sampler.js";
 import { checkProvider, type ProviderCheck } from "./measure.js";
+import { batchScaling } from "./batch-scaling.js";
 
 const PROVIDERS: readonly ExecutionProvider[] = ["cuda", "webgpu", "cpu"];
 const REFERENCE_VOICE = "en_US-voxqueue_ref-medium";
@@ -70,7 +71,19 @@ for (const provider of providers as ExecutionProvider[]) {
   }
   out(`  GPU memory after its runs: ${JSON.stringify(memory)}`);
 }
-out("\nbatch-size scaling: not measured (this build has no dynamic batching)");
+out("\nbatch-size scaling (dynamic batching, BATCH_MAX_SIZE): 8 sentences in batches of 1, 2, 4, 8; best of the rounds");
+const scaling: Record<string, unknown> = {};
+for (const check of report.providers) {
+  if (!check.available) continue;
+  const rows = await batchScaling(voice, check.provider, rounds);
+  scaling[check.provider] = rows;
+  if (typeof rows === "string") {
+    out(`  ${check.provider}: ${rows}`);
+    continue;
+  }
+  out(`  ${check.provider}: ${rows.map((r) => `B=${r.batchSize} ${r.audioSPerS.toFixed(1)} audio s/s (x${r.ratioToOne.toFixed(2)})`).join(", ")}`);
+}
+Object.assign(report, { batch_scaling: scaling });
 if (values.json) {
   await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
   out(`\nJSON: ${values.json}`);
