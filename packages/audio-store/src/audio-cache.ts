@@ -13,7 +13,7 @@ export interface CachedAudio {
 /**
  * Stores an entry and evicts what must go, in one step: entries older than the TTL
  * (their keys have expired; their bytes are uncounted here), then the oldest while the
- * cache holds more than its bound. All keys share the `{audio-cache}` hash tag.
+ * cache holds more than its bound (in put order, also within one millisecond). All keys share the `{audio-cache}` hash tag.
  * KEYS: audio, result, index, sizes, bytes. ARGV: hash, wav, result, ttl s, max bytes,
  * now ms, audio key prefix, result key prefix. Returns 1 (stored) or 0 (larger than the bound).
  */
@@ -38,7 +38,12 @@ while tonumber(redis.call('GET', KEYS[5]) or '0') + size > maxBytes do
 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ttl)
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ttl)
-redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
+-- Scores are put times in ms, kept strictly increasing so that entries put within one
+-- millisecond still leave oldest first (equal scores would order by hash).
+local score = tonumber(ARGV[6])
+local newest = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
+if #newest == 2 and tonumber(newest[2]) >= score then score = tonumber(newest[2]) + 1 end
+redis.call('ZADD', KEYS[3], score, ARGV[1])
 redis.call('HSET', KEYS[4], ARGV[1], size)
 redis.call('INCRBY', KEYS[5], size)
 return 1
