@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jobBodyLimitBytes } from "@voxqueue/config";
 import type { JobView } from "@voxqueue/contracts";
 import { until, type TestStack } from "@voxqueue/e2e";
 import { Sampler, mib, rssBytes, startFaultStack, stopFaultStack, submitJob, type RedisServer } from "../src/index.js";
 import type { Redis } from "ioredis";
 
 const VOICE = "en_US-voxqueue_ref-x_low";
-const MAX_TEXT_CHARS = 5000; // the default
+// The defaults the stack runs with.
+const MAX_TEXT_CHARS = 5000;
+const MAX_LONGFORM_CHARS = 100_000;
+const JOB_BODY_LIMIT_BYTES = jobBodyLimitBytes({ MAX_BODY_BYTES: 262_144, MAX_TEXT_CHARS, MAX_LONGFORM_CHARS });
 
 let server: RedisServer;
 let redis: Redis;
@@ -70,10 +74,14 @@ describe("odd texts: valid audio or a clear invalid_input, never a crashed worke
     if (outcome) expect(outcome === "completed" ? job.status : job.error?.type).toBe(outcome);
   });
 
-  it("rejects text past MAX_TEXT_CHARS (400) and a body past MAX_BODY_BYTES (413); only whitespace is empty (400)", async () => {
+  it("rejects a text past MAX_LONGFORM_CHARS or over MAX_AUDIO_SECONDS (400) and a body past the job body limit (413); only whitespace is empty (400)", async () => {
+    // Texts over MAX_TEXT_CHARS are long-form jobs up to MAX_LONGFORM_CHARS; one past it is refused.
+    const tooLong = await submitJob(stack.apiUrl, { text: "word ".repeat(MAX_LONGFORM_CHARS / 5 + 1), voice: VOICE });
+    expect([tooLong.status, tooLong.errorType]).toEqual([400, "invalid_input"]);
+    // 50,000 characters is long-form sized, but as one word its audio estimate is far over MAX_AUDIO_SECONDS.
     const long = await submitJob(stack.apiUrl, { text: "x".repeat(50_000), voice: VOICE });
     expect([long.status, long.errorType]).toEqual([400, "invalid_input"]);
-    const huge = await submitJob(stack.apiUrl, { text: "x".repeat(300_000), voice: VOICE });
+    const huge = await submitJob(stack.apiUrl, { text: "x".repeat(JOB_BODY_LIMIT_BYTES + 1), voice: VOICE });
     expect([huge.status, huge.errorType]).toEqual([413, "payload_too_large"]);
     const blank = await submitJob(stack.apiUrl, { text: " \n\t\r ", voice: VOICE });
     expect([blank.status, blank.errorType]).toEqual([400, "invalid_input"]);
