@@ -25,7 +25,7 @@ import type { AppDeps } from "./types.js";
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
-  const queues = deps.queues ?? new QueuePool(deps.queue, deps.redis, deps.logger);
+  const queues = deps.queues ?? new QueuePool(deps.queue, deps.redis, { pools: deps.config.VOICE_POOLS, eventsMaxLen: deps.config.QUEUE_EVENTS_MAX_LEN, logger: deps.logger });
   // Security headers (nosniff, frame-ancestors 'none' by CSP, no referrer, ...) on every answer.
   app.use(helmet());
   app.use(traceRequests(deps));
@@ -34,11 +34,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps));
   app.use(consoleRouter());
-  app.use(adminQueuesRouter(deps));
+  app.use(adminQueuesRouter(deps, queues));
   // Probes and scrapes above stay open; everything under /v1 needs a key once keys are configured.
   if (deps.keys) app.use("/v1", authenticate(deps.keys, deps.metrics));
   app.use(voicesRouter(deps));
-  app.use(statsRouter(deps));
+  app.use(statsRouter(deps, queues));
   app.use(jobsRouter(deps, queues));
   app.use(textRouter(deps));
   app.use(speechRouter(deps, queues));

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Response } from "express";
 import type { JobsOptions } from "bullmq";
-import { SYNTH_JOB_NAME, queueForVoice, type SynthJobData } from "@voxqueue/contracts";
+import { SYNTH_JOB_NAME, type SynthJobData } from "@voxqueue/contracts";
 import { textPreview, type Tracer } from "@voxqueue/telemetry";
 import { addWithWebhook } from "@voxqueue/webhooks";
 import { redisStep } from "./errors.js";
@@ -17,12 +17,12 @@ import type { AppDeps } from "./types.js";
 const admissions = new WeakMap<AppDeps["config"], SubmitAdmission>();
 
 /**
- * Puts one synthesis job on its voice's queue, once it passes the submit admission (the
+ * Puts one synthesis job on its voice's queue (its pool's, `QueuePool.forVoice`), once it passes the submit admission (the
  * API key's rate limit and cap on jobs in flight, the queue's backlog limit), inside the producer span, with the
  * configured attempts, backoff and retention; every route that synthesizes (the jobs
  * API, the OpenAI-compatible endpoint) enqueues through here. Logs `job accepted`.
  * @param opts.res the request's response (its request id and API key go on the log line)
- * @param opts.id the job's id; default a new UUID
+ * @param opts.id the job's id (`QueuePool.newJobId`: it names the voice's pool); default a new one
  * @param opts.webhookUrl where the job's outcome event goes (checked by the caller): the job is then
  *   added with its delivery job as its BullMQ parent (`addWithWebhook`), so the event is sent once
  * @param opts.chunks a long-form job's chunk texts (`longformChunks`): the job is then the parent
@@ -40,8 +40,8 @@ export async function enqueueJob(
   opts: { priority?: number | undefined; res: Response; id?: string; webhookUrl?: string | undefined; chunks?: readonly string[] | null },
 ): Promise<string> {
   const { config, logger } = deps;
-  const id = opts.id ?? randomUUID();
-  const queue = queues.get(queueForVoice(data.voice, config.QUEUE_NAME));
+  const id = opts.id ?? queues.newJobId(data.voice, randomUUID());
+  const queue = queues.forVoice(data.voice);
   // Wait for the connection first: a Queue that never connected would otherwise hold
   // the add until Redis comes back, long after this request has been answered.
   await redisStep("connect to queue", () => queue.waitUntilReady());

@@ -13,8 +13,8 @@ const EVENTS: readonly JobEventName[] = ["waiting", "active", "delayed", "comple
 export type JobEventListener = (event: JobEventName | "closing") => void;
 
 /**
- * One subscriber to a queue's BullMQ event stream per API process (never one per
- * client), fanning events out to the requests waiting on a job: `?wait=` long polls
+ * One subscriber to the queues' BullMQ event streams per API process (one QueueEvents
+ * per queue, never one per client), fanning events out to the requests waiting on a job: `?wait=` long polls
  * and `/events` streams subscribe by job id and unsubscribe when they end.
  *
  * No event between start and a subscription is lost: the stream is read from the last
@@ -25,18 +25,22 @@ export type JobEventListener = (event: JobEventName | "closing") => void;
  */
 export class JobEventHub {
   private readonly listeners = new Map<string, Set<JobEventListener>>();
-  private events: QueueEvents | null = null;
-  /** The events' own connection (BullMQ leaves a connection it was given open). */
-  private connection: Redis | null = null;
+  private readonly events: QueueEvents[] = [];
+  /** The events' own connections, one per queue (BullMQ leaves a connection it was given open). */
+  private readonly connections: Redis[] = [];
+  private readonly queues: readonly SynthQueue[];
   private starting: Promise<void> | null = null;
   private closed = false;
 
   constructor(
-    private readonly queue: SynthQueue,
+    /** The queues whose jobs it follows (job ids are unique across them): one, or every queue the API reads (`QueuePool.all`). */
+    queues: SynthQueue | readonly SynthQueue[],
     /** Connection whose options the hub's own (blocking) connection copies. */
     private readonly redis: Redis,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    this.queues = Array.isArray(queues) ? queues : [queues as SynthQueue];
+  }
 
   /** Connects on first use; resolves once events after this moment will be delivered. */
   ready(): Promise<void> {
@@ -47,17 +51,28 @@ export class JobEventHub {
   }
 
   private async start(): Promise<void> {
-    const [last] = await this.redis.xrevrange(this.queue.keys.events!, "+", "-", "COUNT", 1);
+    try {
+      await Promise.all(this.queues.map((queue) => this.listen(queue)));
+    } catch (err) {
+      // Nothing half-started is kept: the next request starts every queue's reader afresh.
+      await this.closeEvents().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) await this.closeEvents();
+  }
+
+  /** Reads `queue`'s event stream from its last id now on. */
+  private async listen(queue: SynthQueue): Promise<void> {
+    const [last] = await this.redis.xrevrange(queue.keys.events!, "+", "-", "COUNT", 1);
     // A blocking reader needs a connection of its own (same server, Sentinels or Cluster),
     // which retries forever, queues while reconnecting and has no command timeout.
     const connection = duplicateRedis(this.redis, { maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined });
-    this.connection = connection;
-    const events = new QueueEvents(this.queue.name, { connection, prefix: this.queue.opts.prefix, lastEventId: last?.[0] ?? "0-0" });
-    events.on("error", (err) => this.logger?.warn({ err: err.message }, `job events of ${this.queue.name}: error`));
+    this.connections.push(connection);
+    const events = new QueueEvents(queue.name, { connection, prefix: queue.opts.prefix, lastEventId: last?.[0] ?? "0-0" });
+    events.on("error", (err) => this.logger?.warn({ err: err.message }, `job events of ${queue.name}: error`));
     for (const name of EVENTS) events.on(name, ({ jobId }: { jobId: string }) => this.emit(jobId, name));
-    this.events = events;
+    this.events.push(events);
     await events.waitUntilReady();
-    if (this.closed) await this.closeEvents();
   }
 
   private emit(jobId: string, event: JobEventName): void {
@@ -91,7 +106,9 @@ export class JobEventHub {
   }
 
   private async closeEvents(): Promise<void> {
-    await this.events?.close();
-    this.connection?.disconnect();
+    const events = this.events.splice(0);
+    const connections = this.connections.splice(0);
+    await Promise.all(events.map((e) => e.close()));
+    for (const connection of connections) connection.disconnect();
   }
 }

@@ -34,19 +34,19 @@ const LISTED_STATES: readonly JobState[] = [...JOB_STATES, "waiting-children"];
 export const JOB_LIST_SCAN_PER_STATE = 500;
 
 /**
- * The newest `limit` jobs of `queue` by submit time. Reads the newest jobs of every
+ * The newest `limit` jobs of `queues` (every voice pool's) by submit time. Reads, in each queue, the newest jobs of every
  * state (finish time for completed/failed, queue order otherwise): `limit` of each, or
  * {@link JOB_LIST_SCAN_PER_STATE} with `include`, then keeps the newest `limit` of those
  * that `include` accepts (default: all).
  */
 export async function listRecentJobs(
-  queue: SynthQueue,
+  queues: readonly SynthQueue[],
   limit: number,
   opts: { include?: (job: Job<SynthJobData>) => boolean; logger?: Logger } = {},
 ): Promise<JobList> {
   const scan = opts.include ? Math.max(limit, JOB_LIST_SCAN_PER_STATE) : limit;
   const perState = await Promise.all(
-    LISTED_STATES.map(async (state) => (await queue.getJobs([state], 0, scan - 1, false)).map((job) => ({ job, state }))),
+    queues.flatMap((queue) => LISTED_STATES.map(async (state) => (await queue.getJobs([state], 0, scan - 1, false)).map((job) => ({ job, state })))),
   );
   const seen = new Set<string>();
   const rows: JobListItem[] = [];

@@ -1,33 +1,41 @@
 import type { Response } from "express";
 import type { Job, Queue } from "bullmq";
-import { z } from "zod";
 import { LONGFORM_JOB_NAME, VoxqueueError, cachedJobKey, toJobView, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { readWebhookView } from "@voxqueue/webhooks";
 import { cachedJobView } from "./audio-cache-hit.js";
 import { assertConnected, redisStep } from "./errors.js";
 import { apiKeyOf } from "./security/caller.js";
+import type { QueuePool, SynthQueue } from "./queues.js";
 import type { AppDeps } from "./types.js";
 
-/** Job ids are `crypto.randomUUID()`; anything else cannot name a job of ours. */
-const jobIdSchema = z.uuid();
-
-type ReaderDeps = Pick<AppDeps, "redis" | "queue" | "logger" | "keys">;
+/** What the readers need: the queues a job id may name, and the app's connection, logger and keys. */
+type ReaderDeps = Pick<AppDeps, "redis" | "logger" | "keys"> & { queues: QueuePool };
 
 /**
- * The job `id` names in the base queue, as the caller of `res` may see it.
+ * The queue job `id` is in (its pool's, read from the id: `QueuePool.forJob`).
+ * @throws VoxqueueError `not_found` for an id that cannot be ours (a UUID, or `<pool>.<uuid>` of a configured pool)
+ */
+export function queueOfJob(queues: QueuePool, id: string): SynthQueue {
+  const queue = queues.forJob(id);
+  if (!queue) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs, or <pool>.<uuid> for a voice pool)");
+  return queue;
+}
+
+/**
+ * The job `id` names, read from its pool's queue, as the caller of `res` may see it.
  * @throws VoxqueueError `not_found`: also for ids that are not ours and jobs of another API key; `service_unavailable` when Redis is away
  */
 export async function readJob(deps: ReaderDeps, id: string, res: Response): Promise<Job<SynthJobData, SynthJobResult>> {
-  if (!jobIdSchema.safeParse(id).success) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs)");
+  const queue = queueOfJob(deps.queues, id);
   assertConnected(deps.redis);
-  const job = await redisStep("read job", () => deps.queue.getJob(id));
+  const job = await redisStep("read job", () => queue.getJob(id));
   // Another key's job reads exactly as a job that does not exist: no existence leak.
   if (!job || (deps.keys && job.data.owner !== apiKeyOf(res))) throw new VoxqueueError("not_found", `no job ${id}`);
   return job;
 }
 
 /**
- * The {@link JobView} of job `id` for the caller of `res`. State first, then the job
+ * The {@link JobView} of job `id` (in its pool's queue) for the caller of `res`. State first, then the job
  * hash: a job finishing between the two reads then shows its earlier state, never
  * "completed" without its result. A job answered from the audio cache has only its record.
  * A job submitted with a `webhook_url` (the child of its delivery job) also shows its
@@ -35,10 +43,10 @@ export async function readJob(deps: ReaderDeps, id: string, res: Response): Prom
  * @throws VoxqueueError `not_found`; `service_unavailable` when Redis is away
  */
 export async function readJobView(deps: ReaderDeps, id: string, res: Response, webhookQueue?: () => Queue): Promise<JobView> {
-  if (!jobIdSchema.safeParse(id).success) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs)");
+  const queue = queueOfJob(deps.queues, id);
   assertConnected(deps.redis);
   // Both at once: a job answered from the audio cache (no BullMQ job) costs no second round trip.
-  const [state, record] = await redisStep("read job state", () => Promise.all([deps.queue.getJobState(id), deps.redis.get(cachedJobKey(id))]));
+  const [state, record] = await redisStep("read job state", () => Promise.all([queue.getJobState(id), deps.redis.get(cachedJobKey(id))]));
   if (state === "unknown") {
     const cached = cachedJobView(record, id, deps.keys ? (apiKeyOf(res) ?? null) : undefined);
     if (cached) return cached;

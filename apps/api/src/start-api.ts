@@ -72,10 +72,12 @@ export async function startApi(config: ApiConfig, opts: StartApiOptions): Promis
   const warnOnce = outageLogger(logger, redis);
   redis.on("error", (err: Error) => warnOnce(err, "redis error"));
   const queue = openQueue<SynthJobData, SynthJobResult>(config.QUEUE_NAME, { connection: redis, prefix: queuePrefix(config), eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, onError: (err) => warnOnce(err, `queue ${config.QUEUE_NAME}: error`) });
-  const queues = new QueuePool(queue, redis, logger);
+  const queues = new QueuePool(queue, redis, { pools: config.VOICE_POOLS, eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, logger });
   const registry = new Registry();
-  const metrics = createApiMetrics(registry, { queue: queue.name, readCounts: () => queue.getJobCounts(...JOB_STATES) });
-  const jobEvents = new JobEventHub(queue, redis, logger);
+  // The queue gauges carry one `queue` series set per voice pool's queue: KEDA scales each pool on its own.
+  const counted = queues.all().map((q) => ({ queue: q.name, readCounts: () => q.getJobCounts(...JOB_STATES) }));
+  const metrics = createApiMetrics(registry, { queue: queue.name, readCounts: counted[0]!.readCounts, queues: counted });
+  const jobEvents = new JobEventHub(queues.all(), redis, logger);
   const redisSafety = new RedisSafety(redis, { config, logger, registry }).start();
   const fleet = new FleetRegistry(redis);
   // Which voice requests without one get: logged, and warned about while it is left to chance.
@@ -114,7 +116,7 @@ export async function startApi(config: ApiConfig, opts: StartApiOptions): Promis
     await closeConnections();
     throw err;
   }
-  logger.info({ url, queue: queue.name, ...(opts.tracingMode ? { tracing: opts.tracingMode } : {}) }, `listening on ${url}`);
+  logger.info({ url, queue: queue.name, queues: queues.all().map((q) => q.name), ...(opts.tracingMode ? { tracing: opts.tracingMode } : {}) }, `listening on ${url}`);
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {

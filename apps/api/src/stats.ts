@@ -42,19 +42,22 @@ export function summariseRecent(completed: readonly Job[], failed: readonly Job[
 }
 
 /**
- * Reads {@link StatsView} from Redis: the queue's job counts and the newest finished
- * jobs (at most {@link STATS_MAX_JOBS} of each of completed and failed, newest first).
+ * Reads {@link StatsView} from Redis: the job counts of `queues` summed (one queue per
+ * voice pool; `queue` names the first, the base queue) and the newest finished jobs of
+ * each (at most {@link STATS_MAX_JOBS} of each of completed and failed per queue).
  */
-export async function readStats(queue: SynthQueue, now = Date.now()): Promise<StatsView> {
-  const [counts, completed, failed] = await Promise.all([
-    queue.getJobCounts(...JOB_STATES),
-    queue.getJobs(["completed"], 0, STATS_MAX_JOBS - 1, false),
-    queue.getJobs(["failed"], 0, STATS_MAX_JOBS - 1, false),
-  ]);
-  const jobs = Object.fromEntries(JOB_STATES.map((s) => [s, counts[s] ?? 0])) as StatsView["jobs"];
+export async function readStats(queues: readonly SynthQueue[], now = Date.now()): Promise<StatsView> {
+  const read = await Promise.all(
+    queues.map((queue) =>
+      Promise.all([queue.getJobCounts(...JOB_STATES), queue.getJobs(["completed"], 0, STATS_MAX_JOBS - 1, false), queue.getJobs(["failed"], 0, STATS_MAX_JOBS - 1, false)]),
+    ),
+  );
+  const jobs = Object.fromEntries(JOB_STATES.map((s) => [s, read.reduce((sum, [counts]) => sum + (counts[s] ?? 0), 0)])) as StatsView["jobs"];
+  const completed = read.flatMap(([, done]) => done);
+  const failed = read.flatMap(([, , lost]) => lost);
   return {
     at: new Date(now).toISOString(),
-    queue: queue.name,
+    queue: queues[0]?.name ?? "",
     jobs,
     queue_length: BACKLOG_STATES.reduce((sum, s) => sum + jobs[s], 0),
     recent: summariseRecent(completed, failed, now - STATS_WINDOW_SECONDS * 1000),

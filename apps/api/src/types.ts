@@ -13,9 +13,12 @@ import type { KeyStore } from "./security/key-store.js";
 export interface AppDeps {
   /** Parsed settings (`parseApiEnv`). */
   config: ApiConfig;
-  /** The queue named `QUEUE_NAME`; job look-ups and the queue gauges use it. */
+  /** The queue named `QUEUE_NAME` (the default pool's); `queues` opens the others next to it. */
   queue: SynthQueue;
-  /** Queues by name for `queueForVoice`; default: a pool around `queue` on `redis` (its owner closes it). */
+  /**
+   * Every queue the API reads and writes (one per voice pool, `VOICE_POOLS`); default: a
+   * pool around `queue` on `redis` with the config's pools (its owner closes it).
+   */
   queues?: QueuePool;
   /** Connection for the catalog, heartbeats, audio and readiness; best with `enableOfflineQueue: false` so an outage fails fast. */
   redis: Redis;

@@ -26,14 +26,29 @@ function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
   return () => (pending ??= read().finally(() => (pending = null)));
 }
 
-function queueGauges(registry: Registry, queue: string, readCounts: JobCountsReader, readTimeoutMs: number) {
-  // One Redis read per scrape feeds both gauges. A failed or slow read leaves both
-  // absent for that scrape (never a stale value) and the rest of /metrics is served:
-  // a worker that cannot reach Redis must still be scrapeable (`up` stays 1).
-  const read = oncePerScrape(() => settleWithin(readCounts(), readTimeoutMs, "queue counts").catch(() => null));
-  const fill = (gauge: Gauge<"queue" | "state">, states: readonly string[], counts: Record<string, number> | null) => {
+/** A queue the gauges read, and how to read its job counts. */
+export interface CountedQueue {
+  /** BullMQ queue name (label `queue`). */
+  queue: string;
+  readCounts: JobCountsReader;
+}
+
+/** The queues of `opts`: `opts.queues`, else the one `opts.queue`. */
+function countedQueues(opts: MetricsOptions): readonly CountedQueue[] {
+  return opts.queues ?? [{ queue: opts.queue, readCounts: opts.readCounts }];
+}
+
+function queueGauges(registry: Registry, queues: readonly CountedQueue[], readTimeoutMs: number) {
+  // One Redis read per queue and scrape feeds both gauges. A failed or slow read leaves
+  // that queue's series absent for that scrape (never a stale value) and the rest of
+  // /metrics is served: a worker that cannot reach Redis must still be scrapeable (`up` stays 1).
+  const read = oncePerScrape(() => Promise.all(queues.map((q) => settleWithin(q.readCounts(), readTimeoutMs, `queue counts of ${q.queue}`).catch(() => null))));
+  const fill = (gauge: Gauge<"queue" | "state">, states: readonly string[], all: readonly (Record<string, number> | null)[]) => {
     gauge.reset();
-    if (counts) for (const state of states) gauge.set({ queue, state }, counts[state] ?? 0);
+    queues.forEach(({ queue }, i) => {
+      const counts = all[i];
+      if (counts) for (const state of states) gauge.set({ queue, state }, counts[state] ?? 0);
+    });
   };
   new Gauge({
     name: METRIC.queueLength,
@@ -101,6 +116,12 @@ export interface MetricsOptions {
   /** BullMQ queue this process serves (label `queue`). */
   queue: string;
   readCounts: JobCountsReader;
+  /**
+   * Every queue this process serves (one per voice pool), each with its counts: the queue
+   * gauges carry one `queue` series set each, and a worker's per-queue series start at 0
+   * for each. @defaultValue `[{ queue, readCounts }]`
+   */
+  queues?: readonly CountedQueue[];
   /** Register prom-client's process metrics (RSS, event loop lag, ...). @defaultValue true */
   defaultMetrics?: boolean;
   /** Longest wait for `readCounts` in one scrape, ms. @defaultValue {@link QUEUE_READ_TIMEOUT_MS} */
@@ -124,7 +145,7 @@ export interface WorkerMetricsOptions extends MetricsOptions {
 /** Metrics of the API process, registered on `registry`. */
 export function createApiMetrics(registry: Registry, opts: MetricsOptions) {
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
-  queueGauges(registry, opts.queue, opts.readCounts, opts.queueReadTimeoutMs ?? QUEUE_READ_TIMEOUT_MS);
+  queueGauges(registry, countedQueues(opts), opts.queueReadTimeoutMs ?? QUEUE_READ_TIMEOUT_MS);
   const requestsRefused = new Counter({
     name: METRIC.requestsRefused,
     help: `Requests refused before any work, by reason (${REFUSAL_REASONS.join(", ")}); never by key.`,
@@ -163,7 +184,7 @@ export type ApiMetrics = ReturnType<typeof createApiMetrics>;
 /** Metrics of a worker process, registered on `registry`. */
 export function createWorkerMetrics(registry: Registry, opts: WorkerMetricsOptions) {
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
-  queueGauges(registry, opts.queue, opts.readCounts, opts.queueReadTimeoutMs ?? QUEUE_READ_TIMEOUT_MS);
+  queueGauges(registry, countedQueues(opts), opts.queueReadTimeoutMs ?? QUEUE_READ_TIMEOUT_MS);
   const synthLabels = ["model", "language"];
   // One GPU read per scrape feeds both GPU gauges; no reader, no collect: absent.
   const readGpu = opts.readGpuMemory && oncePerScrape(opts.readGpuMemory);
@@ -243,10 +264,12 @@ export function createWorkerMetrics(registry: Registry, opts: WorkerMetricsOptio
   };
   // Series that exist before the first job: gauges at 0, counters and histograms of
   // every voice at 0 (label sets are bounded: statuses x installed voices).
-  metrics.jobsInProgress.set({ queue: opts.queue }, 0);
-  metrics.jobsStalled.inc({ queue: opts.queue }, 0);
+  for (const { queue } of countedQueues(opts)) {
+    metrics.jobsInProgress.set({ queue }, 0);
+    metrics.jobsStalled.inc({ queue }, 0);
+    metrics.queueWait.zero({ queue });
+  }
   for (const provider of new Set(opts.executionProviders ?? [])) metrics.workerInfo.set({ execution_provider: provider }, 1);
-  metrics.queueWait.zero({ queue: opts.queue });
   for (const labels of opts.models ?? []) {
     for (const status of ["success", "error"]) metrics.requests.inc({ status, ...labels }, 0);
     metrics.synthesisDuration.zero(labels);

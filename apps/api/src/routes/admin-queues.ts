@@ -4,6 +4,7 @@ import { ExpressAdapter } from "@bull-board/express";
 import { Router, type RequestHandler } from "express";
 import { VoxqueueError } from "@voxqueue/contracts";
 import { adminAuth } from "../security/admin-auth.js";
+import type { QueuePool } from "../queues.js";
 import type { AppDeps } from "../types.js";
 
 /** Where the queue inspector is served. */
@@ -39,12 +40,12 @@ const readOnly: RequestHandler = (req, res, next) => {
 };
 
 /**
- * bull-board (`@bull-board/express`) on the base queue at {@link ADMIN_QUEUES_PATH},
+ * bull-board (`@bull-board/express`) on every queue the API reads (one per voice pool) at {@link ADMIN_QUEUES_PATH},
  * as `ADMIN_QUEUES` says: `read-only` (bull-board's read-only mode, and every
  * non-GET request refused with 405), `actions`, or `off` (an empty router: 404).
  * With API keys (`deps.keys`), only the keys named in `ADMIN_KEY_NAMES` get in (`adminAuth`).
  */
-export function adminQueuesRouter(deps: Pick<AppDeps, "queue" | "config" | "keys" | "metrics">): Router {
+export function adminQueuesRouter(deps: Pick<AppDeps, "config" | "keys" | "metrics">, queues: QueuePool): Router {
   const router = Router();
   const mode = deps.config.ADMIN_QUEUES;
   if (mode === "off") return router;
@@ -52,7 +53,7 @@ export function adminQueuesRouter(deps: Pick<AppDeps, "queue" | "config" | "keys
   serverAdapter.setBasePath(ADMIN_QUEUES_PATH);
   const readOnlyMode = mode === "read-only";
   createBullBoard({
-    queues: [new BullMQAdapter(deps.queue, { readOnlyMode, allowRetries: !readOnlyMode })],
+    queues: queues.all().map((queue) => new BullMQAdapter(queue, { readOnlyMode, allowRetries: !readOnlyMode })),
     serverAdapter,
     options: { uiConfig: { boardTitle: "voxqueue queues" } },
   });

@@ -5,7 +5,7 @@ import { VoxqueueError, jobLinks, parseJobFailure, webhookQueueName, type JobAcc
 import { jobBodyLimitBytes } from "@voxqueue/config";
 import { SERVICE, getTracer } from "@voxqueue/telemetry";
 import { enqueueJob } from "../enqueue.js";
-import { readJobView } from "../job-reader.js";
+import { queueOfJob, readJobView } from "../job-reader.js";
 import { assertCanEncode, encodeForResponse, parseAudioFormat, requestedFormat, sendAudio, sendStoredWav } from "../audio-response.js";
 import { streamJobAudio } from "../speech-stream.js";
 import { CAPTION_FORMATS, captions, type CaptionFormat } from "../captions.js";
@@ -18,7 +18,7 @@ import { assertAudioEstimateWithin } from "../audio-estimate.js";
 import { longformChunks } from "../longform.js";
 import { createJobRequestParser, resolveJobRequest } from "../resolve-request.js";
 import { apiKeyOf, ownerScope } from "../security/caller.js";
-import { Idempotency, fingerprintOf } from "../security/idempotency.js";
+import { IDEMPOTENCY_HEADER, Idempotency, fingerprintOf } from "../security/idempotency.js";
 import type { AppDeps } from "../types.js";
 import { checkWebhookUrl } from "../webhooks.js";
 import { parseWait, streamJobEvents, waitForView } from "./job-wait.js";
@@ -55,12 +55,12 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
   const cacheHit = cacheHitDeps(deps);
   const cache = cacheHit.cache;
   let hub = deps.jobEvents;
-  const jobEvents = () => (hub ??= new JobEventHub(deps.queue, deps.redis, logger));
+  const jobEvents = () => (hub ??= new JobEventHub(queues.all(), deps.redis, logger));
   const parseJson = express.json({ type: "application/json", strict: true, limit: jobBodyLimitBytes(config), verify: requireUtf8 });
 
   // Jobs submitted with a webhook_url show their delivery, read from the webhook queue.
   const webhookQueue = () => queues.webhooks(webhookQueueName(config.QUEUE_NAME));
-  const viewOf = (id: string, res: Response) => readJobView(deps, id, res, webhookQueue);
+  const viewOf = (id: string, res: Response) => readJobView({ ...deps, queues }, id, res, webhookQueue);
 
   router
     .route("/v1/jobs")
@@ -71,18 +71,26 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       // Before anything is written: never a 202 for a job Redis may evict or cannot store.
       deps.redisSafety?.assertAdmissible();
       assertConnected(deps.redis);
-      let id: string = randomUUID();
+      // The voice first: the job id names its pool (`QueuePool.newJobId`).
+      const voices = await redisStep("read voice catalog", () => deps.fleet.voices(deps.config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000));
+      const owner = apiKeyOf(res);
+      const resolved = { ...resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() }), ...(owner !== undefined ? { owner } : {}) };
+      let id: string = queues.newJobId(resolved.voice, randomUUID());
       const claim: { id: string; fingerprint: string } | null = idempotencyKey === null ? null : { id, fingerprint: fingerprintOf(request) };
       if (idempotencyKey !== null && claim) {
         const found = await idempotency.claim(ownerScope(res), idempotencyKey, claim.fingerprint, id);
         if (!found.first) {
-          const job = await redisStep("read job", () => deps.queue.getJob(found.id));
+          const job = await redisStep("read job", () => queueOfJob(queues, found.id).getJob(found.id));
           if (job) {
             const links = jobLinks(found.id);
             res.status(200).location(links.self).set(REPLAYED_HEADER, "true").json({ id: found.id, status: found.status, links } satisfies JobAccepted);
             return;
           }
-          // The first request's add failed or is still running: add the job now (BullMQ adds a job id once).
+          // The first request's add failed or is still running: add the job now (BullMQ adds a job id once),
+          // on the queue its id names, which is its voice's unless the default voice moved to another pool since.
+          if (queues.forJob(found.id) !== queues.forVoice(resolved.voice)) {
+            throw new VoxqueueError("idempotency_conflict", `this ${IDEMPOTENCY_HEADER} was used for a job of another voice pool (the default voice changed since); use a new key`, IDEMPOTENCY_HEADER);
+          }
           id = claim.id = found.id;
         }
       }
@@ -92,9 +100,6 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
         const links = jobLinks(id);
         res.status(202).location(links.self).json({ id, status, links } satisfies JobAccepted);
       };
-      const voices = await redisStep("read voice catalog", () => deps.fleet.voices(deps.config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000));
-      const owner = apiKeyOf(res);
-      const resolved = { ...resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() }), ...(owner !== undefined ? { owner } : {}) };
       const chunks = await longformChunks(resolved, voices.find((v) => v.id === resolved.voice)!, config);
       if (!chunks) assertAudioEstimateWithin([...resolved.text].length, resolved.length_scale, config.MAX_AUDIO_SECONDS);
       // A job with a webhook runs through the queue: its outcome event comes from there.
@@ -116,7 +121,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       // With keys, a key sees its own jobs only (as GET /v1/jobs/:id).
       const owner = apiKeyOf(res);
       const include = deps.keys ? (job: Job<SynthJobData>) => job.data.owner === owner : undefined;
-      res.set("Cache-Control", "no-store").json(await redisStep("list jobs", () => listRecentJobs(deps.queue, limit, { logger, ...(include ? { include } : {}) })));
+      res.set("Cache-Control", "no-store").json(await redisStep("list jobs", () => listRecentJobs(queues.all(), limit, { logger, ...(include ? { include } : {}) })));
     })
     .all(methodNotAllowed(["GET", "POST"]));
 

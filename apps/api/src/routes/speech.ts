@@ -49,7 +49,7 @@ export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
   const voiceMap = parseVoiceMap(config.OPENAI_VOICE_MAP);
   const cacheHit = cacheHitDeps(deps);
   let hub = deps.jobEvents;
-  const jobEvents = () => (hub ??= new JobEventHub(deps.queue, deps.redis, deps.logger));
+  const jobEvents = () => (hub ??= new JobEventHub(queues.all(), deps.redis, deps.logger));
   const parseJson = express.json({ type: () => true, strict: true, limit: config.MAX_BODY_BYTES, verify: requireUtf8 });
 
   /** The request body, validated, or a 400 naming OpenAI's `param`. */
@@ -85,7 +85,7 @@ export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
       );
       // The job belongs to the caller's API key: the jobs API shows it to that key only.
       const data: Omit<SynthJobData, "trace"> = { ...resolved, ...(owner !== undefined ? { owner } : {}), ...(streaming ? { stream: true } : {}) };
-      let id: string = randomUUID();
+      let id: string = queues.newJobId(voice.id, randomUUID());
       const streamRequest = (): StreamRequest => ({
         jobId: id,
         format: speech.response_format,
@@ -93,7 +93,7 @@ export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
         route: "/v1/audio/speech",
         startedMs,
         deadlineMs: startedMs + config.SPEECH_TIMEOUT_SECONDS * 1000,
-        readView: () => readJobView(deps, id, res),
+        readView: () => readJobView({ ...deps, queues }, id, res),
         inputChars: speech.input.length,
       });
       if (cacheHit.cache.enabled) {
@@ -116,7 +116,7 @@ export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
 
   /** Waits for the job, then answers its whole audio in the requested format. */
   async function answerWhole(id: string, speech: SpeechRequest, res: Response): Promise<void> {
-    const view = await waitForView(jobEvents(), id, config.SPEECH_TIMEOUT_SECONDS, (jobId) => readJobView(deps, jobId, res), res);
+    const view = await waitForView(jobEvents(), id, config.SPEECH_TIMEOUT_SECONDS, (jobId) => readJobView({ ...deps, queues }, jobId, res), res);
     if (res.destroyed) return; // the client left: the job goes on, its audio stays fetchable
     assertSucceeded(view);
     await sendStored(id, speech, res);
