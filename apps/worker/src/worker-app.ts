@@ -72,6 +72,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     arenaReloadRssRatio: config.ORT_ARENA_RELOAD_RSS_RATIO,
     batchMaxSize: config.BATCH_MAX_SIZE,
     batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+    batchShareEvery: config.BATCH_SHARE_EVERY,
   });
   for (const f of providerFailures) {
     log.warn({ execution_provider: f.provider, err: f.message }, `execution provider ${f.provider} unavailable, using the next one (${f.message})`);

@@ -63,6 +63,12 @@ const workerEnvSchema = z.object({
   BATCH_MAX_SIZE: env.int(1, 1, 64),
   /** How long a batch's first sentence waits for others before it runs, ms. */
   BATCH_MAX_WAIT_MS: env.int(5, 0, 1000),
+  /**
+   * Priority lanes: while sentences of both lanes wait for an inference thread, interactive
+   * ones go first but every Nth goes to batch (so batch gets at least 1 in N and an
+   * interactive sentence waits behind at most one batch one). At least 2.
+   */
+  BATCH_SHARE_EVERY: env.int(4, 2, 1000),
   /** Silence between sentences, seconds (Piper's C++ CLI uses 0.2). */
   SENTENCE_SILENCE_SECONDS: env.num(0.2, 0, 10),
   /** V8 heap limit of each inference thread, MiB (worker_threads `resourceLimits`); past it the job fails with `oom`. 0 = Node's default. */

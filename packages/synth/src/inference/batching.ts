@@ -1,5 +1,6 @@
 import type { Scales } from "../onnx-session.js";
 import type { InferenceResult, SentencePcm } from "./pool.js";
+import type { Lane } from "@voxqueue/contracts";
 
 /** One batch as it goes to a thread: sentences of one voice session and one set of scales. */
 export interface SealedBatch {
@@ -17,11 +18,13 @@ export interface SentenceBatcherOptions {
   /** How long the first sentence of a batch waits for others before the batch goes, ms (`BATCH_MAX_WAIT_MS`). */
   maxWaitMs: number;
   /**
-   * Runs a batch on the next free thread. `seal` is called once that thread is free and
-   * returns what the batch holds then (the sentences still wanted), or null when none is:
-   * the thread is freed without a run. Resolves with one sentence per sealed sentence, in order.
+   * Runs a batch on the next free thread, waiting for it in the lane `lane` gives (read
+   * while it waits: interactive once any sentence still wanted is). `seal` is called once
+   * that thread is free and returns what the batch holds then (the sentences still
+   * wanted), or null when none is: the thread is freed without a run. Resolves with one
+   * sentence per sealed sentence, in order.
    */
-  run: (voiceKey: string, seal: () => SealedBatch | null) => Promise<InferenceResult>;
+  run: (voiceKey: string, lane: () => Lane, seal: () => SealedBatch | null) => Promise<InferenceResult>;
   /** The error a sentence past its time limit fails with. */
   timeoutError: (timeoutMs: number) => Error;
   /** The error sentences still waiting fail with when the batcher closes. */
@@ -32,6 +35,7 @@ export interface SentenceBatcherOptions {
 interface Waiting {
   ids: number[];
   speakerId: number | null;
+  lane: Lane;
   /** performance.now() past which it fails. */
   deadline: number;
   timer: NodeJS.Timeout;
@@ -61,7 +65,9 @@ interface Group {
  *
  * Each sentence keeps its own time limit (it fails alone, its audio is dropped if the
  * batch ends later) and its own streaming callback (an exception there fails only that
- * sentence). No I/O here: the pool runs the sealed batch.
+ * sentence). Sentences of both priority lanes share a batch; a batch waits for its
+ * thread as interactive while any of its sentences is. No I/O here: the pool runs the
+ * sealed batch.
  */
 export class SentenceBatcher {
   /** The group of each key still taking sentences. */
@@ -79,7 +85,7 @@ export class SentenceBatcher {
    * @returns the pool's result shape for a one-sentence request (`chunks` empty with `onSentence`)
    * @throws (rejects) `timeoutError` past `timeoutMs`; `closedError` after {@link close}; the batch's error
    */
-  add(voiceKey: string, sentence: { ids: number[]; speakerId: number | null; scales: Scales; timeoutMs: number; onSentence?: (sentence: SentencePcm) => void }): Promise<InferenceResult> {
+  add(voiceKey: string, sentence: { ids: number[]; speakerId: number | null; scales: Scales; timeoutMs: number; lane: Lane; onSentence?: (sentence: SentencePcm) => void }): Promise<InferenceResult> {
     if (this.closed) return Promise.reject(this.opts.closedError());
     const { scales } = sentence;
     const key = `${voiceKey}\u0000${scales.noise_scale}\u0000${scales.length_scale}\u0000${scales.noise_w}`;
@@ -96,6 +102,7 @@ export class SentenceBatcher {
       const item: Waiting = {
         ids: sentence.ids,
         speakerId: sentence.speakerId,
+        lane: sentence.lane,
         deadline: performance.now() + sentence.timeoutMs,
         settled: false,
         onSentence: sentence.onSentence,
@@ -140,7 +147,8 @@ export class SentenceBatcher {
         timeoutMs: Math.max(1, latest - performance.now()),
       };
     };
-    this.opts.run(group.voiceKey, seal).then(
+    const lane = (): Lane => (group.items.some((item) => !item.settled && item.lane === "interactive") ? "interactive" : "batch");
+    this.opts.run(group.voiceKey, lane, seal).then(
       (result) => sealed.forEach((item, i) => this.deliver(item, result, i)),
       (err: Error) => group.items.forEach((item) => this.settle(item, err)),
     );

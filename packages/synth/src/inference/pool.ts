@@ -4,6 +4,8 @@ import type { VoiceFiles } from "../voice.js";
 import type { FromThread, InitMessage, LoadedMessage, ReadyMessage, RunMessage, ThreadVoice, VoiceLoadFailure, ToThread } from "./protocol.js";
 import { VoiceGenerations, type VoiceGeneration, type VoiceHold } from "./voice-generations.js";
 import { SentenceBatcher, type SealedBatch } from "./batching.js";
+import { LaneScheduler } from "./lanes.js";
+import { DEFAULT_LANE, type Lane } from "@voxqueue/contracts";
 
 export type { VoiceLoadFailure, VoiceHold };
 
@@ -65,6 +67,11 @@ export interface InferencePoolOptions {
   batchMaxSize?: number;
   /** How long a batch's first sentence waits for others, ms. @defaultValue 5 */
   batchMaxWaitMs?: number;
+  /**
+   * Priority lanes: while requests of both lanes wait for a thread, interactive ones go
+   * first but every Nth pick is a batch one (`lanes.ts`), ≥ 2. @defaultValue 4
+   */
+  batchShareEvery?: number;
 }
 
 /** What {@link InferencePool.start} returns. */
@@ -94,6 +101,8 @@ export interface InferenceRequest {
   hold?: VoiceHold;
   /** Time limit, ms; past it the request fails with {@link InferenceTimeoutError}. */
   timeoutMs: number;
+  /** Its priority lane when it waits for a thread. @defaultValue "interactive" */
+  lane?: Lane;
   /**
    * Called with each sentence as soon as the thread has synthesized it, in order, before
    * `run` resolves (streaming). An exception it throws fails the request, and the thread
@@ -170,7 +179,10 @@ const RETIRE_AFTER_MS = 30_000;
 
 /**
  * A fixed set of inference threads, each holding one onnxruntime session per voice.
- * Requests queue in FIFO order for the next free thread.
+ * Requests queue for the next free thread by lane ({@link LaneScheduler}: interactive
+ * first, batch every `batchShareEvery`th pick while both wait), oldest first in a lane.
+ * A freed thread is handed straight to the picked request, so a newcomer never takes it
+ * ahead of the queue.
  *
  * Native `session.run` cannot be interrupted, and terminating a thread inside it
  * aborts the whole process (onnxruntime-node throws into a dying environment). So a
@@ -184,7 +196,8 @@ export class InferencePool {
   private readonly slots: Slot[] = [];
   /** Replaced threads still finishing a sentence; terminated when they do. */
   private readonly retired = new Set<Slot>();
-  private readonly waiting: (() => void)[] = [];
+  /** Requests waiting for a thread; set in {@link start}. */
+  private waiting = new LaneScheduler<Slot>(4);
   private nextId = 1;
   private nextLoadId = 1;
   private closed = false;
@@ -227,11 +240,12 @@ export class InferencePool {
       arenaReloadRssRatio: opts.arenaReloadRssRatio ?? 0,
     };
     const pool = new InferencePool(init, opts.maxHeapMb ? { maxOldGenerationSizeMb: opts.maxHeapMb } : {});
+    pool.waiting = new LaneScheduler<Slot>(opts.batchShareEvery ?? 4);
     if ((opts.batchMaxSize ?? 1) > 1) {
       pool.batcher = new SentenceBatcher({
         maxSize: opts.batchMaxSize!,
         maxWaitMs: opts.batchMaxWaitMs ?? 5,
-        run: (voiceKey, seal) => pool.runBatch(voiceKey, seal),
+        run: (voiceKey, lane, seal) => pool.runBatch(voiceKey, lane, seal),
         timeoutError: (ms) => new InferenceTimeoutError(`synthesis took longer than ${ms} ms`),
         closedError: () => new InferenceError("inference pool is closed", "PoolClosed"),
       });
@@ -394,20 +408,30 @@ export class InferencePool {
     }
   }
 
+  /** Hands free threads to waiting requests, as the lane scheduler picks them. */
   private release(): void {
-    this.waiting.shift()?.();
+    for (;;) {
+      const free = this.slots.find((s) => !s.busy);
+      if (!free) return;
+      free.busy = true;
+      if (!this.waiting.pick(free)) {
+        free.busy = false;
+        return;
+      }
+    }
   }
 
-  private async acquire(): Promise<Slot> {
-    for (;;) {
-      if (this.closed) throw new InferenceError("inference pool is closed", "PoolClosed");
-      const free = this.slots.find((s) => !s.busy);
-      if (free) {
-        free.busy = true;
-        return free;
-      }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
+  /**
+   * The next thread for a request of `lane` (read at each pick), marked busy.
+   * @throws InferenceError `PoolClosed`
+   */
+  private acquire(lane: () => Lane): Promise<Slot> {
+    if (this.closed) return Promise.reject(new InferenceError("inference pool is closed", "PoolClosed"));
+    return new Promise<Slot>((grant, fail) => {
+      // Always through the queue: a free thread exists only while nobody waits.
+      this.waiting.push({ lane, grant, fail });
+      this.release();
+    });
   }
 
   /**
@@ -416,18 +440,19 @@ export class InferencePool {
    */
   async run(req: InferenceRequest): Promise<InferenceResult> {
     const voiceKey = req.hold?.key ?? this.generations.currentKey(req.voiceId) ?? req.voiceId;
+    const lane = req.lane ?? DEFAULT_LANE;
     if (this.batcher && req.sentences.length === 1 && this.batchable.has(voiceKey)) {
       const { speakerId, scales, timeoutMs, onSentence } = req;
-      return this.batcher.add(voiceKey, { ids: req.sentences[0]!, speakerId, scales, timeoutMs, ...(onSentence ? { onSentence } : {}) });
+      return this.batcher.add(voiceKey, { ids: req.sentences[0]!, speakerId, scales, timeoutMs, lane, ...(onSentence ? { onSentence } : {}) });
     }
-    const slot = await this.acquire();
+    const slot = await this.acquire(() => lane);
     const msg: RunMessage = { kind: "run", requestId: this.nextId++, voiceKey, sentences: req.sentences, scales: req.scales, speakerId: req.speakerId };
     return this.send(slot, msg, req.timeoutMs, req.onSentence);
   }
 
-  /** Dynamic batching: runs a batch on the next free thread, with what `seal` says it holds then. */
-  private async runBatch(voiceKey: string, seal: () => SealedBatch | null): Promise<InferenceResult> {
-    const slot = await this.acquire();
+  /** Dynamic batching: runs a batch on the next free thread (waiting in the lane `lane` says), with what `seal` says it holds then. */
+  private async runBatch(voiceKey: string, lane: () => Lane, seal: () => SealedBatch | null): Promise<InferenceResult> {
+    const slot = await this.acquire(lane);
     const batch = seal();
     if (!batch) {
       slot.busy = false;
@@ -570,7 +595,7 @@ export class InferencePool {
   async close(stopWaitMs = RETIRE_AFTER_MS): Promise<void> {
     this.closed = true;
     this.batcher?.close();
-    for (const resolve of this.waiting.splice(0)) resolve();
+    this.waiting.close(new InferenceError("inference pool is closed", "PoolClosed"));
     const slots = [...this.slots.splice(0), ...this.retired];
     this.retired.clear();
     await Promise.all(

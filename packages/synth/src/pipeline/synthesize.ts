@@ -1,4 +1,4 @@
-import { VoxqueueError, type TextNormalization, type TextType } from "@voxqueue/contracts";
+import { VoxqueueError, type Lane, type TextNormalization, type TextType } from "@voxqueue/contracts";
 import { silenceSamples } from "../audio.js";
 import type { InferencePool, SentencePcm, VoiceHold } from "../inference/pool.js";
 import type { Scales } from "../onnx-session.js";
@@ -22,6 +22,8 @@ export interface SynthesisRequest {
   sentenceSilenceSeconds: number;
   /** Time limit of the inference, ms (the pool's `timeoutMs`). */
   timeoutMs: number;
+  /** Priority lane of its sentences while they wait for an inference thread (the pool's `lane`). @defaultValue "interactive" */
+  lane?: Lane | undefined;
   /**
    * Split the first sentence after its first clause punctuation (`,` `;` `:`), so the
    * first audio of a stream is ready sooner; no silence is put between the two parts.
@@ -145,8 +147,8 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
     this.started = true;
     // Each sentence is a request of its own, and up to one per inference thread is in
     // flight: one long text keeps every thread busy (with one onnxruntime thread per
-    // inference thread, every core), and the pool's FIFO interleaves concurrent jobs
-    // sentence by sentence. Chunks are yielded in order whatever order they finish in.
+    // inference thread, every core), and the pool's queue interleaves concurrent jobs
+    // sentence by sentence (by lane, oldest first within one). Chunks are yielded in order whatever order they finish in.
     // A caller that stops reading (an error, a limit) leaves at most one sentence per
     // thread to finish, unread; no further one is started.
     // Every sentence runs on the model this text was prepared for, even when the voice
@@ -175,6 +177,7 @@ export class Synthesis implements AsyncIterable<AudioChunk> {
           speakerId: this.speakerId,
           // One time limit for the whole text: each sentence gets what is left of it.
           timeoutMs: Math.max(1, deadline - performance.now()),
+          ...(this.request.lane ? { lane: this.request.lane } : {}),
         })
         .then((r): SentencePcm => {
           const durations = r.durations[0];
