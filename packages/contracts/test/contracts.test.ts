@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ERROR_TYPES, JOB_ERROR_TYPES, VoxqueueError, createJobRequestSchema, hashApiKey, laneOfQueue, laneQueue, laneQueues, parseApiKeysFile, queueForVoice, synthJobDataSchema } from "../src/index.js";
+import { ERROR_TYPES, JOB_ERROR_TYPES, VoxqueueError, createJobRequestSchema, hashApiKey, parseApiKeysFile, queueForVoice, synthJobDataSchema } from "../src/index.js";
+import { laneOfQueue, laneQueue, laneQueues } from "../src/queue.js";
 
 const schema = createJobRequestSchema({ maxTextChars: 20 });
 const firstIssuePath = (body: unknown) => {

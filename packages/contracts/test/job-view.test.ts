@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseJobFailure, publicStatus } from "../src/index.js";
+import { parseJobFailure } from "../src/index.js";
+import { publicStatus } from "../src/job-view.js";
 
 describe("parseJobFailure", () => {
   it("reads the worker's `<type>: <message>` convention", () => {

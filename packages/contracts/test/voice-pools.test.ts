@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POOL, VoicePoolsError, formatVoicePools, parseVoicePools, poolJobId, poolOfJobId, poolOfVoice, poolQueueName, poolQueueNames, queueForVoice } from "../src/index.js";
+import { DEFAULT_POOL, formatVoicePools, poolJobId, poolOfJobId, poolOfVoice, poolQueueName, poolQueueNames } from "../src/voice-pools.js";
+import { VoicePoolsError, parseVoicePools, queueForVoice } from "../src/index.js";
 
 const POOLS = parseVoicePools(" gpu = en_US-lessac-high , de_DE-thorsten-high ; multi=en_US-voxqueue_ref_multi-x_low");
 
