@@ -45,6 +45,9 @@ export {
   workerVoicesKey,
 } from "./queue.js";
 
+// priority lanes
+export { DEFAULT_LANE, LANES, laneOfQueue, laneQueue, laneQueues, type Lane } from "./queue.js";
+
 // voice pools
 export { parseVoicePools, VoicePoolsError } from "./voice-pools.js";
 
