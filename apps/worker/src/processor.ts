@@ -1,5 +1,5 @@
 import { UnrecoverableError, WaitingError, type Job } from "bullmq";
-import { ERROR_TYPES, LONGFORM_JOB_NAME, VoxqueueError, classifyJobError, encodeJobFailure, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { ERROR_TYPES, LONGFORM_JOB_NAME, VoxqueueError, classifyJobError, encodeJobFailure, laneOfQueue, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import type { AudioCache, AudioPieces, AudioStore } from "@voxqueue/audio-store";
 import { synthesize, wavHeader, type InferencePool, type Synthesis, type VoiceFiles, type WordTiming } from "@voxqueue/synth";
 import { ATTR, SERVICE, SPAN, getTracer, injectTraceContext, textPreview, withTraceContext, type Logger, type Span, type SynthLabels, type TraceCarrier, type Tracer, type WorkerMetrics } from "@voxqueue/telemetry";
@@ -70,7 +70,7 @@ export function createProcessor(deps: ProcessorDeps) {
     const log = deps.logger.child({ job_id: job.id, attempt: job.attemptsMade + 1 });
     deps.metrics.jobsInProgress.inc({ queue: deps.queueName });
     // Queue wait once per job: a job back from a dead or stopping worker starts again.
-    if (job.attemptsMade === 0 && job.attemptsStarted <= 1) deps.metrics.queueWait.observe({ queue: deps.queueName }, Math.max(0, (startedAt - job.timestamp) / 1000));
+    if (job.attemptsMade === 0 && job.attemptsStarted <= 1) deps.metrics.queueWait.observe({ queue: deps.queueName, lane: laneOfQueue(deps.queueName) }, Math.max(0, (startedAt - job.timestamp) / 1000));
     let labels = { model: "unknown", language: "unknown" };
     const stream = deps.audioStream?.forJob(String(job.id), job.attemptsMade + 1);
     try {

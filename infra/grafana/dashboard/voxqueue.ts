@@ -239,10 +239,23 @@ export const ROWS: RowSpec[] = [
       {
         kind: "timeseries",
         title: "Queue wait P50 / P95",
-        description: "Time from enqueue to a worker starting the job. TTSQueueWaitHigh fires at P95 > 60 s.",
+        description: "Time from enqueue to a worker starting the job, per queue (each lane of a pool is a queue of its own). TTSQueueWaitHigh fires at an interactive lane's P95 > 60 s.",
         queries: [
-          { expr: `queue:tts_queue_wait_seconds:p50_rate5m${Q}`, legend: "P50 {{queue}}" },
-          { expr: `queue:tts_queue_wait_seconds:p95_rate5m${Q}`, legend: "P95 {{queue}}" },
+          { expr: `queue_lane:tts_queue_wait_seconds:p50_rate5m${Q}`, legend: "P50 {{queue}}" },
+          { expr: `queue_lane:tts_queue_wait_seconds:p95_rate5m${Q}`, legend: "P95 {{queue}}" },
+        ],
+        unit: "s",
+        width: 12,
+        min: 0,
+      },
+      {
+        kind: "timeseries",
+        title: "Queue wait by lane",
+        description:
+          "Time from enqueue to a worker starting the job, by priority lane over the selected queues. Interactive jobs go first; batch jobs (long-form chunks, bulk) get at least 1 in BATCH_SHARE_EVERY inference picks, so their wait grows with the backlog by design.",
+        queries: [
+          { expr: `histogram_quantile(0.5, sum by (lane, le) (rate(tts_queue_wait_seconds_bucket${Q}[$__rate_interval])))`, legend: "P50 {{lane}}" },
+          { expr: `histogram_quantile(0.95, sum by (lane, le) (rate(tts_queue_wait_seconds_bucket${Q}[$__rate_interval])))`, legend: "P95 {{lane}}" },
         ],
         unit: "s",
         width: 12,

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from "prom-client";
-import { JOB_ERROR_TYPES } from "@voxqueue/contracts";
+import { JOB_ERROR_TYPES, laneOfQueue } from "@voxqueue/contracts";
 import { settleWithin } from "@voxqueue/runtime";
 import { BACKLOG_STATES, BUCKETS, JOB_STATES, METRIC, REFUSAL_REASONS } from "./metric-names.js";
 
@@ -224,8 +224,8 @@ export function createWorkerMetrics(registry: Registry, opts: WorkerMetricsOptio
     }),
     queueWait: new Histogram({
       name: METRIC.queueWait,
-      help: "Time from enqueue to a worker starting the job, seconds.",
-      labelNames: ["queue"],
+      help: "Time from enqueue to a worker starting the job, seconds, by queue and priority lane (interactive, batch).",
+      labelNames: ["queue", "lane"],
       buckets: [...BUCKETS.queueWait],
       registers: [registry],
     }),
@@ -267,7 +267,7 @@ export function createWorkerMetrics(registry: Registry, opts: WorkerMetricsOptio
   for (const { queue } of countedQueues(opts)) {
     metrics.jobsInProgress.set({ queue }, 0);
     metrics.jobsStalled.inc({ queue }, 0);
-    metrics.queueWait.zero({ queue });
+    metrics.queueWait.zero({ queue, lane: laneOfQueue(queue) });
   }
   for (const provider of new Set(opts.executionProviders ?? [])) metrics.workerInfo.set({ execution_provider: provider }, 1);
   for (const labels of opts.models ?? []) {

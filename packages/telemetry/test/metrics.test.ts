@@ -111,7 +111,7 @@ describe("series that exist before the first event", () => {
       ]);
     }
     expect(all.find((s) => s.name === "tts_jobs_in_progress")).toEqual({ name: "tts_jobs_in_progress", labels: { queue: "q" }, value: 0 });
-    expect(all.find((s) => s.name === "tts_queue_wait_seconds_count")).toMatchObject({ labels: { queue: "q" }, value: 0 });
+    expect(all.find((s) => s.name === "tts_queue_wait_seconds_count")).toMatchObject({ labels: { queue: "q", lane: "interactive" }, value: 0 });
   });
 });
 
