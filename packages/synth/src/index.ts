@@ -1,16 +1,40 @@
-export * from "./voice-config.js";
-export * from "./voice.js";
-export * from "./audio.js";
-export * from "./onnx-session.js";
-export * from "./prepare.js";
-export { readText, type ReadSegment, type TextVoice } from "./read-text.js";
-export { wordTimings, type WordTiming, type TimedInput } from "./timing/word-timings.js";
-export { parseSsml, isSsml, SsmlError, type SsmlItem } from "./ssml/parse.js";
-export { InferencePool, InferenceError, InferenceOutOfMemoryError, InferenceTimeoutError, type AddedVoice, type VoiceHold, type InferencePoolOptions, type InferenceRequest, type InferenceResult, type SentencePcm, type VoiceLoadFailure } from "./inference/pool.js";
-export { phonemize, phonemizeCodepoints, EspeakNotFoundError, EspeakError, espeakInfo, type Casing } from "./phonemize/index.js";
-export { phonemeIds, type PhonemeIds } from "./phoneme-ids.js";
-export { normalizeText, chunkText, DEFAULT_CHUNK_BYTES, type NormalizeOptions, type ChunkOptions } from "./text/index.js";
-export { synthesize, Synthesis, audioSeconds, realTimeFactor, type AudioChunk, type SynthesisRequest, type SynthesisSummary } from "./pipeline/synthesize.js";
-export { splitAtFirstClause } from "./pipeline/clause-split.js";
-export { normalizeForSpeech, textLanguageFor, splitSentences, type SpokenText, type SpokenSentence, type SpokenWord, type TextLanguage, type SentenceSpan } from "./normalize/index.js";
+// The synthesis engine as the worker, the API, the CLI and the tests use it. Only names other workspace
+// packages import are exported; the rest stays inside its module (audio encoders: @voxqueue/synth/encode).
+
+// voice discovery
+export { discoverVoices, voiceInfo, voiceLanguage } from "./voice.js";
+export type { VoiceFiles } from "./voice.js";
+
+// PCM and WAV
+export { encodeWavPieces, encodeWavSentences, floatToInt16, silenceSamples, WAV_HEADER_BYTES, wavHeader } from "./audio.js";
+
+// ONNX voice session
+export { VoiceSession } from "./onnx-session.js";
+export type { ExecutionProvider, Scales } from "./onnx-session.js";
+
+// text → phoneme ids
+export { prepareText } from "./prepare.js";
+export type { PreparedText } from "./prepare.js";
+
+// reading text aloud (SSML or plain)
+export { readText } from "./read-text.js";
+
+// word timings
+export type { WordTiming } from "./timing/word-timings.js";
+
+// SSML
+export { isSsml, parseSsml, SsmlError } from "./ssml/parse.js";
+
+// inference pool
+export { InferenceError, InferenceOutOfMemoryError, InferencePool, InferenceTimeoutError } from "./inference/pool.js";
+export type { InferenceRequest, SentencePcm } from "./inference/pool.js";
+
+// espeak-ng
+export { EspeakError, espeakInfo, EspeakNotFoundError, phonemize } from "./phonemize/index.js";
+
+// synthesis pipeline
+export { audioSeconds, realTimeFactor, Synthesis, synthesize } from "./pipeline/synthesize.js";
+export type { AudioChunk } from "./pipeline/synthesize.js";
+
+// long-form text
 export { splitLongText } from "./long-form.js";

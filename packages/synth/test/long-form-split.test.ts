@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { normalizeForSpeech, splitLongText, textLanguageFor } from "../src/index.js";
+import { normalizeForSpeech, textLanguageFor } from "../src/normalize/index.js";
+import { splitLongText } from "../src/index.js";
 
 const VOICE = { espeakVoice: "en-us", languageCode: "en_US" };
 const language = textLanguageFor(VOICE.espeakVoice, VOICE.languageCode);
