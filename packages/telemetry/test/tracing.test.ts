@@ -2,7 +2,8 @@ import { SpanStatusCode, context, propagation, trace } from "@opentelemetry/api"
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterAll, describe, expect, it } from "vitest";
 import { captureLogs } from "./capture-logs.js";
-import { getTracer, inSpan, injectTraceContext, startTracing, tracingMode, type Tracing } from "../src/index.js";
+import { getTracer, inSpan, injectTraceContext, startTracing } from "../src/index.js";
+import { tracingMode, type Tracing } from "../src/tracing.js";
 
 // startTracing reads process.env, like the SDK: each test sets exactly the OTEL_* it means.
 const saved = { ...process.env };
