@@ -61,7 +61,7 @@ export { AUDIO_FORMAT_NAMES, AUDIO_FORMATS, isAudioFormat, STREAMABLE_FORMATS } 
 export type { AudioFormat } from "./audio-formats.js";
 
 // OpenAI-compatible speech endpoint
-export { createSpeechRequestSchema, OPENAI_SPEECH_MODELS, OPENAI_VOICES, openAiErrorBody, VOICE_QUALITIES } from "./openai.js";
+export { createSpeechRequestSchema, OPENAI_SPEECH_MODELS, OPENAI_VOICES, openAiErrorBody, SPEECH_SPEED_LIMITS, VOICE_QUALITIES } from "./openai.js";
 export type { OpenAiModel, SpeechAudioDeltaEvent, SpeechAudioDoneEvent, SpeechRequest } from "./openai.js";
 
 // console: job list and stats

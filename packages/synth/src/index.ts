@@ -12,6 +12,10 @@ export { encodeWavPieces, encodeWavSentences, floatToInt16, silenceSamples, WAV_
 export { VoiceSession } from "./onnx-session.js";
 export type { ExecutionProvider, Scales } from "./onnx-session.js";
 
+// voice config (Piper's .onnx.json)
+export { parseVoiceConfig } from "./voice-config.js";
+export type { PiperVoiceConfig } from "./voice-config.js";
+
 // text → phoneme ids
 export { prepareText } from "./prepare.js";
 export type { PreparedText } from "./prepare.js";

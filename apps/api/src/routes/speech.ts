@@ -4,7 +4,6 @@ import {
   OPENAI_SPEECH_MODELS,
   SCALE_LIMITS,
   VoxqueueError,
-  createSpeechRequestSchema,
   openAiErrorBody,
   type JobView,
   type OpenAiModel,
@@ -17,6 +16,7 @@ import { enqueueJob } from "../enqueue.js";
 import { assertConnected, errorHandler, methodNotAllowed, redisStep, requireUtf8 } from "../errors.js";
 import { JobEventHub } from "../job-events.js";
 import { readJobView } from "../job-reader.js";
+import { createSpeechRequestParser } from "../openai/speech-request.js";
 import { parseVoiceMap, resolveSpeechVoice } from "../openai/voice-map.js";
 import type { QueuePool } from "../queues.js";
 import { apiKeyOf } from "../security/caller.js";
@@ -45,22 +45,12 @@ export function speechRouter(deps: AppDeps, queues: QueuePool): Router {
   const { config } = deps;
   const tracer = deps.tracer ?? getTracer(SERVICE.api);
   const router = Router();
-  const schema = createSpeechRequestSchema({ maxInputChars: config.MAX_TEXT_CHARS });
+  const parseSpeech = createSpeechRequestParser({ maxInputChars: config.MAX_TEXT_CHARS });
   const voiceMap = parseVoiceMap(config.OPENAI_VOICE_MAP);
   const cacheHit = cacheHitDeps(deps);
   let hub = deps.jobEvents;
   const jobEvents = () => (hub ??= new JobEventHub(queues.all(), deps.redis, deps.logger));
   const parseJson = express.json({ type: () => true, strict: true, limit: config.MAX_BODY_BYTES, verify: requireUtf8 });
-
-  /** The request body, validated, or a 400 naming OpenAI's `param`. */
-  function parseSpeech(body: unknown): SpeechRequest {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new VoxqueueError("invalid_input", "request body must be a JSON object", "body");
-    const parsed = schema.safeParse(body);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0]!;
-    const param = issue.path.length > 0 ? issue.path.map(String).join(".") : "body";
-    throw new VoxqueueError("invalid_input", issue.message, param);
-  }
 
   router
     .route("/v1/audio/speech")
