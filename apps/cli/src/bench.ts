@@ -19,12 +19,13 @@ import { configLabel, engineConfigs, measureLimit, type CorpusInput, type Engine
 import { churn, rssPeak } from "./bench/memory.js";
 import { measureSpeech } from "./bench/speech.js";
 import { measureBatching } from "./bench/batching.js";
+import { LONGFORM_DEFAULT_CHARS, LONGFORM_MIN_CHARS, measureLongform } from "./bench/longform.js";
 import { emptySuite, formatSuite, type SuiteReport } from "./bench/report.js";
 import { LoadSampler } from "./bench/stats.js";
 import { ensureRedis } from "./redis.js";
 import { redisDataDir } from "./stack.js";
 
-const SECTIONS = ["limit", "peer", "e2e", "overhead", "queue", "api", "scaling", "memory", "cache", "pipeline", "speech", "batching"] as const;
+const SECTIONS = ["limit", "peer", "e2e", "overhead", "queue", "api", "scaling", "memory", "cache", "pipeline", "speech", "batching", "longform"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: pnpm bench [options]
@@ -47,6 +48,11 @@ service measure, in interleaved rounds, and each figure is also given as a ratio
   pipeline  in-process synthesis (one inference thread, no Redis), RTF per text
   batching  dynamic batching in process: the corpus's sentences submitted at once to
             one inference thread with BATCH_MAX_SIZE 1, 2, 4, 8; audio s/s, ratio to 1
+  longform  one long-form job of --longform-chars characters of corpus sentences
+            (split by the API into chunk jobs) with 1 and with 2 worker processes,
+            each on one core (1 job x 1 inference thread x 1 onnxruntime thread):
+            wall time, audio s/s, speedup (goal >= 1.7); every WAV decoded and checked.
+            Long: about 0.08 s of audio per character, ~4,000 s per run at 50,000
 The corpus (apps/cli/src/bench/corpus.ts) is 20 English sentences of mixed lengths.
 Redis: REDIS_URL, or one started for the run. Apps' logs: data/logs/bench-*.log.
 
@@ -57,6 +63,8 @@ Options:
       --only LIST         comma-separated subset of: ${SECTIONS.join(",")}
       --memory-jobs N     jobs before the last RSS reading (default: 300; --quick: 60)
       --overhead-jobs N   one-sentence jobs of (3) and (4) (default: 40; --quick: 12)
+      --longform-chars N  characters of the longform job, at least ${LONGFORM_MIN_CHARS} (over MAX_TEXT_CHARS)
+                          (default: ${LONGFORM_DEFAULT_CHARS}; --quick: 20000)
   -o, --out FILE          JSON report (default: bench-report.json)
   -h, --help              show this help
 
@@ -112,6 +120,7 @@ async function main(): Promise<number> {
       only: { type: "string", default: SECTIONS.join(",") },
       "memory-jobs": { type: "string" },
       "overhead-jobs": { type: "string" },
+      "longform-chars": { type: "string" },
       out: { type: "string", short: "o", default: "bench-report.json" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -125,6 +134,8 @@ async function main(): Promise<number> {
   const rounds = positiveInt("rounds", values.rounds ?? (quick ? "1" : "2"));
   const memoryJobs = positiveInt("memory-jobs", values["memory-jobs"] ?? (quick ? "60" : "300"));
   const overheadJobs = positiveInt("overhead-jobs", values["overhead-jobs"] ?? (quick ? "12" : "40"));
+  const longformChars = positiveInt("longform-chars", values["longform-chars"] ?? (quick ? "20000" : String(LONGFORM_DEFAULT_CHARS)));
+  if (longformChars < LONGFORM_MIN_CHARS) throw new UsageError(`--longform-chars must be at least ${LONGFORM_MIN_CHARS} (over MAX_TEXT_CHARS) to make a long-form job, got ${longformChars}`);
   const only = new Set(values.only.split(",").map((s) => s.trim()).filter(Boolean));
   const unknown = [...only].find((s) => !(SECTIONS as readonly string[]).includes(s));
   if (unknown) throw new UsageError(`unknown section "${unknown}"; choose from ${SECTIONS.join(", ")}`);
@@ -208,6 +219,7 @@ async function main(): Promise<number> {
         await stack.stop();
       }
     }
+    if (want("longform")) report.longform = await measureLongform({ redisUrl, voicesDir, voice: voice.id, chars: longformChars, rounds, log });
   } finally {
     for (const set of sets.values()) await set.close();
     await redis.child?.kill("SIGTERM");
@@ -258,6 +270,7 @@ function goals(r: SuiteReport): SuiteReport["goals"] {
     queue_rtt_p99: g("queue round trip p99 < 10 ms", o?.queue_rtt_ms.p99, (v) => v < 10),
     api_throughput: g("API >= 3000 submits/s", r.api?.voxqueue.submits_per_s.median, (v) => v >= 3000),
     api_p99: g("API p99 < 50 ms", r.api?.voxqueue.p99_ms.median, (v) => v < 50),
+    longform_speedup: g("long-form job: 2 one-core workers >= 1.7 x 1 (wall time)", r.longform?.speedup.median, (v) => v >= 1.7),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { SpeechResult } from "./speech.js";
 import type { BatchingResult } from "./batching.js";
+import type { LongformResult } from "./longform.js";
 import type { ApiLoadResult } from "./api-load.js";
 import type { CacheResult, E2eRow, OverheadResult } from "./e2e.js";
 import type { EngineRow } from "./limit.js";
@@ -38,6 +39,8 @@ export interface SuiteReport {
   speech: SpeechResult | null;
   /** Dynamic batching: throughput by BATCH_MAX_SIZE, in process. */
   batching: BatchingResult | null;
+  /** Issue 10: one long-form job with 1 and with 2 one-core worker processes. */
+  longform: LongformResult | null;
   /** The issue's goals, read off the figures above; reported, never asserted. */
   goals: Record<string, { goal: string; value: number | null; met: boolean | null }>;
 }
@@ -59,6 +62,7 @@ export function emptySuite(base: Pick<SuiteReport, "host" | "quick" | "rounds" |
     pipeline: [],
     speech: null,
     batching: null,
+    longform: null,
     goals: {},
   };
 }
@@ -131,6 +135,13 @@ export function formatSuite(r: SuiteReport): string {
     const b = r.batching;
     out.push("", `batching: ${b.sentences} sentences at once, ${b.threads} inference thread x ${b.intra_op_threads} onnxruntime threads, voice ${b.voice}; load average ${f(b.load_average.min, 1)}-${f(b.load_average.max, 1)}`);
     out.push(columns([["BATCH_MAX_SIZE", "audio s/s", "ratio to 1", "sentences per run"], ...b.rows.map((x) => [String(x.batch_max_size), sp(x.audio_s_per_s, 1), sp(x.ratio_to_unbatched), f(x.mean_batch, 1)])]));
+  }
+  if (r.longform) {
+    const l = r.longform;
+    const w = l.worker;
+    out.push("", `long-form job: ${l.chars} characters, ${l.chunks} chunk jobs of ~${l.chunk_chars}, voice ${l.voice}; each worker ${w.worker_concurrency} job x ${w.inference_threads} inference thread x ${w.ort_intra_op_threads} onnxruntime thread; load average ${f(l.load_average.min, 1)}-${f(l.load_average.max, 1)}`);
+    out.push(columns([["worker processes", "wall s", "audio s", "audio s/s", "speedup"], ...l.rows.map((x) => [String(x.workers), sp(x.wall_s, 1), f(x.audio_s.median, 0), sp(x.audio_s_per_s, 1), x.workers === 1 ? "1" : sp(l.speedup)])]));
+    out.push(`WAV checked: ${l.wav.sample_rate} Hz, ${f(l.wav.bytes / 2 ** 20, 1)} MiB, ${f(l.wav.seconds, 1)} s`);
   }
   const goals = Object.entries(r.goals);
   if (goals.length > 0) {
