@@ -90,12 +90,16 @@ describe("pnpm bench", () => {
     expect(stdout).toContain("Usage: pnpm bench");
     expect(stdout).toContain("--out FILE");
     expect(stdout).toContain("--quick");
-    for (const section of ["limit", "peer", "e2e", "overhead", "queue", "api", "scaling", "memory"]) expect(stdout).toContain(`  ${section} `);
+    for (const section of ["limit", "peer", "e2e", "overhead", "queue", "api", "scaling", "memory", "longform"]) expect(stdout).toContain(`  ${section} `);
+    expect(stdout).toContain("--longform-chars N");
   });
 
   it("rejects a bad option value with exit code 2", async () => {
     const err = (await run(process.execPath, ["--import", "tsx", BENCH, "--rounds", "0"]).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(err.code).toBe(2);
     expect(err.stderr).toContain("--rounds must be a positive integer");
+    const short = (await run(process.execPath, ["--import", "tsx", BENCH, "--only", "longform", "--longform-chars", "5000"]).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain("--longform-chars must be at least 5001");
   });
 });
