@@ -137,6 +137,9 @@ export async function measureLongform(opts: { redisUrl: string; voicesDir: strin
     MAX_TEXT_CHARS: String(API_DEFAULTS.MAX_TEXT_CHARS),
     LONGFORM_CHUNK_CHARS: String(API_DEFAULTS.LONGFORM_CHUNK_CHARS),
     MAX_LONGFORM_CHARS: String(Math.max(API_DEFAULTS.MAX_LONGFORM_CHARS, text.length)),
+    // The stack's 15 minutes are shorter than one worker may take over the whole text on a
+    // loaded machine: the first chunks' audio would expire before the stitch (storage_error).
+    AUDIO_TTL_SECONDS: "86400",
   };
   const stacks = new Map<1 | 2, BenchStack>();
   const runs = new Map<1 | 2, LongformRun[]>([[1, []], [2, []]]);
