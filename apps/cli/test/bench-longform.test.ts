@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeWav } from "@voxqueue/synth";
+import { encodeWavSentences } from "@voxqueue/synth";
 import { CORPUS } from "../src/bench/corpus.js";
 import { checkWav, LONGFORM_MIN_CHARS, longformText, type LongformResult } from "../src/bench/longform.js";
 import { emptySuite, formatSuite } from "../src/bench/report.js";
@@ -31,7 +31,7 @@ describe("longformText", () => {
 describe("checkWav", () => {
   const rate = 22050;
   const pcm = Int16Array.from({ length: rate * 3 }, (_, i) => Math.round(1000 * Math.sin(i / 10)));
-  const wav = encodeWav(pcm, rate);
+  const wav = encodeWavSentences([pcm], 0, rate);
 
   it("passes a 16-bit mono WAV of the job's rate and duration, as read by a decoder", () => {
     expect(checkWav(wav, { sampleRate: rate, seconds: 3 })).toEqual({ sample_rate: rate, bytes: wav.length, seconds: 3 });

@@ -1,6 +1,7 @@
 import wavefile from "wavefile";
 import { parseApiEnv } from "@voxqueue/config";
 import { audioKey, type JobView } from "@voxqueue/contracts";
+import { WAV_HEADER_BYTES } from "@voxqueue/synth";
 import { BenchStack } from "./bench-stack.js";
 import { CORPUS } from "./corpus.js";
 import { interleave, LoadSampler, ratioSpread, spread, type Spread } from "./stats.js";
@@ -60,7 +61,7 @@ export function checkWav(wav: Uint8Array, expected: { sampleRate: number; second
   if (fmt.audioFormat !== 1 || fmt.numChannels !== 1 || fmt.bitsPerSample !== 16) throw fail(`format ${fmt.audioFormat}, ${fmt.numChannels} channel(s), ${fmt.bitsPerSample} bits; expected PCM 1, mono, 16`);
   if (fmt.sampleRate !== expected.sampleRate) throw fail(`sample rate ${fmt.sampleRate}, the job says ${expected.sampleRate}`);
   if (riffSize !== wav.length - 8) throw fail(`RIFF size ${riffSize} for ${wav.length} bytes received`);
-  if (data.chunkSize <= 0 || data.chunkSize > wav.length - 44) throw fail(`data size ${data.chunkSize} for ${wav.length} bytes received`);
+  if (data.chunkSize <= 0 || data.chunkSize > wav.length - WAV_HEADER_BYTES) throw fail(`data size ${data.chunkSize} for ${wav.length} bytes received`);
   const seconds = data.chunkSize / 2 / fmt.sampleRate;
   if (Math.abs(seconds - expected.seconds) > 1 / fmt.sampleRate) throw fail(`${seconds} s of samples, the job says ${expected.seconds} s`);
   return { sample_rate: fmt.sampleRate, bytes: wav.length, seconds };
