@@ -14,8 +14,9 @@ usage: scripts/gpu-check.sh [--providers cuda,webgpu,cpu] [--rounds 3] [--voice 
   --providers LIST  execution providers to try, each on its own (default cuda,webgpu,cpu);
                     one that does not initialise is printed as unavailable with onnxruntime's reason
   --rounds N        timed runs per text; the median is printed (default 3)
-  --voice ID        a voice in VOICES_DIR (default en_US-voxqueue_ref-medium, generated locally
-                    by voice-forge when missing; its weights are synthetic, the audio is noise)
+  --voice ID        a voice in VOICES_DIR (default en_US-voxqueue_ref-medium); a reference
+                    voice (en_US-voxqueue_ref*) is generated first when missing, as
+                    `pnpm voices --only ID` does (synthetic weights: the audio is noise)
   --json FILE       also write the figures as JSON
   -h, --help        this text
 
@@ -29,10 +30,15 @@ Environment: VOICES_DIR (default data/voices).
 USAGE
 }
 
+voice=en_US-voxqueue_ref-medium
+prev=""
 for arg in "$@"; do
   case "$arg" in
     -h | --help) usage; exit 0 ;;
+    --voice=*) voice="${arg#--voice=}" ;;
   esac
+  [ "$prev" = "--voice" ] && voice="$arg"
+  prev="$arg"
 done
 
 cd "$(dirname "$0")/.."
@@ -45,4 +51,7 @@ if command -v nvidia-smi >/dev/null; then
 else
   echo "gpu-check: nvidia-smi not on PATH: no NVIDIA GPU gauges here"
 fi
+case "$voice" in
+  en_US-voxqueue_ref*) node --import tsx packages/voice-forge/src/cli.ts --if-missing --only "$voice" >/dev/null ;;
+esac
 exec node --import tsx apps/worker/src/gpu-check/main.ts "$@"

@@ -1,6 +1,7 @@
 // `pnpm demo`: the main job end to end on a fresh machine — brings up Redis (if
-// needed), a worker and the API, synthesizes a sample paragraph through the queue,
-// writes out/sample.wav, prints its duration, RTF and where the metrics are, stops.
+// needed), generates the reference voices (if missing), a worker and the API,
+// synthesizes a sample paragraph through the queue, writes out/sample.wav, prints its
+// duration, RTF and where the metrics are, stops.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,7 +23,8 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`Usage: pnpm demo [--voice ID] [--out FILE] [--keep]
 
-Starts the stack (Redis if needed, a worker, the API), synthesizes a sample
+Starts the stack (Redis if needed, the reference voices into VOICES_DIR when
+missing as \`pnpm voices\` does, a worker, the API), synthesizes a sample
 paragraph through the queue, writes it to --out (default out/sample.wav) and prints
 its duration and RTF. --keep leaves the stack running afterwards (Ctrl-C stops it).
 Default voice: en_US-voxqueue_ref-medium, voxqueue's generated reference voice
@@ -31,7 +33,7 @@ Default voice: en_US-voxqueue_ref-medium, voxqueue's generated reference voice
 }
 
 const log = (line: string) => console.log(`[demo] ${line}`);
-log("starting Redis (if needed), a worker and the API; the first start generates the reference voices (progress in data/logs/worker.log)");
+log("starting Redis (if needed), the reference voices (generated when missing; progress in data/logs/voices.log), a worker and the API");
 const stack = new LocalStack({ env: process.env, output: "files", log });
 // Before start(): a Ctrl-C while the stack comes up stops what was started so far.
 const { shutdown } = stopStackOnExit(stack, log, { signalExitCode: 130 });

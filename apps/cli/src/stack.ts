@@ -12,7 +12,16 @@ export interface StackOptions {
   /** Where app output goes: the terminal (prefixed per app) or log files under `data/logs`. */
   output: "terminal" | "files";
   log: (line: string) => void;
+  /**
+   * Generate the reference voices into VOICES_DIR (those missing or out of date, as
+   * `pnpm voices` does) before the worker starts, which only loads voices.
+   * @defaultValue true
+   */
+  referenceVoices?: boolean;
 }
+
+/** The generator `pnpm voices` runs (voice-forge's CLI), from the repository root. */
+const VOICES_CLI = "packages/voice-forge/src/cli.ts";
 
 /** How one of the stack's processes ended: its exit code, or the signal that killed it. */
 export interface ChildExit {
@@ -115,12 +124,14 @@ export class LocalStack {
   }
 
   /**
-   * Starts Redis if needed, the worker and the API, and waits until the API's
-   * `/readyz` says both Redis and a worker are up (the first start generates the
-   * reference voices, which takes a while; progress shows in the worker's log).
+   * Starts Redis if needed, generates the reference voices into VOICES_DIR (unless
+   * `referenceVoices` is false; the first time takes a few seconds, later ones find
+   * them up to date), starts the worker and the API, and waits until the API's
+   * `/readyz` says both Redis and a worker are up.
    * @throws EspeakNotFoundError (with what to install) when libespeak-ng is missing;
-   *   RedisUnavailableError when Redis cannot be had; an Error when an app exits
-   *   before the stack is ready (the rest is stopped first); StackStoppedError when
+   *   RedisUnavailableError when Redis cannot be had; an Error when the voice
+   *   generator fails or an app exits before the stack is ready (the rest is stopped
+   *   first); StackStoppedError when
    *   {@link stop} or {@link kill} was called meanwhile
    */
   async start(): Promise<void> {
@@ -138,6 +149,15 @@ export class LocalStack {
     }
     if (signal.aborted) throw stopped();
     mkdirSync(this.logDir, { recursive: true });
+    if (this.opts.referenceVoices ?? true) {
+      const e = await this.generateVoices();
+      if (signal.aborted) throw stopped();
+      if (!stoppedCleanly(e)) {
+        await this.stop();
+        const where = this.opts.output === "files" ? ` (see ${join(this.logDir, "voices.log")})` : "";
+        throw new Error(`the voice generator (pnpm voices) ${describeExit(e)}${where}`);
+      }
+    }
     for (const [name, entry] of [
       ["worker", "apps/worker/src/main.ts"],
       ["api", "apps/api/src/main.ts"],
@@ -230,9 +250,20 @@ export class LocalStack {
     });
   }
 
-  private spawnApp(name: string, entry: string): ChildProcess {
+  /**
+   * Runs `pnpm voices` (voice-forge's CLI, `--if-missing`) as a child of the stack, so
+   * that a stop or kill meanwhile reaches it too; resolves when it exits.
+   */
+  private generateVoices(): Promise<Pick<ChildExit, "code" | "signal">> {
+    this.opts.log(`generating the reference voices into ${this.env.VOICES_DIR || "data/voices"} when missing (pnpm voices)`);
+    const child = this.spawnApp("voices", VOICES_CLI, ["--if-missing"]);
+    this.apps.set("voice generator", child);
+    return exitOf(child);
+  }
+
+  private spawnApp(name: string, entry: string, args: string[] = []): ChildProcess {
     // detached: its own process group, so the terminal's Ctrl-C reaches only the launcher.
-    const child = spawn(process.execPath, ["--import", "tsx", entry], { cwd: REPO_ROOT, env: this.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], { cwd: REPO_ROOT, env: this.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     if (this.opts.output === "files") {
       const file = createWriteStream(join(this.logDir, `${name}.log`), { flags: "a" });
       child.stdout!.pipe(file);

@@ -99,14 +99,15 @@ const launched: Launcher[] = [];
 /** Folders to remove at the end: the per-port AOF folders under data/, temp voices. */
 const dataDirs: string[] = [];
 
-async function launch(env: NodeJS.ProcessEnv = {}): Promise<Launcher> {
+/** Starts `pnpm start ARGS`; by default on the voices prepared above, with no generation. */
+async function launch(env: NodeJS.ProcessEnv = {}, args = ["--no-reference-voices"]): Promise<Launcher> {
   const [redis, api, metrics] = await freePorts(3);
   // detached: its own process group, as a shell puts a foreground job in one.
-  const child = spawn(process.execPath, ["--import", "tsx", START], {
+  const child = spawn(process.execPath, ["--import", "tsx", START, ...args], {
     cwd: REPO_ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${redis}`, PORT: String(api), WORKER_METRICS_PORT: String(metrics), VOICES_DIR: voicesDir, REFERENCE_VOICES: "false", LOG_LEVEL: "info", ...env },
+    env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${redis}`, PORT: String(api), WORKER_METRICS_PORT: String(metrics), VOICES_DIR: voicesDir, LOG_LEVEL: "info", ...env },
   });
   let text = "";
   child.stdout!.on("data", (d: Buffer) => (text += d.toString()));
@@ -196,16 +197,28 @@ describe("pnpm start", () => {
   }, 60_000);
 
   it("a SIGTERM before the stack is ready stops what was started; nothing is left", async () => {
-    // A first start: the worker generates the voices (~2 s) before it is ready.
+    // A first start: the launcher generates the voices (a few seconds) before the worker starts.
     const voices = mkdtempSync(join(tmpdir(), "vq-start-first-"));
     dataDirs.push(voices);
-    const l = await launch({ VOICES_DIR: voices, REFERENCE_VOICES: "true" });
-    await apps(l);
-    expect(l.output()).not.toContain("[voxqueue] ready:");
+    const l = await launch({ VOICES_DIR: voices }, []);
+    await until(
+      "the voice generator",
+      () => {
+        const k = childrenOf(l.pid);
+        for (const c of k) l.seen.add(c.pid);
+        return k.find((c) => /voice-forge\/src\/cli\.ts --if-missing/.test(c.args));
+      },
+      30_000,
+    );
+    expect(l.output()).toContain(`[voxqueue] generating the reference voices into ${voices}`);
     process.kill(l.pid, "SIGTERM");
     expect(await exited(l, 30_000)).toEqual({ code: 0, signal: null });
-    expect(l.output()).not.toContain("[voxqueue] ready:");
-    expect(l.output()).toContain("[voxqueue] SIGTERM: stopping");
+    const out = l.output();
+    expect(out).not.toContain("[voxqueue] ready:");
+    expect(out).toContain("[voxqueue] SIGTERM: stopping");
+    expect(out).toContain("[voxqueue] the voice generator stopped");
+    // The worker never started: it only loads voices, after they are generated.
+    expect(out).not.toContain("[worker]");
     await expectNothingLeft(l);
   }, 45_000);
 

@@ -1,6 +1,4 @@
-import { mkdir } from "node:fs/promises";
 import { EspeakError, discoverVoices, espeakInfo, phonemize, voiceLanguage, type VoiceFiles } from "@voxqueue/synth";
-import { ensureReferenceVoices } from "@voxqueue/voice-forge";
 import type { Logger, SynthLabels } from "@voxqueue/telemetry";
 
 /** Metric labels of a voice's jobs: `model` is the voice id, `language` its code (see `voiceLanguage`). */
@@ -33,31 +31,30 @@ export function espeakLacks(voice: VoiceFiles): string | null {
   }
 }
 
-/**
- * Makes sure `dir` holds voices: generates voxqueue's reference voices there when
- * `reference` is on and they are missing (cached afterwards), then loads every valid
- * Piper voice in it. Progress of the generation is logged. Each espeak voice is tried
- * once, so a missing libespeak-ng stops the worker at start with what to install
- * (rather than failing every job), and a voice whose `espeak.voice` this espeak-ng
- * does not know is skipped with a warning.
- * @throws EspeakNotFoundError when libespeak-ng or its data is missing
- * @throws when no usable voice is found
- */
-export async function loadVoices(dir: string, reference: boolean, logger: Logger): Promise<VoiceFiles[]> {
-  await mkdir(dir, { recursive: true });
-  if (reference) {
-    let lastStep = "";
-    const forged = await ensureReferenceVoices(dir, {
-      onProgress: (p) => {
-        if (p.step !== lastStep || p.done === p.total) {
-          lastStep = p.step;
-          logger.info({ step: p.step, done: p.done, total: p.total }, "generating reference voice");
-        }
-      },
-    });
-    for (const v of forged) logger.info({ voice: v.name, parameters: v.parameterCount, bytes: v.bytes }, "reference voice ready (synthetic weights: not speech)");
+/** Thrown by {@link loadVoices} when VOICES_DIR holds no voice the worker can serve. */
+export class NoVoicesError extends Error {
+  override readonly name = "NoVoicesError";
+  constructor(readonly dir: string) {
+    super(`no usable Piper voice in VOICES_DIR (${dir}): generate the reference voices with \`pnpm voices --out ${dir}\`, or put NAME.onnx with NAME.onnx.json there (the worker does not generate voices)`);
   }
-  const { voices, problems } = await discoverVoices(dir);
+}
+
+/**
+ * Loads every valid Piper voice in `dir` (VOICES_DIR). The worker only loads voices:
+ * voxqueue's reference voices are generated beforehand by `pnpm voices` (voice-forge's
+ * CLI), which `pnpm start`, `pnpm demo`, the image build and the Kubernetes init
+ * container run. Each espeak voice is tried once, so a missing libespeak-ng stops the
+ * worker at start with what to install (rather than failing every job), and a voice
+ * whose `espeak.voice` this espeak-ng does not know is skipped with a warning.
+ * @throws EspeakNotFoundError when libespeak-ng or its data is missing
+ * @throws NoVoicesError when `dir` is missing or holds no usable voice (the worker exits 1)
+ */
+export async function loadVoices(dir: string, logger: Logger): Promise<VoiceFiles[]> {
+  const found = await discoverVoices(dir).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new NoVoicesError(dir);
+    throw err;
+  });
+  const { voices, problems } = found;
   for (const problem of problems) logger.warn({ problem }, "voice skipped");
   const usable = voices.filter((voice) => {
     const unknown = espeakLacks(voice);
@@ -65,8 +62,6 @@ export async function loadVoices(dir: string, reference: boolean, logger: Logger
     return !unknown;
   });
   if (usable.length > 0 && voices.some((v) => v.config.phoneme_type !== "text")) logger.info(espeakInfo(), "espeak-ng loaded");
-  if (usable.length === 0) {
-    throw new Error(`no usable Piper voice in ${dir}: put NAME.onnx with NAME.onnx.json there, or set REFERENCE_VOICES=true`);
-  }
+  if (usable.length === 0) throw new NoVoicesError(dir);
   return usable;
 }

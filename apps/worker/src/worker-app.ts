@@ -51,7 +51,7 @@ export interface WorkerHandle {
 export async function startWorker(config: WorkerConfig, logger: Logger): Promise<WorkerHandle> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const log = logger.child({ worker_id: id });
-  const found = await loadVoices(config.VOICES_DIR, config.REFERENCE_VOICES, log);
+  const found = await loadVoices(config.VOICES_DIR, log);
   // Sentences of every job are spread over the inference threads: by default one per
   // core with one onnxruntime thread each, which `pnpm bench` measured as the fastest
   // layout for one long job and for many small ones (README, Performance).

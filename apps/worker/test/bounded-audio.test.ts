@@ -46,7 +46,6 @@ beforeAll(async () => {
     REDIS_URL,
     QUEUE_NAME: QUEUE,
     VOICES_DIR: voicesDir,
-    REFERENCE_VOICES: "false",
     WORKER_METRICS_HOST: "127.0.0.1",
     WORKER_METRICS_PORT: "0",
     ORT_INTRA_OP_THREADS: "1",

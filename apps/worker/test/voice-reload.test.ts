@@ -54,7 +54,6 @@ function config(dir: string, env: EnvSource = {}) {
     REDIS_URL,
     QUEUE_NAME: queueName,
     VOICES_DIR: dir,
-    REFERENCE_VOICES: "false",
     WORKER_METRICS_HOST: "127.0.0.1",
     WORKER_METRICS_PORT: "0",
     INFERENCE_THREADS: "1",
@@ -173,7 +172,7 @@ describe("hot voice reload by SIGHUP (worker process, VOICES_WATCH=false)", () =
   it("loads a voice copied in when the process gets SIGHUP", async () => {
     const dir = await mkdtemp(join(tmpdir(), "vq-voice-reload-hup-"));
     await install(X_LOW, dir, "a");
-    const env = { ...process.env, REDIS_URL, QUEUE_NAME: queueName, VOICES_DIR: dir, REFERENCE_VOICES: "false", VOICES_WATCH: "false", WORKER_METRICS_HOST: "127.0.0.1", WORKER_METRICS_PORT: "0", INFERENCE_THREADS: "1", ORT_INTRA_OP_THREADS: "1", LOG_LEVEL: "info" };
+    const env = { ...process.env, REDIS_URL, QUEUE_NAME: queueName, VOICES_DIR: dir, VOICES_WATCH: "false", WORKER_METRICS_HOST: "127.0.0.1", WORKER_METRICS_PORT: "0", INFERENCE_THREADS: "1", ORT_INTRA_OP_THREADS: "1", LOG_LEVEL: "info" };
     const child = spawn(process.execPath, ["--import", "tsx", MAIN], { env, stdio: ["ignore", "pipe", "pipe"] });
     const lines: Record<string, unknown>[] = [];
     let stderr = "";

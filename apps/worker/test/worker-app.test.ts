@@ -79,7 +79,6 @@ function config(env: EnvSource) {
     REDIS_URL: `redis://${REDIS.host}/12`,
     QUEUE_NAME: `worker-app-test-${process.pid}`,
     VOICES_DIR: voicesDir,
-    REFERENCE_VOICES: "false",
     WORKER_METRICS_HOST: "127.0.0.1",
     WORKER_METRICS_PORT: "0",
     ORT_INTRA_OP_THREADS: "1",

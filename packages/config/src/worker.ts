@@ -33,8 +33,6 @@ const workerEnvSchema = z.object({
    * hosts a voice no pool lists).
    */
   WORKER_POOLS: idList.optional(),
-  /** Generate voxqueue's reference voices into VOICES_DIR when missing. */
-  REFERENCE_VOICES: env.bool(true),
   /** Jobs processed at once; their sentences share the inference threads. */
   WORKER_CONCURRENCY: env.int(1, 1, 64),
   /** Inference threads (one onnxruntime session per voice each); 0 = max(min(cores, 8), WORKER_CONCURRENCY) on the CPU, WORKER_CONCURRENCY on a GPU. */

@@ -48,7 +48,7 @@ describe("parseWorkerEnv", () => {
     expect(cfg.WORKER_METRICS_PORT).toBe(9464);
     expect(cfg.WORKER_CONCURRENCY).toBe(1);
     expect(cfg.VOICES_DIR).toBe(DEFAULT_VOICES_DIR);
-    expect(cfg.REFERENCE_VOICES).toBe(true);
+    expect(cfg.VOICES_WATCH).toBe(true);
     expect(cfg.EXECUTION_PROVIDER).toBe("cpu");
     expect(cfg.EXECUTION_PROVIDERS).toEqual(["cpu"]);
     expect(cfg.INFERENCE_THREAD_MAX_HEAP_MB).toBe(512);
@@ -59,7 +59,7 @@ describe("parseWorkerEnv", () => {
   });
 
   it("parses booleans and rejects unknown execution providers", () => {
-    expect(parseWorkerEnv({ REFERENCE_VOICES: "false" }).REFERENCE_VOICES).toBe(false);
+    expect(parseWorkerEnv({ VOICES_WATCH: "false" }).VOICES_WATCH).toBe(false);
     expect(() => parseWorkerEnv({ EXECUTION_PROVIDER: "tpu" })).toThrow(/EXECUTION_PROVIDER/);
     expect(() => parseWorkerEnv({ EXECUTION_PROVIDERS: "cuda,tpu" })).toThrow(/EXECUTION_PROVIDERS.*one of cpu, cuda, webgpu/s);
     expect(() => parseWorkerEnv({ WORKER_CONCURRENCY: "0" })).toThrow(/WORKER_CONCURRENCY/);

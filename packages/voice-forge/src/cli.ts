@@ -6,10 +6,14 @@ import { presetParams, type VoicePreset } from "./presets";
 import { REFERENCE_VOICES, ensureReferenceVoices } from "./reference";
 import type { ForgedVoice, ForgeProgress } from "./types";
 
-const USAGE = `Usage: tsx src/cli.ts [options]
+const USAGE = `Usage: pnpm voices [--out DIR] [--only NAME,...]
+       tsx src/cli.ts [options]
 
 Generates VITS voices in Piper's format (NAME.onnx + NAME.onnx.json) with seeded
-synthetic weights: real compute, audio that is not speech.
+synthetic weights: real compute, audio that is not speech. \`pnpm voices\` is
+\`tsx src/cli.ts --if-missing\`: the reference voices the worker, \`pnpm start\` and
+\`pnpm demo\` serve, each generated only when missing or made by another forge
+version (safe to run again; the worker itself never generates voices).
 
   --out DIR        output directory (default: $VOICES_DIR, else <repo>/data/voices)
   --preset NAME    medium | x_low (default: medium)
@@ -18,7 +22,9 @@ synthetic weights: real compute, audio that is not speech.
   --name STEM      file stem (default: en_US-voxqueue_ref-PRESET, or
                    en_US-voxqueue_ref_multi-PRESET when --speakers > 1)
   --if-missing     ensure the reference voices (${REFERENCE_VOICES.map((v) => v.name).join(", ")});
-                   generates only those missing; ignores the options above but --out
+                   generates only those missing or out of date (forge version,
+                   seed, preset); ignores the options above but --out
+  --only NAMES     with --if-missing: only these reference voices (comma-separated)
   -h, --help       this text
 
 Progress goes to stderr; one summary line per voice to stdout.`;
@@ -63,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
         seed: { type: "string", default: String(DEFAULT_SEED) },
         name: { type: "string" },
         "if-missing": { type: "boolean", default: false },
+        only: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }).values;
@@ -78,10 +85,12 @@ async function main(argv: string[]): Promise<number> {
   const onProgress = progressPrinter();
 
   if (args["if-missing"]) {
-    const voices = await ensureReferenceVoices(outDir, { onProgress });
-    voices.forEach((v, i) => process.stdout.write(`${summary(v, REFERENCE_VOICES[i]!.preset)}\n`));
+    const only = args.only?.split(",").map((n) => n.trim()).filter(Boolean);
+    const voices = await ensureReferenceVoices(outDir, { onProgress, only });
+    for (const v of voices) process.stdout.write(`${summary(v, REFERENCE_VOICES.find((r) => r.name === v.name)!.preset)}\n`);
     return 0;
   }
+  if (args.only !== undefined) throw new ForgeOptionsError("--only needs --if-missing (it picks reference voices)");
 
   const preset = args.preset as VoicePreset;
   const numSpeakers = Number(args.speakers);

@@ -82,4 +82,18 @@ describe("voice-forge CLI", () => {
     expect(again.stderr).toContain("en_US-voxqueue_ref-medium cached done");
     expect(again.stderr).not.toContain("weights");
   });
+
+  it("--only picks reference voices and refuses a name that is not one", async () => {
+    const voices = join(dir, "only");
+    const run = await cli(["--if-missing", "--only", "en_US-voxqueue_ref-x_low", "--out", voices]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split("\n").map((l) => l.split(":")[0])).toEqual(["en_US-voxqueue_ref-x_low"]);
+    expect(existsSync(join(voices, "en_US-voxqueue_ref-medium.onnx"))).toBe(false);
+    const bad = await cli(["--if-missing", "--only", "nope", "--out", voices]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("not reference voices: nope");
+    const alone = await cli(["--only", "en_US-voxqueue_ref-x_low", "--out", voices]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain("--only needs --if-missing");
+  });
 });

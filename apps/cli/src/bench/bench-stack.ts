@@ -68,7 +68,6 @@ export class BenchStack {
       REDIS_URL: this.opts.redisUrl,
       QUEUE_NAME: this.queueName,
       VOICES_DIR: this.opts.voicesDir,
-      REFERENCE_VOICES: "false",
       LOG_LEVEL: "warn",
       AUDIO_TTL_SECONDS: "900",
       // The corpus repeats every round: the audio cache would answer it (measured apart).

@@ -1,12 +1,12 @@
 // gpu-check: what a GPU host gives voxqueue's engine (run by scripts/gpu-check.sh, which
-// documents the options). Installs nothing and reaches no network: the reference voice
-// is generated locally by voice-forge when VOICES_DIR lacks it (its audio is noise:
-// seeded weights). Prints a report; --json FILE writes the same figures as JSON.
+// documents the options). Installs nothing and reaches no network: the script generates
+// the reference voice first (`pnpm voices`: voice-forge, seeded weights, its audio is
+// noise); this only loads it. Prints a report; --json FILE writes the same figures as JSON.
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { DEFAULT_VOICES_DIR } from "@voxqueue/config";
 import { discoverVoices, type ExecutionProvider } from "@voxqueue/synth";
 import { METRIC } from "@voxqueue/telemetry";
-import { defaultVoicesDir, ensureReferenceVoices } from "@voxqueue/voice-forge";
 import { findOnPath, GpuMemorySampler } from "../gpu-sampler.js";
 import { checkProvider, type ProviderCheck } from "./measure.js";
 import { batchScaling } from "./batch-scaling.js";
@@ -27,10 +27,9 @@ for (const p of providers) if (!PROVIDERS.includes(p as ExecutionProvider)) thro
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error("--rounds must be a positive integer");
 
-const dir = defaultVoicesDir();
-if (values.voice === REFERENCE_VOICE) await ensureReferenceVoices(dir, { only: [REFERENCE_VOICE] });
+const dir = process.env.VOICES_DIR || DEFAULT_VOICES_DIR;
 const voice = (await discoverVoices(dir)).voices.find((v) => v.id === values.voice);
-if (!voice) throw new Error(`no voice ${values.voice} in ${dir} (VOICES_DIR)`);
+if (!voice) throw new Error(`no voice ${values.voice} in ${dir} (VOICES_DIR): a reference voice comes from \`pnpm voices --only ${values.voice}\``);
 
 /** GPU memory as the worker's gauges show it, or why there is none. */
 async function gpuGauges(sampler: GpuMemorySampler | null): Promise<Record<string, number> | string> {
