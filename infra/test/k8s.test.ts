@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -58,6 +58,23 @@ describe("Kubernetes manifests", () => {
     const drain = Number(env(spec.containers[0], "SHUTDOWN_GRACE_SECONDS"));
     expect(drain).toBeGreaterThan(0);
     expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(drain);
+  });
+
+  it("generates the reference voices in an init container into the volume the worker reads (read-only) at VOICES_DIR", () => {
+    const pod = worker.spec.template.spec;
+    const init = pod.initContainers[0] as Json;
+    const container = pod.containers[0] as Json;
+    const voicesDir = env(container, "VOICES_DIR")!;
+    const mountOf = (c: Json) => (c.volumeMounts as Json[]).find((m) => m.mountPath === voicesDir);
+    expect(init.image).toBe(container.image);
+    // voice-forge's CLI as `pnpm voices` runs it, from a file that exists in the image's source tree.
+    const cli = (init.command as string[]).find((a) => a.endsWith("cli.ts"))!;
+    expect(existsSync(join(PATHS.repoRoot, cli))).toBe(true);
+    expect(init.command).toEqual(expect.arrayContaining(["--if-missing", "--out", voicesDir]));
+    expect(mountOf(init)?.name).toBe(mountOf(container)?.name);
+    expect(mountOf(init)?.readOnly).toBeFalsy();
+    expect(mountOf(container)?.readOnly).toBe(true);
+    expect(init.securityContext.readOnlyRootFilesystem).toBe(true);
   });
 
   it("gives each worker one GPU and leaves its replica count to KEDA", () => {

@@ -19,6 +19,8 @@ export const PATHS = {
   grafanaDashboardProvider: at("grafana/provisioning/dashboards/voxqueue.yml"),
   runbooksDir: at("runbooks"),
   k8sDir: at("k8s"),
+  /** The repository root: the images' working directory (infra/docker/Dockerfile copies it to /app). */
+  repoRoot: at(".."),
   dashboard: at("../dashboards/voxqueue.json"),
 } as const;
 
