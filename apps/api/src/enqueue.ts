@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Response } from "express";
 import type { JobsOptions } from "bullmq";
-import { SYNTH_JOB_NAME, type SynthJobData } from "@voxqueue/contracts";
+import { SYNTH_JOB_NAME, type Lane, type SynthJobData } from "@voxqueue/contracts";
 import { textPreview, type Tracer } from "@voxqueue/telemetry";
 import { addWithWebhook } from "@voxqueue/webhooks";
 import { redisStep } from "./errors.js";
@@ -17,7 +17,7 @@ import type { AppDeps } from "./types.js";
 const admissions = new WeakMap<AppDeps["config"], SubmitAdmission>();
 
 /**
- * Puts one synthesis job on its voice's queue (its pool's, `QueuePool.forVoice`), once it passes the submit admission (the
+ * Puts one synthesis job on its voice's queue (its pool's, in its priority lane: `QueuePool.forVoice`), once it passes the submit admission (the
  * API key's rate limit and cap on jobs in flight, the queue's backlog limit), inside the producer span, with the
  * configured attempts, backoff and retention; every route that synthesizes (the jobs
  * API, the OpenAI-compatible endpoint) enqueues through here. Logs `job accepted`.
@@ -26,7 +26,10 @@ const admissions = new WeakMap<AppDeps["config"], SubmitAdmission>();
  * @param opts.webhookUrl where the job's outcome event goes (checked by the caller): the job is then
  *   added with its delivery job as its BullMQ parent (`addWithWebhook`), so the event is sent once
  * @param opts.chunks a long-form job's chunk texts (`longformChunks`): the job is then the parent
- *   that stitches one chunk job each (`longformFlow`); it counts as one job for the admission
+ *   that stitches one chunk job each (`longformFlow`); it counts as one job for the admission. The
+ *   whole flow goes on the batch lane, whatever `lane` says: nobody waits for any one chunk, and the
+ *   stitch must not take an interactive job's place
+ * @param opts.lane the job's priority lane (`interactive` by default)
  * @returns the job's id
  * @throws VoxqueueError `rate_limited` or `in_flight_limit` (429), `service_unavailable` when the backlog is
  *   full or Redis does not take it in time (nothing is stored then), or when fewer than REDIS_WAIT_REPLICAS
@@ -37,11 +40,11 @@ export async function enqueueJob(
   queues: QueuePool,
   tracer: Tracer,
   data: Omit<SynthJobData, "trace">,
-  opts: { priority?: number | undefined; res: Response; id?: string; webhookUrl?: string | undefined; chunks?: readonly string[] | null },
+  opts: { priority?: number | undefined; lane?: Lane | undefined; res: Response; id?: string; webhookUrl?: string | undefined; chunks?: readonly string[] | null },
 ): Promise<string> {
   const { config, logger } = deps;
   const id = opts.id ?? queues.newJobId(data.voice, randomUUID());
-  const queue = queues.forVoice(data.voice);
+  const queue = queues.forVoice(data.voice, opts.chunks ? "batch" : opts.lane);
   // Wait for the connection first: a Queue that never connected would otherwise hold
   // the add until Redis comes back, long after this request has been answered.
   await redisStep("connect to queue", () => queue.waitUntilReady());

@@ -1,4 +1,5 @@
 import type { Response } from "express";
+import type { Redis } from "ioredis";
 import type { Job, Queue } from "bullmq";
 import { LONGFORM_JOB_NAME, VoxqueueError, cachedJobKey, toJobView, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { readWebhookView } from "@voxqueue/webhooks";
@@ -12,13 +13,16 @@ import type { AppDeps } from "./types.js";
 type ReaderDeps = Pick<AppDeps, "redis" | "logger" | "keys"> & { queues: QueuePool };
 
 /**
- * The queue job `id` is in (its pool's, read from the id: `QueuePool.forJob`).
+ * The queue job `id` is in: of its pool's (read from the id: `QueuePool.lanesOfJob`), the
+ * first priority lane's queue that holds the job's hash (one EXISTS per lane, at once);
+ * the interactive one when none does (the job is unknown or gone).
  * @throws VoxqueueError `not_found` for an id that cannot be ours (a UUID, or `<pool>.<uuid>` of a configured pool)
  */
-export function queueOfJob(queues: QueuePool, id: string): SynthQueue {
-  const queue = queues.forJob(id);
-  if (!queue) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs, or <pool>.<uuid> for a voice pool)");
-  return queue;
+export async function queueOfJob(redis: Redis, queues: QueuePool, id: string): Promise<SynthQueue> {
+  const lanes = queues.lanesOfJob(id);
+  if (!lanes) throw new VoxqueueError("not_found", "no such job (job ids are UUIDs, or <pool>.<uuid> for a voice pool)");
+  const found = await redisStep("find job's lane", () => Promise.all(lanes.map((queue) => redis.exists(queue.toKey(id)))));
+  return lanes[found.findIndex((n) => n > 0)] ?? lanes[0]!;
 }
 
 /**
@@ -26,8 +30,8 @@ export function queueOfJob(queues: QueuePool, id: string): SynthQueue {
  * @throws VoxqueueError `not_found`: also for ids that are not ours and jobs of another API key; `service_unavailable` when Redis is away
  */
 export async function readJob(deps: ReaderDeps, id: string, res: Response): Promise<Job<SynthJobData, SynthJobResult>> {
-  const queue = queueOfJob(deps.queues, id);
   assertConnected(deps.redis);
+  const queue = await queueOfJob(deps.redis, deps.queues, id);
   const job = await redisStep("read job", () => queue.getJob(id));
   // Another key's job reads exactly as a job that does not exist: no existence leak.
   if (!job || (deps.keys && job.data.owner !== apiKeyOf(res))) throw new VoxqueueError("not_found", `no job ${id}`);
@@ -43,8 +47,8 @@ export async function readJob(deps: ReaderDeps, id: string, res: Response): Prom
  * @throws VoxqueueError `not_found`; `service_unavailable` when Redis is away
  */
 export async function readJobView(deps: ReaderDeps, id: string, res: Response, webhookQueue?: () => Queue): Promise<JobView> {
-  const queue = queueOfJob(deps.queues, id);
   assertConnected(deps.redis);
+  const queue = await queueOfJob(deps.redis, deps.queues, id);
   // Both at once: a job answered from the audio cache (no BullMQ job) costs no second round trip.
   const [state, record] = await redisStep("read job state", () => Promise.all([queue.getJobState(id), deps.redis.get(cachedJobKey(id))]));
   if (state === "unknown") {

@@ -1,6 +1,6 @@
 import { FlowProducer, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { poolJobId, poolOfJobId, poolOfVoice, poolQueueName, poolQueueNames, queueForVoice, type SynthJobData, type SynthJobResult, type VoicePool, type WebhookJobData } from "@voxqueue/contracts";
+import { DEFAULT_LANE, laneQueue, laneQueues, poolJobId, poolOfJobId, poolOfVoice, poolQueueName, poolQueueNames, queueForVoice, type Lane, type SynthJobData, type SynthJobResult, type VoicePool, type WebhookJobData } from "@voxqueue/contracts";
 import { openQueue } from "@voxqueue/runtime";
 import { outageLogger, type Logger } from "@voxqueue/telemetry";
 
@@ -8,13 +8,14 @@ import { outageLogger, type Logger } from "@voxqueue/telemetry";
 export type SynthQueue = Queue<SynthJobData, SynthJobResult>;
 
 /**
- * The synthesis queues the API reads and writes: one per voice pool (`VOICE_POOLS`), the
- * base queue (`QUEUE_NAME`, the default pool) first. Job look-ups, the job-event
- * subscriber, the job list, the stats and the queue gauges cover each of them.
- * The one place that lists them (priority lanes extend this list).
+ * The synthesis queues the API reads and writes: per voice pool (`VOICE_POOLS`, the base
+ * queue `QUEUE_NAME` of the default pool first) each priority lane's queue (`laneQueues`:
+ * the pool queue itself for interactive, `<pool queue>-batch`). Job look-ups, the
+ * job-event subscriber, the job list, the stats and the queue gauges cover each of them.
+ * The one place that lists them.
  */
 export function apiQueueNames(baseQueue: string, pools: readonly VoicePool[]): string[] {
-  return poolQueueNames(baseQueue, pools);
+  return poolQueueNames(baseQueue, pools).flatMap(laneQueues);
 }
 
 /** How {@link QueuePool} opens its queues. */
@@ -70,9 +71,9 @@ export class QueuePool {
     return apiQueueNames(this.base.name, this.pools).map((name) => this.get(name));
   }
 
-  /** The queue voice `voiceId`'s jobs go to (its pool's; `queueForVoice`). */
-  forVoice(voiceId: string): SynthQueue {
-    return this.get(queueForVoice(voiceId, this.base.name, this.pools));
+  /** The queue voice `voiceId`'s jobs of `lane` go to (its pool's, `queueForVoice`, in that lane: `laneQueue`). */
+  forVoice(voiceId: string, lane: Lane = DEFAULT_LANE): SynthQueue {
+    return this.get(laneQueue(queueForVoice(voiceId, this.base.name, this.pools), lane));
   }
 
   /** A new job id for a job of voice `voiceId`: a UUID, prefixed with the voice's pool outside the default pool (`poolJobId`). */
@@ -81,8 +82,8 @@ export class QueuePool {
   }
 
   /**
-   * The queue job `id` is in, read from the id (`<pool>.<uuid>`, a plain UUID in the
-   * default pool); null when `id` cannot be one of ours or names a pool `VOICE_POOLS`
+   * The pool queue (its interactive lane's) of job `id`, read from the id (`<pool>.<uuid>`,
+   * a plain UUID in the default pool; {@link lanesOfJob} for the lane); null when `id` cannot be one of ours or names a pool `VOICE_POOLS`
    * does not list (no queue is opened for it).
    */
   forJob(id: string): SynthQueue | null {
@@ -90,6 +91,15 @@ export class QueuePool {
     if (pool === null) return null;
     const name = poolQueueName(this.base.name, pool);
     return apiQueueNames(this.base.name, this.pools).includes(name) ? this.get(name) : null;
+  }
+
+  /**
+   * The queues job `id` may be in: each lane's queue of the pool its id names (the id
+   * does not name the lane), interactive first; null as {@link forJob}.
+   */
+  lanesOfJob(id: string): SynthQueue[] | null {
+    const queue = this.forJob(id);
+    return queue ? laneQueues(queue.name).map((name) => this.get(name)) : null;
   }
 
   /** The webhook delivery queue `name` (job views read deliveries from it), opened on first use. */

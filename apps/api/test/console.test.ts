@@ -154,7 +154,7 @@ describe("the queue inspector at /admin/queues", () => {
     const queues = await request(h.app).get("/admin/queues/api/queues");
     expect(queues.status).toBe(200);
     const listed = (queues.body as { queues: { name: string; readOnlyMode: boolean }[] }).queues;
-    expect(listed.map((q) => [q.name, q.readOnlyMode])).toEqual([[h.queue.name, true]]);
+    expect(listed.map((q) => [q.name, q.readOnlyMode])).toEqual([[h.queue.name, true], [`${h.queue.name}-batch`, true]]); // each priority lane's queue
     for (const [method, path] of [
       ["put", `/admin/queues/api/queues/${h.queue.name}/pause`],
       ["put", "/admin/queues/api/queues/pause"],
@@ -232,7 +232,7 @@ describe("with API keys configured", () => {
       expect((await request(k.app).get("/admin/queues").set(basic("anyone", KEY_ADMIN))).status).toBe(200);
       const api = await request(k.app).get("/admin/queues/api/queues").set(bearer(KEY_ADMIN));
       expect(api.status).toBe(200);
-      expect((api.body as { queues: { name: string }[] }).queues.map((q) => q.name)).toEqual([k.queue.name]);
+      expect((api.body as { queues: { name: string }[] }).queues.map((q) => q.name)).toEqual([k.queue.name, `${k.queue.name}-batch`]);
       // Still read-only for the admin.
       expect((await request(k.app).put(`/admin/queues/api/queues/${k.queue.name}/pause`).set(bearer(KEY_ADMIN))).status).toBe(405);
     } finally {

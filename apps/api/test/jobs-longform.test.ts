@@ -1,14 +1,19 @@
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LONGFORM_JOB_NAME, SYNTH_JOB_NAME, longformChunkJobId, type ErrorBody, type JobAccepted, type JobView } from "@voxqueue/contracts";
+import { Queue } from "bullmq";
+import { LONGFORM_JOB_NAME, SYNTH_JOB_NAME, laneQueue, longformChunkJobId, type ErrorBody, type JobAccepted, type JobView } from "@voxqueue/contracts";
 import { SINGLE, createHarness, type Harness } from "./helpers.js";
 
 // Redis db 6 (shared with another file; files run one at a time).
 let h: Harness;
+/** The batch lane's queue: where a long-form job goes, parent and chunks. */
+let batch: Queue;
 beforeAll(async () => {
   h = await createHarness({ db: 6, env: { MAX_TEXT_CHARS: "200", MAX_LONGFORM_CHARS: "3000", LONGFORM_CHUNK_CHARS: "120", MAX_BODY_BYTES: "1024" } });
+  batch = new Queue(laneQueue(h.queue.name, "batch"), { connection: h.redis });
 });
 afterAll(async () => {
+  await batch?.close();
   await h.close();
 });
 
@@ -23,21 +28,23 @@ describe("POST /v1/jobs with a text over MAX_TEXT_CHARS: a long-form job", () =>
     const res = await request(h.app).post("/v1/jobs").send({ text: TEXT, voice: SINGLE.id, priority: 5 });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     const { id } = res.body as JobAccepted;
-    const parent = await h.queue.getJob(id);
+    // The batch lane, even though the request named none: nobody waits for one chunk.
+    expect(await h.queue.getJobState(id)).toBe("unknown");
+    const parent = await batch.getJob(id);
     expect(parent?.name).toBe(LONGFORM_JOB_NAME);
-    expect(await h.queue.getJobState(id)).toBe("waiting-children");
+    expect(await batch.getJobState(id)).toBe("waiting-children");
     const total = parent!.data.longform!.chunks;
     expect(parent?.data.text).toBe(TEXT);
     expect(total).toBeGreaterThan(1);
 
-    const chunks = await Promise.all(Array.from({ length: total }, (_, i) => h.queue.getJob(longformChunkJobId(id, i))));
+    const chunks = await Promise.all(Array.from({ length: total }, (_, i) => batch.getJob(longformChunkJobId(id, i))));
     // The chunks are the whole text's sentences, in order, each chunk within the target.
     expect(chunks.map((c) => c!.data.text).join(" ")).toBe(TEXT);
     for (const [i, chunk] of chunks.entries()) {
       expect(chunk!.name).toBe(SYNTH_JOB_NAME);
       expect(chunk!.data.chunk).toEqual({ index: i, total });
       expect(chunk!.data.text.length).toBeLessThanOrEqual(120);
-      expect(chunk!.parentKey).toBe(`bull:${h.queue.name}:${id}`);
+      expect(chunk!.parentKey).toBe(`bull:${batch.name}:${id}`);
       expect(chunk!.opts).toMatchObject({ attempts: 2, backoff: { type: "exponential", delay: 60000 }, priority: 5, continueParentOnFailure: true });
     }
 
@@ -51,7 +58,7 @@ describe("POST /v1/jobs with a text over MAX_TEXT_CHARS: a long-form job", () =>
   });
 
   it("refuses a text over MAX_LONGFORM_CHARS naming text, SSML naming text_type and piper mode naming text_normalization, queueing nothing", async () => {
-    const before = await h.queue.count();
+    const before = (await h.queue.count()) + (await batch.count());
     const cases = [
       [{ text: "Word. ".repeat(600) }, "text"],
       [{ text: `<speak>${TEXT}</speak>` }, "text_type"],
@@ -62,6 +69,6 @@ describe("POST /v1/jobs with a text over MAX_TEXT_CHARS: a long-form job", () =>
       expect(res.status).toBe(400);
       expect((res.body as ErrorBody).error).toMatchObject({ type: "invalid_input", field });
     }
-    expect(await h.queue.count()).toBe(before);
+    expect((await h.queue.count()) + (await batch.count())).toBe(before);
   });
 });

@@ -106,7 +106,8 @@ describe("voice pools in the API", () => {
   it("reads tts_queue_length per queue with a queue label", async () => {
     const queues = new QueuePool(h.queue, h.redis, { pools: h.deps.config.VOICE_POOLS });
     try {
-      expect(queues.all().map((q) => q.name)).toEqual([h.queue.name, poolQueue.name]);
+      // Each pool queue with its batch lane's queue.
+      expect(queues.all().map((q) => q.name)).toEqual([h.queue.name, `${h.queue.name}-batch`, poolQueue.name, `${poolQueue.name}-batch`]);
       const registry = new Registry();
       createApiMetrics(registry, {
         queue: h.queue.name,

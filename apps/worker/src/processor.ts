@@ -93,6 +93,8 @@ export function createProcessor(deps: ProcessorDeps) {
           scales: { noise_scale: data.noise_scale, length_scale: data.length_scale, noise_w: data.noise_w },
           sentenceSilenceSeconds: deps.sentenceSilenceSeconds,
           timeoutMs: deps.jobTimeoutMs,
+          // The queue's priority lane orders its sentences in the inference pool.
+          lane: laneOfQueue(deps.queueName),
           splitFirstClause: data.stream === true,
           // A long-form chunk may be only what the whole text skips (the stitch adds no gap for it).
           allowNothingToSay: data.chunk !== undefined,

@@ -4,7 +4,7 @@ import { Worker } from "bullmq";
 import { Registry } from "prom-client";
 import { AudioCache, AudioStore } from "@voxqueue/audio-store";
 import { queuePrefix, type WorkerConfig } from "@voxqueue/config";
-import { LONGFORM_JOB_NAME, SYNTH_JOB_NAME, queueForVoice, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { LONGFORM_JOB_NAME, SYNTH_JOB_NAME, laneQueues, queueForVoice, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { InferencePool, voiceInfo } from "@voxqueue/synth";
 import { connectRedis, openQueue, settlesWithin } from "@voxqueue/runtime";
@@ -90,14 +90,16 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const warnOnce = outageLogger(log, connection);
   connection.on("error", (err) => warnOnce(err, "redis connection error"));
   const fleet = new FleetRegistry(connection);
-  const queueName = queueForVoice(voices[0]!.id, config.QUEUE_NAME);
+  const poolQueue = queueForVoice(voices[0]!.id, config.QUEUE_NAME);
   const prefix = queuePrefix(config);
-  const queue = openQueue(queueName, { connection, prefix, eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, onError: (err) => warnOnce(err, `queue ${queueName}: error`) });
+  // Priority lanes: each lane's queue of the pool queue (interactive first), one BullMQ Worker each.
+  const queues = laneQueues(poolQueue).map((name) => openQueue(name, { connection, prefix, eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, onError: (err) => warnOnce(err, `queue ${name}: error`) }));
   const registry = new Registry();
   const gpu = await startGpuSampler(log); // null on CPU hosts: GPU gauges absent
+  const counted = queues.map((queue) => ({ queue: queue.name, readCounts: () => queue.getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed") }));
   const metrics = createWorkerMetrics(registry, {
-    queue: queueName,
-    readCounts: () => queue.getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed"),
+    ...counted[0]!,
+    queues: counted,
     models: voices.map(voiceLabels),
     executionProviders: voices.map((v) => executionProviders[v.id]!).filter(Boolean),
     readGpuMemory: gpu ? () => gpu.read() : undefined,
@@ -106,41 +108,48 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
 
   const voiceMap = new Map(voices.map((v) => [v.id, v]));
   const store = new AudioStore(connection, config.AUDIO_TTL_SECONDS);
-  const processor = createProcessor({
+  const processorDeps = {
     voices: voiceMap,
     pool,
     store,
     cache: new AudioCache(connection, { maxBytes: config.AUDIO_CACHE_MAX_BYTES, ttlSeconds: config.AUDIO_CACHE_TTL_SECONDS }),
     metrics,
     logger: log,
-    queueName,
     sentenceSilenceSeconds: config.SENTENCE_SILENCE_SECONDS,
     jobTimeoutMs: config.JOB_TIMEOUT_SECONDS * 1000,
     maxAudioSeconds: config.MAX_AUDIO_SECONDS,
     logTextPrefixChars: config.LOG_TEXT_PREFIX_CHARS,
     // Streams live while the job may run, and a minute more.
     audioStream: new AudioStreamPublisher(connection, log, config.JOB_TIMEOUT_SECONDS + 60),
-  });
+  };
   const stitch = createStitchProcessor({ store, logger: log, sentenceSilenceSeconds: config.SENTENCE_SILENCE_SECONDS });
-  // Three parameters: BullMQ passes an AbortSignal only to processors that declare it.
-  const worker = new Worker<SynthJobData, SynthJobResult>(queueName, async (job, token, signal) => {
-    if (job.name === LONGFORM_JOB_NAME) return stitch(job);
-    if (job.name !== SYNTH_JOB_NAME) throw new Error(`internal: unknown job name ${job.name}`);
-    recordHolder(connection, queue, String(job.id), id);
-    return processor(job, token, signal);
-  }, {
-    connection,
-    prefix,
-    name: id, // BullMQ's processedBy
-    concurrency: config.WORKER_CONCURRENCY,
-    lockDuration: config.LOCK_DURATION_MS,
-    stalledInterval: config.STALLED_INTERVAL_MS,
-    maxStalledCount: config.MAX_STALLED_COUNT,
+  const recordCompletion = createCompletionRecorder({ voices: voiceMap, metrics, logger: log });
+  // WORKER_CONCURRENCY jobs per lane: a batch backlog that fills its lane's slots never
+  // keeps an interactive job from starting; their sentences then meet in the inference
+  // pool, which serves interactive ones first (BATCH_SHARE_EVERY).
+  const workers = queues.map((queue) => {
+    const processor = createProcessor({ ...processorDeps, queueName: queue.name });
+    // Three parameters: BullMQ passes an AbortSignal only to processors that declare it.
+    const worker = new Worker<SynthJobData, SynthJobResult>(queue.name, async (job, token, signal) => {
+      if (job.name === LONGFORM_JOB_NAME) return stitch(job);
+      if (job.name !== SYNTH_JOB_NAME) throw new Error(`internal: unknown job name ${job.name}`);
+      recordHolder(connection, queue, String(job.id), id);
+      return processor(job, token, signal);
+    }, {
+      connection,
+      prefix,
+      name: id, // BullMQ's processedBy
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.LOCK_DURATION_MS,
+      stalledInterval: config.STALLED_INTERVAL_MS,
+      maxStalledCount: config.MAX_STALLED_COUNT,
+    });
+    worker.on("error", (err) => warnOnce(err, `worker error (${queue.name})`));
+    worker.on("completed", recordCompletion);
+    watchStalls({ worker, queue, connection, metrics, queueName: queue.name, maxStalledCount: config.MAX_STALLED_COUNT, logger: log });
+    return worker;
   });
-  worker.on("error", (err) => warnOnce(err, "worker error"));
-  worker.on("completed", createCompletionRecorder({ voices: voiceMap, metrics, logger: log }));
-  watchStalls({ worker, queue, connection, metrics, queueName, maxStalledCount: config.MAX_STALLED_COUNT, logger: log });
-  await worker.waitUntilReady();
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
   // Outcome events of finished jobs: a queue and processor of their own (null when WEBHOOK_SECRET is unset).
   const webhooks = await startWebhookWorker(config, connection, registry, log, (err) => warnOnce(err, "webhook worker error"));
 
@@ -162,7 +171,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const beat = () => fleet.heartbeat(id).catch((err: Error) => log.warn({ err: err.message }, "heartbeat failed"));
   await beat();
   const heartbeat = setInterval(beat, config.HEARTBEAT_INTERVAL_MS);
-  log.info({ queue: queueName, concurrency: config.WORKER_CONCURRENCY, metrics: `${url}/metrics` }, "worker ready");
+  log.info({ queue: poolQueue, queues: queues.map((q) => q.name), concurrency: config.WORKER_CONCURRENCY, batch_share_every: config.BATCH_SHARE_EVERY, metrics: `${url}/metrics` }, "worker ready");
 
   let closing: Promise<void> | null = null;
   return {
@@ -179,17 +188,17 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
         clearInterval(heartbeat);
         await reloader.close();
         log.info({ grace_ms: graceMs }, "draining: no new jobs, finishing those in flight");
-        const closed = Promise.all([worker.close(), webhooks?.close()]);
+        const closed = Promise.all([...workers.map((w) => w.close()), webhooks?.close()]);
         if (!(await settlesWithin(closed, graceMs))) {
           // Each processor moves its job back to the queue with its lock token (no attempt
           // spent) and returns; whatever cannot (Redis away) is left to the stalled check.
           log.warn("grace period over: handing unfinished jobs back to the queue");
-          worker.cancelAllJobs("worker shutting down");
+          for (const w of workers) w.cancelAllJobs("worker shutting down");
           if (!(await settlesWithin(closed, HAND_BACK_TIMEOUT_MS))) log.warn("jobs not handed back in time: the stalled check will return them to the queue");
         }
         await fleet.leave(id).catch(() => undefined);
         await pool.close(THREADS_STOP_MS);
-        await queue.close();
+        await Promise.all(queues.map((q) => q.close()));
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await connection.quit().catch(() => connection.disconnect());
         log.info("worker stopped");

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { JOB_ERROR_TYPES } from "./errors.js";
 import { webhookUrlSchema, type WebhookDeliveryView } from "./webhooks.js";
+import { LANES } from "./queue.js";
 
 /** Allowed ranges of Piper's synthesis scales (request overrides of the voice's defaults). */
 export const SCALE_LIMITS = {
@@ -90,6 +91,8 @@ export function createJobRequestSchema(opts: { maxTextChars: number }) {
       .optional(),
     /** Where the job's outcome event is POSTed (syntax here; the SSRF guard decides the rest). */
     webhook_url: webhookUrlSchema.optional(),
+    /** Priority lane (`LANES`): `interactive` (default: someone waits for it) or `batch` (bulk work that yields to interactive jobs). */
+    lane: z.enum(LANES, { error: `lane must be one of ${LANES.join(", ")}` }).optional(),
   });
 }
 export type JobRequest = z.infer<ReturnType<typeof createJobRequestSchema>>;

@@ -80,7 +80,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       if (idempotencyKey !== null && claim) {
         const found = await idempotency.claim(ownerScope(res), idempotencyKey, claim.fingerprint, id);
         if (!found.first) {
-          const job = await redisStep("read job", () => queueOfJob(queues, found.id).getJob(found.id));
+          const job = await redisStep("read job", async () => (await queueOfJob(deps.redis, queues, found.id)).getJob(found.id));
           if (job) {
             const links = jobLinks(found.id);
             res.status(200).location(links.self).set(REPLAYED_HEADER, "true").json({ id: found.id, status: found.status, links } satisfies JobAccepted);
@@ -112,7 +112,7 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
         }
         resolved.cache_key = looked.key;
       }
-      await enqueueJob(deps, queues, tracer, resolved, { priority: request.priority, res, id, webhookUrl: request.webhook_url, chunks });
+      await enqueueJob(deps, queues, tracer, resolved, { priority: request.priority, lane: request.lane, res, id, webhookUrl: request.webhook_url, chunks });
       await accepted("queued");
     })
     .get(async (req, res) => {
