@@ -155,6 +155,9 @@ async function expectNothingLeft(l: Launcher) {
 afterEach(() => {
   // A failed test must not leave processes behind either.
   for (const l of launched.splice(0)) {
+    // Also the children never looked up (a test that timed out waiting for "ready"):
+    // each leads its own process group, so the launcher's death does not reach them.
+    for (const c of childrenOf(l.pid)) l.seen.add(c.pid);
     if (l.child.exitCode === null && l.child.signalCode === null) l.child.kill("SIGKILL");
     for (const pid of l.seen) if (alive(pid)) process.kill(pid, "SIGKILL");
   }
@@ -210,7 +213,8 @@ describe("pnpm start", () => {
       },
       30_000,
     );
-    expect(l.output()).toContain(`[voxqueue] generating the reference voices into ${voices}`);
+    // The launcher logs the line before it spawns the generator; the pipe may bring it a little later.
+    await until("the generation's log line", () => l.output().includes(`[voxqueue] generating the reference voices into ${voices}`), 10_000);
     process.kill(l.pid, "SIGTERM");
     expect(await exited(l, 30_000)).toEqual({ code: 0, signal: null });
     const out = l.output();
