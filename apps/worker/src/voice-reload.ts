@@ -26,6 +26,8 @@ export interface VoiceReloadDeps {
   batching?: boolean;
   /** Called after a reload that added, replaced or removed a voice (the worker republishes its catalog). */
   onChange: (change: VoiceChange) => Promise<void>;
+  /** Whether the worker may host voice `id` (WORKER_VOICES); others in the folder are ignored. @defaultValue every voice */
+  hosts?: (id: string) => boolean;
 }
 
 /** Size, mtime and inode of a voice's two files: a copy, an edit or a rename changes it. */
@@ -116,6 +118,7 @@ export class VoiceReloader {
     this.problems.clear();
     for (const problem of found.problems) this.problems.add(problem);
     for (const voice of found.voices) {
+      if (this.deps.hosts && !this.deps.hosts(voice.id)) continue;
       const print = await fingerprint(voice);
       if (this.loaded.has(voice.id) && this.loaded.get(voice.id) === print) continue;
       if (this.refused.has(voice.id) && this.refused.get(voice.id) === print) continue;

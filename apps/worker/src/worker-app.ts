@@ -4,7 +4,7 @@ import { Worker } from "bullmq";
 import { Registry } from "prom-client";
 import { AudioCache, AudioStore } from "@voxqueue/audio-store";
 import { queuePrefix, type WorkerConfig } from "@voxqueue/config";
-import { LONGFORM_JOB_NAME, SYNTH_JOB_NAME, laneQueues, queueForVoice, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import { LONGFORM_JOB_NAME, SYNTH_JOB_NAME, laneQueues, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { InferencePool, voiceInfo } from "@voxqueue/synth";
 import { connectRedis, openQueue, settlesWithin } from "@voxqueue/runtime";
@@ -18,6 +18,7 @@ import { createStitchProcessor } from "./stitch-processor.js";
 import { VoiceReloader } from "./voice-reload.js";
 import { loadVoices, voiceLabels, warnNoBatching } from "./voices.js";
 import { startWebhookWorker } from "./webhook-worker.js";
+import { WorkerPoolsError, consumedQueues, servedVoices, unhostedPoolVoices } from "./worker-queues.js";
 
 /** How long processors get to hand their jobs back once cancelled, ms. */
 const HAND_BACK_TIMEOUT_MS = 5_000;
@@ -34,6 +35,8 @@ export interface WorkerHandle {
   metricsUrl: string;
   /** Ids of the voices served now (hot reload changes them). */
   readonly voices: string[];
+  /** The synthesis queues it consumes, one BullMQ Worker each (`consumedQueues`). */
+  readonly queues: string[];
   /** Applies VOICES_DIR's current voices now (SIGHUP); resolves once done, never rejects. */
   reloadVoices(): Promise<void>;
   /**
@@ -46,12 +49,21 @@ export interface WorkerHandle {
 /**
  * Starts a synthesis worker: loads every voice (one onnxruntime session per voice in
  * each inference thread, warmed up), publishes them to the fleet catalog, serves
- * `/metrics`, heartbeats, and consumes the queue with `WORKER_CONCURRENCY` jobs at once.
+ * `/metrics`, heartbeats, and consumes the queue of each voice pool it can serve
+ * (`consumedQueues`: VOICE_POOLS, WORKER_VOICES, WORKER_POOLS) with `WORKER_CONCURRENCY`
+ * jobs at once per queue.
+ * @throws WorkerPoolsError when it hosts no voice of WORKER_VOICES, or can consume no queue
  */
 export async function startWorker(config: WorkerConfig, logger: Logger): Promise<WorkerHandle> {
   const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const log = logger.child({ worker_id: id });
-  const found = await loadVoices(config.VOICES_DIR, log);
+  // WORKER_VOICES narrows VOICES_DIR: the other voices are neither loaded nor served.
+  const hosts = (voiceId: string) => !config.WORKER_VOICES || config.WORKER_VOICES.includes(voiceId);
+  const inDir = await loadVoices(config.VOICES_DIR, log);
+  const found = inDir.filter((v) => hosts(v.id));
+  const absent = (config.WORKER_VOICES ?? []).filter((id) => !inDir.some((v) => v.id === id));
+  if (absent.length > 0) log.warn({ voices: absent, dir: config.VOICES_DIR }, `WORKER_VOICES names voices not in VOICES_DIR: ${absent.join(", ")}`);
+  if (found.length === 0) throw new WorkerPoolsError(`no voice of VOICES_DIR (${config.VOICES_DIR}) is in WORKER_VOICES (${(config.WORKER_VOICES ?? []).join(", ")})`);
   // Sentences of every job are spread over the inference threads: by default one per
   // core with one onnxruntime thread each, which `pnpm bench` measured as the fastest
   // layout for one long job and for many small ones (README, Performance).
@@ -90,15 +102,20 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const warnOnce = outageLogger(log, connection);
   connection.on("error", (err) => warnOnce(err, "redis connection error"));
   const fleet = new FleetRegistry(connection);
-  const poolQueue = queueForVoice(voices[0]!.id, config.QUEUE_NAME);
+  // One queue per voice pool this worker can serve (VOICE_POOLS, WORKER_POOLS): a job reaches only workers with its voice.
+  const consumed = consumedQueues({ baseQueue: config.QUEUE_NAME, pools: config.VOICE_POOLS, hostedVoices: voices.map((v) => v.id), workerPools: config.WORKER_POOLS });
+  for (const [pool, lacking] of unhostedPoolVoices(voices.map((v) => v.id), config.VOICE_POOLS, consumed)) {
+    log.warn({ pool, voices: lacking }, `WORKER_POOLS: pool ${pool} has voices this worker does not host (${lacking.join(", ")}); their jobs fail here`);
+  }
   const prefix = queuePrefix(config);
-  // Priority lanes: each lane's queue of the pool queue (interactive first), one BullMQ Worker each.
-  const queues = laneQueues(poolQueue).map((name) => openQueue(name, { connection, prefix, eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, onError: (err) => warnOnce(err, `queue ${name}: error`) }));
+  // Priority lanes: each consumed pool queue's lane queues (interactive first), one BullMQ Worker each.
+  const queues = consumed.flatMap(({ queue: poolQueue }) => laneQueues(poolQueue)).map((name) => openQueue<SynthJobData, SynthJobResult>(name, { connection, prefix, eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, onError: (err) => warnOnce(err, `queue ${name}: error`) }));
+  const counted = queues.map((q) => ({ queue: q.name, readCounts: () => q.getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed") }));
   const registry = new Registry();
   const gpu = await startGpuSampler(log); // null on CPU hosts: GPU gauges absent
-  const counted = queues.map((queue) => ({ queue: queue.name, readCounts: () => queue.getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed") }));
   const metrics = createWorkerMetrics(registry, {
-    ...counted[0]!,
+    queue: counted[0]!.queue,
+    readCounts: counted[0]!.readCounts,
     queues: counted,
     models: voices.map(voiceLabels),
     executionProviders: voices.map((v) => executionProviders[v.id]!).filter(Boolean),
@@ -123,14 +140,17 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     audioStream: new AudioStreamPublisher(connection, log, config.JOB_TIMEOUT_SECONDS + 60),
   };
   const stitch = createStitchProcessor({ store, logger: log, sentenceSilenceSeconds: config.SENTENCE_SILENCE_SECONDS });
-  const recordCompletion = createCompletionRecorder({ voices: voiceMap, metrics, logger: log });
-  // WORKER_CONCURRENCY jobs per lane: a batch backlog that fills its lane's slots never
-  // keeps an interactive job from starting; their sentences then meet in the inference
-  // pool, which serves interactive ones first (BATCH_SHARE_EVERY).
-  const workers = queues.map((queue) => {
-    const processor = createProcessor({ ...processorDeps, queueName: queue.name });
+  const onCompleted = createCompletionRecorder({ voices: voiceMap, metrics, logger: log });
+  /**
+   * A BullMQ Worker on `queue` with WORKER_CONCURRENCY jobs at once (per queue): a batch
+   * backlog that fills its lane's slots never keeps an interactive job from starting; their
+   * sentences then meet in the inference pool, which serves interactive ones first (BATCH_SHARE_EVERY).
+   */
+  const consume = (queue: (typeof queues)[number]): Worker<SynthJobData, SynthJobResult> => {
+    const queueName = queue.name;
+    const processor = createProcessor({ ...processorDeps, queueName });
     // Three parameters: BullMQ passes an AbortSignal only to processors that declare it.
-    const worker = new Worker<SynthJobData, SynthJobResult>(queue.name, async (job, token, signal) => {
+    const worker = new Worker<SynthJobData, SynthJobResult>(queueName, async (job, token, signal) => {
       if (job.name === LONGFORM_JOB_NAME) return stitch(job);
       if (job.name !== SYNTH_JOB_NAME) throw new Error(`internal: unknown job name ${job.name}`);
       recordHolder(connection, queue, String(job.id), id);
@@ -144,16 +164,21 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       stalledInterval: config.STALLED_INTERVAL_MS,
       maxStalledCount: config.MAX_STALLED_COUNT,
     });
-    worker.on("error", (err) => warnOnce(err, `worker error (${queue.name})`));
-    worker.on("completed", recordCompletion);
-    watchStalls({ worker, queue, connection, metrics, queueName: queue.name, maxStalledCount: config.MAX_STALLED_COUNT, logger: log });
+    worker.on("error", (err) => warnOnce(err, `worker error (queue ${queueName})`));
+    worker.on("completed", onCompleted);
+    watchStalls({ worker, queue, connection, metrics, queueName, maxStalledCount: config.MAX_STALLED_COUNT, logger: log });
     return worker;
-  });
+  };
+  const workers = queues.map(consume);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   // Outcome events of finished jobs: a queue and processor of their own (null when WEBHOOK_SECRET is unset).
   const webhooks = await startWebhookWorker(config, connection, registry, log, (err) => warnOnce(err, "webhook worker error"));
 
-  const publish = () => fleet.publishVoices(id, [...voiceMap.values()].map((v) => ({ ...voiceInfo(v), execution_provider: executionProviders[v.id] })));
+  // The catalog lists only voices whose queue this worker consumes: the API refuses the others unless another worker serves them.
+  const publish = () => {
+    const served = new Set(servedVoices([...voiceMap.keys()], config.VOICE_POOLS, consumed));
+    return fleet.publishVoices(id, [...voiceMap.values()].filter((v) => served.has(v.id)).map((v) => ({ ...voiceInfo(v), execution_provider: executionProviders[v.id] })));
+  };
   await publish();
   const reloader = await VoiceReloader.create({
     dir: config.VOICES_DIR,
@@ -162,6 +187,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     executionProviders,
     logger: log,
     batching: config.BATCH_MAX_SIZE > 1,
+    hosts,
     onChange: async () => {
       for (const provider of new Set(Object.values(executionProviders))) metrics.workerInfo.set({ execution_provider: provider }, 1);
       await publish().catch((err: Error) => log.warn({ err: err.message }, "could not publish the voice catalog"));
@@ -171,7 +197,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const beat = () => fleet.heartbeat(id).catch((err: Error) => log.warn({ err: err.message }, "heartbeat failed"));
   await beat();
   const heartbeat = setInterval(beat, config.HEARTBEAT_INTERVAL_MS);
-  log.info({ queue: poolQueue, queues: queues.map((q) => q.name), concurrency: config.WORKER_CONCURRENCY, batch_share_every: config.BATCH_SHARE_EVERY, metrics: `${url}/metrics` }, "worker ready");
+  const served = servedVoices([...voiceMap.keys()], config.VOICE_POOLS, consumed);
+  const idle = [...voiceMap.keys()].filter((v) => !served.includes(v));
+  if (idle.length > 0) log.warn({ voices: idle }, `voices loaded but not served: their pools' queues are not in WORKER_POOLS (${idle.join(", ")})`);
+  log.info({ queues: queues.map((q) => q.name), pools: consumed.map((c) => c.pool), voices: served, concurrency: config.WORKER_CONCURRENCY, batch_share_every: config.BATCH_SHARE_EVERY, metrics: `${url}/metrics` }, "worker ready");
 
   let closing: Promise<void> | null = null;
   return {
@@ -180,6 +209,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     get voices() {
       return [...voiceMap.keys()];
     },
+    queues: queues.map((q) => q.name),
     async reloadVoices() {
       await reloader.reload("signal");
     },
