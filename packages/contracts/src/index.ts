@@ -49,7 +49,7 @@ export {
 export { DEFAULT_LANE, LANES, laneOfQueue, laneQueue, laneQueues, type Lane } from "./queue.js";
 
 // voice pools
-export { parseVoicePools, poolJobId, poolOfJobId, poolOfVoice, poolQueueName, poolQueueNames, VoicePoolsError } from "./voice-pools.js";
+export { DEFAULT_POOL, parseVoicePools, poolJobId, poolOfJobId, poolOfVoice, poolQueueName, poolQueueNames, VoicePoolsError } from "./voice-pools.js";
 export type { VoicePool } from "./voice-pools.js";
 
 // voice catalog
