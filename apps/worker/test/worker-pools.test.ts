@@ -6,7 +6,7 @@ import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseWorkerEnv, type EnvSource } from "@voxqueue/config";
-import { SYNTH_JOB_NAME, parseVoicePools, poolQueueName, type SynthJobData } from "@voxqueue/contracts";
+import { SYNTH_JOB_NAME, laneQueues, parseVoicePools, poolQueueName, type SynthJobData } from "@voxqueue/contracts";
 import { FleetRegistry } from "@voxqueue/fleet";
 import { createLogger } from "@voxqueue/telemetry";
 import { ensureReferenceVoices } from "@voxqueue/voice-forge";
@@ -99,8 +99,9 @@ describe("startWorker with VOICE_POOLS", () => {
     const logs = new Lines();
     const handle = await start({ WORKER_CONCURRENCY: "2" }, logs);
     handles.push(handle);
-    expect(handle.queues).toEqual([POOL_QUEUE]);
-    expect(logs.lines.find((l) => l.msg === "worker ready")).toMatchObject({ queues: [POOL_QUEUE], pools: ["xlow"], voices: [VOICE], concurrency: 2 });
+    // The pool queue and its batch lane (priority lanes): one BullMQ Worker each.
+    expect(handle.queues).toEqual(laneQueues(POOL_QUEUE));
+    expect(logs.lines.find((l) => l.msg === "worker ready")).toMatchObject({ queues: laneQueues(POOL_QUEUE), pools: ["xlow"], voices: [VOICE], concurrency: 2 });
     expect((await new FleetRegistry(redis).voices(60_000)).map((v) => v.id)).toEqual([VOICE]);
     const pool = queues[1]!;
     const events = new QueueEvents(POOL_QUEUE, { connection: { host: REDIS.hostname, port: Number(REDIS.port || 6379), db: 10 } });
@@ -121,13 +122,13 @@ describe("startWorker with VOICE_POOLS", () => {
   it("with WORKER_POOLS: one BullMQ worker per named pool's queue; a voice outside WORKER_POOLS is loaded but not published", async () => {
     const both = await start({ WORKER_POOLS: "default,xlow" });
     handles.push(both);
-    expect(both.queues).toEqual([BASE, POOL_QUEUE]);
+    expect(both.queues).toEqual([...laneQueues(BASE), ...laneQueues(POOL_QUEUE)]);
     expect((await queues[0]!.getWorkers()).length).toBe(1);
     expect((await queues[1]!.getWorkers()).length).toBe(1);
     await handles.pop()!.close(0);
     const logs = new Lines();
     handles.push(await start({ WORKER_POOLS: "default" }, logs));
-    expect(logs.lines.find((l) => l.msg === "worker ready")).toMatchObject({ queues: [BASE], voices: [] });
+    expect(logs.lines.find((l) => l.msg === "worker ready")).toMatchObject({ queues: laneQueues(BASE), voices: [] });
     expect(logs.lines.some((l) => typeof l.msg === "string" && l.msg.startsWith("voices loaded but not served"))).toBe(true);
     expect(await new FleetRegistry(redis).voices(60_000)).toEqual([]);
   }, 120_000);
