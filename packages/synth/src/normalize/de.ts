@@ -78,7 +78,8 @@ export function german(): TextLanguage {
     }
     return cardinal(BigInt(value));
   };
-  const ordinal = (value: bigint, before?: string): string => inflect(deDE.toOrdinal(value), before);
+  // As in English, n2words throws for 0: "der 0. Platz" is "der nullte Platz".
+  const ordinal = (value: bigint, before?: string): string => inflect(value === 0n ? "nullte" : deDE.toOrdinal(value), before);
   return {
     tag: "de",
     cardinal,

@@ -63,7 +63,9 @@ const CODE_AFTER = ["PIN", "ZIP", "code", "Code", "flight", "Flight", "extension
 export function english(tag: "en-US" | "en-GB"): TextLanguage {
   const words = tag === "en-GB" ? enGB : enUS;
   const cardinal = (value: bigint): string => words.toCardinal(value);
-  const ordinal = (value: bigint): string => words.toOrdinal(value);
+  // n2words has no ordinal of 0 (a RangeError: "Ordinals must be positive integers"), and "the 0th
+  // element" is everyday text (found by pnpm fuzz, text-pipeline).
+  const ordinal = (value: bigint): string => (value === 0n ? "zeroth" : words.toOrdinal(value));
   const year = (value: number): string => {
     if (value % 1000 < 10 && value % 1000 !== 0 && value >= 2000) return cardinal(BigInt(value)); // 2005: two thousand five
     if (value % 1000 === 0) return cardinal(BigInt(value));
