@@ -77,6 +77,7 @@ async function runTarget(target: FuzzTarget, opts: { seconds: number; corpusDir:
   const findingsDir = join(PACKAGE_DIR, ".findings", target.name);
   mkdirSync(generated, { recursive: true });
   mkdirSync(findingsDir, { recursive: true });
+  const earlierFindings = new Set(readdirSync(findingsDir));
   const seeds = join(PACKAGE_DIR, "corpus", target.name);
   const jazzerCli = createRequire(import.meta.url).resolve("@jazzer.js/core/dist/cli.js");
   const addon = compatibleAddon(join(PACKAGE_DIR, ".jazzer", "native"));
@@ -113,15 +114,16 @@ async function runTarget(target: FuzzTarget, opts: { seconds: number; corpusDir:
     if (output.length > 1_000_000) output = output.slice(-100_000);
   });
   const exitCode = await new Promise<number | null>((done) => child.on("close", done));
-  return summarize(target.name, opts.seconds, output, exitCode);
+  // libFuzzer names the file it wrote on stderr or stdout, depending on the kind of crash: read the folder.
+  const findings = readdirSync(findingsDir).filter((f) => !earlierFindings.has(f)).map((f) => join(findingsDir, f));
+  return summarize(target.name, opts.seconds, output, exitCode, findings);
 }
 
-function summarize(target: string, seconds: number, output: string, exitCode: number | null): RunSummary {
+function summarize(target: string, seconds: number, output: string, exitCode: number | null, findings: string[]): RunSummary {
   const lastNumber = (re: RegExp): number | null => {
     const all = [...output.matchAll(re)];
     return all.length > 0 ? Number(all[all.length - 1]![1]) : null;
   };
-  const findings = [...output.matchAll(/Test unit written to (\S+)/g)].map((m) => m[1]!);
   return {
     target,
     seconds,
