@@ -40,7 +40,11 @@ export class ConfigError extends Error {
 export const sharedEnvShape = {
   REDIS_URL: env.redisUrl(),
   ...redisTopologyEnvShape,
-  QUEUE_NAME: env.str("tts-synthesis").refine((name) => !name.includes(":"), "must not contain ':' (BullMQ queue names cannot)"),
+  QUEUE_NAME: env
+    .str("tts-synthesis")
+    .refine((name) => !name.includes(":"), "must not contain ':' (BullMQ queue names cannot)")
+    // `<QUEUE_NAME>-batch` is the batch lane's queue (`laneQueue`): the base queue must not look like one.
+    .refine((name) => !name.endsWith("-batch"), "must not end in -batch (that names a batch lane's queue)"),
   /**
    * Voice pools, `POOL=VOICE,VOICE;POOL=VOICE`: each pool's jobs go to queue
    * `<QUEUE_NAME>-pool-<POOL>`; voices no pool lists stay on QUEUE_NAME (the default pool).

@@ -121,6 +121,7 @@ describe("voice pools", () => {
   it("names VOICE_POOLS, QUEUE_NAME and WORKER_VOICES when they are invalid", () => {
     expect(() => parseApiEnv({ VOICE_POOLS: "gpu=a;cpu=a" })).toThrow(/VOICE_POOLS: voice "a" is in pools "gpu" and "cpu"/);
     expect(() => parseApiEnv({ QUEUE_NAME: "tts:synthesis" })).toThrow(/QUEUE_NAME: must not contain ':'/);
+    expect(() => parseApiEnv({ QUEUE_NAME: "tts-batch" })).toThrow(/QUEUE_NAME: must not end in -batch/);
     expect(() => parseWorkerEnv({ WORKER_VOICES: " , " })).toThrow(/WORKER_VOICES: must name at least one/);
   });
 });

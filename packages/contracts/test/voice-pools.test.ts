@@ -23,6 +23,8 @@ describe("voice pools", () => {
     ["a name too long", `${"p".repeat(31)}=a`, /pool name/],
     ["the default pool's name", "default=a", /reserved/],
     ["the webhook queue's suffix", "webhooks=a", /reserved/],
+    ["the batch lane's suffix", "batch=a", /reserved: a name ending in batch/],
+    ["a name ending in the batch lane's suffix", "gpu-batch=a", /reserved: a name ending in batch/],
     ["no voice", "gpu=", /lists no voice/],
     ["a pool twice", "gpu=a;gpu=b", /named twice/],
     ["a voice in two pools", "gpu=a;cpu=a,b", /voice "a" is in pools "gpu" and "cpu"/],
