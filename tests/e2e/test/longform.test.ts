@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Queue } from "bullmq";
-import { longformChunkJobId, type JobView } from "@voxqueue/contracts";
+import { laneQueue, longformChunkJobId, type JobView } from "@voxqueue/contracts";
 import { decodeAudio, freePort, redisDbUrl, startApp, startStack, until, type AppProcess, type TestStack } from "../src/index.js";
 
 // Logical database 9 of the local Redis belongs to this file.
@@ -83,8 +83,8 @@ describe("long-form jobs: a text over MAX_TEXT_CHARS split into chunk jobs and s
     expect(done).toEqual([...done].sort((a, b) => a - b));
     expect(seen.every((v) => v.chunks!.total === total)).toBe(true);
 
-    // Each chunk is a job of its own with the job's attempts, run by both workers.
-    const queue = new Queue(stack.queueName, { connection: { url: REDIS_URL } });
+    // Each chunk is a job of its own with the job's attempts, on the batch lane, run by both workers.
+    const queue = new Queue(laneQueue(stack.queueName, "batch"), { connection: { url: REDIS_URL } });
     try {
       const chunk = await queue.getJob(longformChunkJobId(id, 0));
       expect(chunk?.opts.attempts).toBe(3);
