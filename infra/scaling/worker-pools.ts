@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments, stringify } from "yaml";
-import { DEFAULT_POOL, parseVoicePools, poolQueueName, type VoicePool } from "@voxqueue/contracts";
+import { DEFAULT_POOL, laneQueues, parseVoicePools, poolQueueName, type VoicePool } from "@voxqueue/contracts";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- Kubernetes objects
 
@@ -19,9 +19,14 @@ export const WORKER_POOL_PATHS = {
 /** Label that names a worker pod's voice pool. */
 export const POOL_LABEL = "voxqueue.dev/pool";
 
-/** The KEDA query of one queue: its de-duplicated backlog (every replica exports the same gauge: max by (queue, state), then the sum). */
+/**
+ * The KEDA query of one pool queue: the de-duplicated backlog of both its priority lanes'
+ * queues (`laneQueues`: `<queue>` and `<queue>-batch`; the same workers take both), one
+ * number (every replica exports the same gauge: max by (queue, state), then the sum).
+ * Queue names are matched as a regular expression: letters, digits and `-` match themselves.
+ */
 export function backlogQuery(queue: string): string {
-  return `sum by (queue) (max by (queue, state) (tts_queue_length{queue="${queue}"}))`;
+  return `sum(max by (queue, state) (tts_queue_length{queue=~"${laneQueues(queue).join("|")}"}))`;
 }
 
 /** The hand-written default-pool objects the pool objects are copied from. */

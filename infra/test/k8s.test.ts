@@ -103,7 +103,7 @@ describe("KEDA ScaledObject", () => {
     expect(trigger).toMatchObject({ type: "prometheus", metricType: "AverageValue" });
     const query = trigger.metadata.query as string;
     expect(unDeduplicatedQueueReads(query)).toEqual([]);
-    expect(query).toContain(`queue="${config.data.QUEUE_NAME}"`);
+    expect(query).toContain(`queue=~"${config.data.QUEUE_NAME}|${config.data.QUEUE_NAME}-batch"`); // both priority lanes
     expect(Number(trigger.metadata.threshold)).toBeGreaterThan(0);
     const r = checkPromql({ keda: query });
     expect(r.status, r.output).toBe(0);

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { parseVoicePools, poolQueueName } from "@voxqueue/contracts";
 import { ruleFromScaledObject } from "../scaling/scaled-object.js";
-import { POOL_LABEL, WORKER_POOL_PATHS, renderWorkerPools, workerPoolObjects, type WorkerTemplates } from "../scaling/worker-pools.js";
+import { POOL_LABEL, WORKER_POOL_PATHS, backlogQuery, renderWorkerPools, workerPoolObjects, type WorkerTemplates } from "../scaling/worker-pools.js";
 import { unDeduplicatedQueueReads } from "./lib/rules.js";
 import { checkPromql } from "./lib/tools.js";
 
@@ -50,7 +50,9 @@ describe("worker pools in the Kubernetes manifests", () => {
       const deployment = objects.find((o) => o.kind === "Deployment" && o.metadata.labels[POOL_LABEL] === pool.name)!;
       expect(scaled.spec.scaleTargetRef.name).toBe(deployment.metadata.name);
       const query = scaled.spec.triggers[0].metadata.query as string;
-      expect(query).toContain(`queue="${poolQueueName("tts-synthesis", pool.name)}"`);
+      const poolQueue = poolQueueName("tts-synthesis", pool.name);
+      // Both priority lanes' backlogs: the pool's workers take both.
+      expect(query).toContain(`queue=~"${poolQueue}|${poolQueue}-batch"`);
       expect(unDeduplicatedQueueReads(query)).toEqual([]);
       const r = checkPromql({ [pool.name]: query });
       expect(r.status, r.output).toBe(0);
@@ -59,7 +61,7 @@ describe("worker pools in the Kubernetes manifests", () => {
     }
     // The default pool's own Deployment consumes only the base queue, and its query names it.
     expect(env(templates.deployment, "WORKER_POOLS")).toBe("default");
-    expect(templates.scaledObject.spec.triggers[0].metadata.query).toContain(`queue="${config.data.QUEUE_NAME}"`);
+    expect(templates.scaledObject.spec.triggers[0].metadata.query).toBe(backlogQuery(config.data.QUEUE_NAME));
   });
 
   it("gives every worker Deployment a selector no other one's pods match", () => {
