@@ -49,23 +49,29 @@ describe("SIGKILL of workers mid-job", () => {
     };
     await submit(20);
     const killed = new Map<string, number>(); // job id → kill time
+    const starting: Promise<unknown>[] = [];
+    const ready = new Set<AppProcess>(stack.workers); // started and answering (a victim is one of these)
     const t0 = Date.now();
     while (killed.size < KILLS) {
       // Keep work queued while we kill.
       const counts = await queueCounts(redis, stack.queueName);
       if (counts.waiting < 6) await submit(10);
       const victim = await until("a worker in the middle of a job not killed before", async () => {
-        for (const w of stack.workers.filter(alive)) {
+        for (const w of [...ready].filter(alive)) {
           const job = runningJob(w);
           if (job && !killed.has(job) && (await redis.lpos(bullKey(stack.queueName, "active"), job)) !== null) return { w, job };
         }
         return undefined;
-      }, 60_000, 20);
+      }, 180_000, 20);
       victim.w.child.kill("SIGKILL");
       killed.set(victim.job, Date.now());
       await victim.w.exited;
-      await stack.addWorker();
+      // A replacement starts beside the survivor; the next victim may be either once it is mid-job
+      // (waiting for each one to be ready made the kill phase 20 × a worker's start-up).
+      ready.delete(victim.w);
+      starting.push(stack.addWorker().then((w) => ready.add(w)));
     }
+    await Promise.all(starting);
     const killSeconds = (Date.now() - t0) / 1000;
 
     const counts = await waitForDrain(redis, stack.queueName, ids.length, 120_000);
@@ -86,5 +92,5 @@ describe("SIGKILL of workers mid-job", () => {
     expect(Math.max(...delays)).toBeLessThan(30);
     // Killed jobs were started again, on another worker, and still count one completion.
     for (const id of killed.keys()) expect(Number(await redis.hget(bullKey(stack.queueName, id), "ats"))).toBeGreaterThanOrEqual(2);
-  });
+  }, 900_000); // 20 kills with worker start-ups: minutes on a busy machine
 });
