@@ -75,7 +75,11 @@ async function main() {
   const current = simulate(rule, load);
   const advice = recommend(rule, load, target);
   const summary = (r: typeof current) => ({
-    waitP50: r.waitP50, waitP95: r.waitP95, waitP99: r.waitP99, maxQueued: r.maxQueued, peakReplicas: r.maxReplicas,
+    waitP50: r.waitP50,
+    waitP95: r.waitP95,
+    waitP99: r.waitP99,
+    maxQueued: r.maxQueued,
+    peakReplicas: r.maxReplicas,
     replicaHours: r.replicaSeconds / 3600,
   });
   const report = {
@@ -90,15 +94,14 @@ async function main() {
     },
     settingsTried: advice.trials.length,
   };
-  const runs = [
-    { label: `manifest: threshold ${rule.threshold}, min ${rule.minReplicas}, max ${rule.maxReplicas}`, samples: current.samples },
-  ];
+  const runs = [{ label: `manifest: threshold ${rule.threshold}, min ${rule.minReplicas}, max ${rule.maxReplicas}`, samples: current.samples }];
   if (advice.best) {
     const { threshold, minReplicas, maxReplicas } = advice.best;
     const best = simulate({ ...rule, threshold, minReplicas, maxReplicas }, load);
     runs.push({ label: `recommended: threshold ${threshold}, min ${minReplicas}, max ${maxReplicas}`, samples: best.samples });
   }
-  const title = `steady ${values.steady}/s, burst ${values.burst}/s for ${values["burst-minutes"]} min, ` +
+  const title =
+    `steady ${values.steady}/s, burst ${values.burst}/s for ${values["burst-minutes"]} min, ` +
     `${load.serviceSeconds} s/job × ${load.concurrency} per worker, pod start ${load.podStartSeconds} s`;
   writeFileSync(values.chart!, await scalingChartSvg(runs, title));
   if (values.json) {
@@ -112,7 +115,9 @@ async function main() {
     `max ${String(r.maxReplicas).padStart(3)}  ` +
     `wait p50/p95/p99 ${f(r.waitP50)}/${f(r.waitP95)}/${f(r.waitP99)} s  max queued ${r.maxQueued}  peak workers ${r.peakReplicas}  worker-hours ${r.replicaHours.toFixed(2)}`;
   console.log(line("manifest", report.manifest));
-  console.log(report.recommended ? line("recommended", report.recommended) : `no setting tried (${report.settingsTried}, up to 32 workers) meets p95 ≤ ${target} s`);
+  console.log(
+    report.recommended ? line("recommended", report.recommended) : `no setting tried (${report.settingsTried}, up to 32 workers) meets p95 ≤ ${target} s`,
+  );
   console.log(`chart: ${values.chart}`);
 }
 

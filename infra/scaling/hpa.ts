@@ -113,8 +113,7 @@ export function decideReplicas(rule: ScalingRule, state: HpaState, metricTotal: 
   state.recommendations.push({ atSeconds: now, replicas: desired });
   const keep = Math.max(rule.scaleUp.stabilizationWindowSeconds, rule.scaleDown.stabilizationWindowSeconds);
   state.recommendations = state.recommendations.filter((r) => r.atSeconds > now - keep - 1e-9);
-  const within = (window: number) =>
-    state.recommendations.filter((r) => r.atSeconds > now - window - 1e-9).map((r) => r.replicas);
+  const within = (window: number) => state.recommendations.filter((r) => r.atSeconds > now - window - 1e-9).map((r) => r.replicas);
   // Scale up to the lowest recommendation of the up-window; down to the highest of the down-window.
   const upTo = Math.min(...within(rule.scaleUp.stabilizationWindowSeconds));
   const downTo = Math.max(...within(rule.scaleDown.stabilizationWindowSeconds));

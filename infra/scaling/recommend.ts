@@ -44,11 +44,7 @@ export function recommend(rule: ScalingRule, load: Workload, targetWaitP95Second
   }
   const feasible = trials.filter((t) => t.meetsTarget);
   feasible.sort(
-    (a, b) =>
-      a.result.replicaSeconds - b.result.replicaSeconds ||
-      b.threshold - a.threshold ||
-      a.minReplicas - b.minReplicas ||
-      a.maxReplicas - b.maxReplicas,
+    (a, b) => a.result.replicaSeconds - b.result.replicaSeconds || b.threshold - a.threshold || a.minReplicas - b.minReplicas || a.maxReplicas - b.maxReplicas,
   );
   return { best: feasible[0] ?? null, trials, targetWaitP95Seconds };
 }

@@ -12,8 +12,7 @@ function direction(spec: Json | undefined, fallback: ScalingDirection): ScalingD
   return {
     stabilizationWindowSeconds: spec.stabilizationWindowSeconds ?? fallback.stabilizationWindowSeconds,
     selectPolicy: spec.selectPolicy ?? "Max",
-    policies: (spec.policies as Json[] | undefined)?.map((p) => ({ type: p.type, value: p.value, periodSeconds: p.periodSeconds })) ??
-      fallback.policies,
+    policies: (spec.policies as Json[] | undefined)?.map((p) => ({ type: p.type, value: p.value, periodSeconds: p.periodSeconds })) ?? fallback.policies,
   };
 }
 

@@ -186,7 +186,10 @@ export function simulate(rule: ScalingRule, load: Workload): SimulationResult {
         active: pods.reduce((n, p) => n + p.running.length, 0),
         ready: pods.filter((p) => !p.draining && p.readyAt <= t).length,
         desired: pods.filter((p) => !p.draining).length,
-        waitP95: percentile(recentStarts.map((s) => s.wait).sort((a, b) => a - b), 0.95),
+        waitP95: percentile(
+          recentStarts.map((s) => s.wait).sort((a, b) => a - b),
+          0.95,
+        ),
       });
     }
   }

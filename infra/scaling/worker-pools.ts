@@ -93,7 +93,9 @@ export function renderWorkerPools(): string {
     "# worker-scaledobject.yaml, pod-disruption-budgets.yaml): each consumes only its pool's",
     "# queue (WORKER_POOLS) and scales on that queue's backlog.",
   ].join("\n");
-  return `${header}\n${workerPoolObjects(pools, String(config.data.QUEUE_NAME), templates).map((o) => stringify(o, { lineWidth: 0 })).join("---\n")}`;
+  return `${header}\n${workerPoolObjects(pools, String(config.data.QUEUE_NAME), templates)
+    .map((o) => stringify(o, { lineWidth: 0 }))
+    .join("---\n")}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -31,9 +31,7 @@ const NOT_API_OBJECTS = new Set(["kustomize.config.k8s.io/v1beta1/Kustomization"
 
 const objects = readdirSync(PATHS.k8sDir)
   .filter((f) => f.endsWith(".yaml"))
-  .flatMap((file) =>
-    parseAllDocuments(readFileSync(join(PATHS.k8sDir, file), "utf8")).map((d) => ({ file, object: d.toJS() as Json })),
-  );
+  .flatMap((file) => parseAllDocuments(readFileSync(join(PATHS.k8sDir, file), "utf8")).map((d) => ({ file, object: d.toJS() as Json })));
 const key = (o: Json) => `${o.apiVersion}/${o.kind}`;
 
 describe("Kubernetes and KEDA schemas", () => {
@@ -48,9 +46,7 @@ describe("Kubernetes and KEDA schemas", () => {
 
   it("rejects what the schema forbids (a string pollingInterval, a string containerPort)", () => {
     const scaled = objects.find(({ object }) => object.kind === "ScaledObject")!.object;
-    expect(() => new ScaledObject({ ...scaled, spec: { ...scaled.spec, pollingInterval: "15" } } as never).validate()).toThrow(
-      /pollingInterval/,
-    );
+    expect(() => new ScaledObject({ ...scaled, spec: { ...scaled.spec, pollingInterval: "15" } } as never).validate()).toThrow(/pollingInterval/);
     const deployment = objects.find(({ object }) => object.kind === "Deployment")!.object;
     const broken = structuredClone(deployment);
     broken.spec.template.spec.containers[0].ports[0].containerPort = "9464";

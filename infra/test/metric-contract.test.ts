@@ -12,7 +12,9 @@ function rawMetricNames(expr: string): string[] {
 }
 
 const exported = new Set<string>(Object.values(METRIC));
-const k8sText = readdirSync(PATHS.k8sDir).map((f) => readFileSync(join(PATHS.k8sDir, f), "utf8")).join("\n");
+const k8sText = readdirSync(PATHS.k8sDir)
+  .map((f) => readFileSync(join(PATHS.k8sDir, f), "utf8"))
+  .join("\n");
 const sources: [string, string][] = [
   ...alertRules().map((r): [string, string] => [`alert ${r.alert}`, r.expr]),
   ...recordingRules().map((r): [string, string] => [`record ${r.record}`, r.expr]),

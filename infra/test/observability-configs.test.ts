@@ -50,7 +50,8 @@ describe("Grafana provisioning", () => {
     expect(derived.datasourceUid).toBe(ofType("tempo").uid);
     // `$$` is Grafana's escape for a literal `$` in provisioning files.
     expect(derived.url).toBe("$${__value.raw}");
-    const line = '{"level":"info","time":"2025-01-01T00:00:00.000Z","app":"worker","msg":"job done","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","job_id":"42"}';
+    const line =
+      '{"level":"info","time":"2025-01-01T00:00:00.000Z","app":"worker","msg":"job done","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","job_id":"42"}';
     expect(new RegExp(derived.matcherRegex).exec(line)?.[1]).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
     expect(ofType("tempo").jsonData.tracesToLogsV2.datasourceUid).toBe(ofType("loki").uid);
   });

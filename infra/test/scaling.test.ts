@@ -138,7 +138,13 @@ describe("the recommendation", () => {
 describe("the chart", () => {
   it("is an SVG with one line per run and panel", async () => {
     const run = simulate(manifest, steady(1, 120));
-    const svg = await scalingChartSvg([{ label: "a", samples: run.samples }, { label: "b", samples: run.samples }], "test");
+    const svg = await scalingChartSvg(
+      [
+        { label: "a", samples: run.samples },
+        { label: "b", samples: run.samples },
+      ],
+      "test",
+    );
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toContain("queued jobs (KEDA metric)");
     expect((svg.match(/<path[^>]*class="[^"]*"[^>]*d="M/g) ?? []).length + (svg.match(/aria-roledescription="line mark"/g) ?? []).length).toBeGreaterThan(0);

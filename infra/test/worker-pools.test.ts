@@ -19,7 +19,8 @@ const templates: WorkerTemplates = {
   disruptionBudget: docs(WORKER_POOL_PATHS.disruptionBudgets).find((o) => o.metadata.name === "voxqueue-worker")!,
 };
 const config = docs(WORKER_POOL_PATHS.configMap)[0]!;
-const env = (deployment: Json, name: string) => (deployment.spec.template.spec.containers[0].env as Json[]).find((e) => e.name === name)?.value as string | undefined;
+const env = (deployment: Json, name: string) =>
+  (deployment.spec.template.spec.containers[0].env as Json[]).find((e) => e.name === name)?.value as string | undefined;
 
 describe("worker pools in the Kubernetes manifests", () => {
   it("worker-pools.yaml is what the generator makes from the ConfigMap's VOICE_POOLS (run pnpm --filter @voxqueue/infra k8s:pools)", () => {
@@ -37,8 +38,12 @@ describe("worker pools in the Kubernetes manifests", () => {
 
   it("makes a Deployment, ScaledObject and PodDisruptionBudget per pool, each valid against its schema", () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      "Deployment/voxqueue-worker-gpu", "ScaledObject/voxqueue-worker-gpu", "PodDisruptionBudget/voxqueue-worker-gpu",
-      "Deployment/voxqueue-worker-multi", "ScaledObject/voxqueue-worker-multi", "PodDisruptionBudget/voxqueue-worker-multi",
+      "Deployment/voxqueue-worker-gpu",
+      "ScaledObject/voxqueue-worker-gpu",
+      "PodDisruptionBudget/voxqueue-worker-gpu",
+      "Deployment/voxqueue-worker-multi",
+      "ScaledObject/voxqueue-worker-multi",
+      "PodDisruptionBudget/voxqueue-worker-multi",
     ]);
     for (const o of objects) expect(() => validators[o.kind]!(o).validate(), `${o.kind}/${o.metadata.name}`).not.toThrow();
   });

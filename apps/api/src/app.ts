@@ -25,7 +25,9 @@ import type { AppDeps } from "./types.js";
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
-  const queues = deps.queues ?? new QueuePool(deps.queue, deps.redis, { pools: deps.config.VOICE_POOLS, eventsMaxLen: deps.config.QUEUE_EVENTS_MAX_LEN, logger: deps.logger });
+  const queues =
+    deps.queues ??
+    new QueuePool(deps.queue, deps.redis, { pools: deps.config.VOICE_POOLS, eventsMaxLen: deps.config.QUEUE_EVENTS_MAX_LEN, logger: deps.logger });
   // Security headers (nosniff, frame-ancestors 'none' by CSP, no referrer, ...) on every answer.
   app.use(helmet());
   app.use(traceRequests(deps));

@@ -51,7 +51,12 @@ export async function encodeForResponse(wav: Buffer, format: AudioFormat, field:
 /** Sends `bytes` of `format` for job `id`, as a file the browser may play inline. */
 export function sendAudio(res: Response, bytes: Buffer, format: AudioFormat, id: string): void {
   const { contentType, extension } = AUDIO_FORMATS[format];
-  res.set({ "Content-Type": contentType, "Content-Length": String(bytes.length), "Content-Disposition": `inline; filename="${id}.${extension}"`, Vary: "Accept" });
+  res.set({
+    "Content-Type": contentType,
+    "Content-Length": String(bytes.length),
+    "Content-Disposition": `inline; filename="${id}.${extension}"`,
+    Vary: "Accept",
+  });
   res.end(bytes);
 }
 
@@ -77,9 +82,14 @@ export async function sendStoredWav(res: Response, store: AudioStore, id: string
   if (first.done) return false;
   const { contentType, extension } = AUDIO_FORMATS.wav;
   const bytes = wavBytesFromHeader(first.value[0]!);
-  res.set({ "Content-Type": contentType, "Content-Disposition": `inline; filename="${id}.${extension}"`, Vary: "Accept", ...(bytes !== null ? { "Content-Length": String(bytes) } : {}) });
+  res.set({
+    "Content-Type": contentType,
+    "Content-Disposition": `inline; filename="${id}.${extension}"`,
+    Vary: "Accept",
+    ...(bytes !== null ? { "Content-Length": String(bytes) } : {}),
+  });
   try {
-    for (let batch: Buffer[] | undefined = first.value; batch; ) {
+    for (let batch: Buffer[] | undefined = first.value; batch;) {
       // A client that stops reading holds one batch here; one that leaves ends the loop.
       for (const piece of batch) if (!res.write(piece)) await Promise.race([once(res, "drain"), once(res, "close")]);
       if (res.destroyed) return true;

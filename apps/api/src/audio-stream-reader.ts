@@ -60,7 +60,8 @@ export async function* readAudioStream(redis: Redis, jobId: string, watch: Strea
         if (type !== "chunk") continue;
         const seq = Number(fields.get("seq"));
         if (seq < next) continue; // a retry's chunk already sent
-        if (seq > next) throw new VoxqueueError("internal", `the audio stream of job ${jobId} lost chunks ${next}..${seq - 1} (trimmed); fetch GET /v1/jobs/${jobId}/audio`);
+        if (seq > next)
+          throw new VoxqueueError("internal", `the audio stream of job ${jobId} lost chunks ${next}..${seq - 1} (trimmed); fetch GET /v1/jobs/${jobId}/audio`);
         next = seq + 1;
         yield { seq, sampleRate: Number(fields.get("rate")), silenceBefore: Number(fields.get("silence")), pcm: fields.get("pcm")! };
       }

@@ -36,6 +36,8 @@ export function captions(words: readonly TimedWord[], format: CaptionFormat): st
     const sep = format === "vtt" ? "." : ",";
     return `${pad(Math.floor(ms / 3_600_000))}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}${sep}${pad(ms % 1000, 3)}`;
   };
-  const blocks = cues.map((c, i) => `${format === "srt" ? `${i + 1}\n` : ""}${stamp(c[0]!.start_s)} --> ${stamp(c.at(-1)!.end_s)}\n${c.map((w) => w.word).join(" ")}\n`);
+  const blocks = cues.map(
+    (c, i) => `${format === "srt" ? `${i + 1}\n` : ""}${stamp(c[0]!.start_s)} --> ${stamp(c.at(-1)!.end_s)}\n${c.map((w) => w.word).join(" ")}\n`,
+  );
   return format === "vtt" ? `WEBVTT\n\n${blocks.join("\n")}` : blocks.join("\n");
 }

@@ -60,14 +60,21 @@ export class DefaultVoiceWatch {
     this.last = { voice, ids: ids.join(",") };
     const fields = { default_voice: voice, voices: ids };
     if (configured !== undefined) {
-      if (!ids.includes(configured)) logger.warn(fields, `DEFAULT_VOICE "${configured}" is not installed on any worker: requests without a voice get 503 until it is`);
+      if (!ids.includes(configured))
+        logger.warn(fields, `DEFAULT_VOICE "${configured}" is not installed on any worker: requests without a voice get 503 until it is`);
       else if (!previous) logger.info(fields, `default voice: ${configured} (DEFAULT_VOICE)`);
       return;
     }
     if (previous && previous.voice !== voice) {
-      logger.warn({ ...fields, previous_default_voice: previous.voice }, `the default voice changed from ${previous.voice} to ${voice} (DEFAULT_VOICE is unset and ${voice} now sorts first): set DEFAULT_VOICE to choose one`);
+      logger.warn(
+        { ...fields, previous_default_voice: previous.voice },
+        `the default voice changed from ${previous.voice} to ${voice} (DEFAULT_VOICE is unset and ${voice} now sorts first): set DEFAULT_VOICE to choose one`,
+      );
     } else if (ids.length > 1 && (!previous || previous.ids.split(",").length <= 1)) {
-      logger.warn(fields, `DEFAULT_VOICE is unset and ${ids.length} voices are installed: requests without a voice get ${voice} (the first by id), which changes when a voice that sorts before it is added; set DEFAULT_VOICE to choose one`);
+      logger.warn(
+        fields,
+        `DEFAULT_VOICE is unset and ${ids.length} voices are installed: requests without a voice get ${voice} (the first by id), which changes when a voice that sorts before it is added; set DEFAULT_VOICE to choose one`,
+      );
     } else if (!previous) {
       logger.info(fields, `default voice: ${voice} (the only voice installed; set DEFAULT_VOICE to keep it when voices are added)`);
     }

@@ -40,7 +40,14 @@ export async function enqueueJob(
   queues: QueuePool,
   tracer: Tracer,
   data: Omit<SynthJobData, "trace">,
-  opts: { priority?: number | undefined; lane?: Lane | undefined; res: Response; id?: string; webhookUrl?: string | undefined; chunks?: readonly string[] | null },
+  opts: {
+    priority?: number | undefined;
+    lane?: Lane | undefined;
+    res: Response;
+    id?: string;
+    webhookUrl?: string | undefined;
+    chunks?: readonly string[] | null;
+  },
 ): Promise<string> {
   const { config, logger } = deps;
   const id = opts.id ?? queues.newJobId(data.voice, randomUUID());
@@ -65,14 +72,29 @@ export async function enqueueJob(
     const webhookUrl = opts.webhookUrl;
     const flow = opts.chunks ? longformFlow(queue.name, id, traced, opts.chunks, jobOpts) : null;
     await redisStep("enqueue job", async () => {
-      if (webhookUrl !== undefined) await addWithWebhook(queues.flow(), { queue: queue.name, id, data: traced, opts: jobOpts, webhookUrl, baseUrl: publicBaseUrl(config, opts.res), ...(flow ? { flow } : {}) }, config);
+      if (webhookUrl !== undefined)
+        await addWithWebhook(
+          queues.flow(),
+          { queue: queue.name, id, data: traced, opts: jobOpts, webhookUrl, baseUrl: publicBaseUrl(config, opts.res), ...(flow ? { flow } : {}) },
+          config,
+        );
       else if (flow) await queues.flow().add(flow);
       else await queue.add(SYNTH_JOB_NAME, traced, jobOpts);
     });
     await confirmOnReplicas(deps.redis, config.REDIS_WAIT_REPLICAS, config.REDIS_WAIT_TIMEOUT_MS);
     // Inside the producer span: this line's span_id is the worker's parent span.
     logger.info(
-      { job_id: id, queue: queue.name, request_id: requestIdOf(opts.res), api_key: apiKeyOf(opts.res), voice: traced.voice, speaker: traced.speaker, text_chars: traced.text.length, ...(opts.chunks ? { chunks: opts.chunks.length } : {}), text: textPreview(traced.text, config.LOG_TEXT_PREFIX_CHARS) },
+      {
+        job_id: id,
+        queue: queue.name,
+        request_id: requestIdOf(opts.res),
+        api_key: apiKeyOf(opts.res),
+        voice: traced.voice,
+        speaker: traced.speaker,
+        text_chars: traced.text.length,
+        ...(opts.chunks ? { chunks: opts.chunks.length } : {}),
+        text: textPreview(traced.text, config.LOG_TEXT_PREFIX_CHARS),
+      },
       "job accepted",
     );
   });

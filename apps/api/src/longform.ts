@@ -13,12 +13,21 @@ type LongformConfig = Pick<AppDeps["config"], "MAX_TEXT_CHARS" | "MAX_LONGFORM_C
  *   (`piper`), which long-form jobs do not take; naming `text` when it has nothing to say or a
  *   chunk's audio would clearly pass MAX_AUDIO_SECONDS (one sentence too long)
  */
-export async function longformChunks(data: Pick<SynthJobData, "text" | "text_type" | "text_normalization" | "length_scale">, voice: VoiceInfo, config: LongformConfig): Promise<string[] | null> {
+export async function longformChunks(
+  data: Pick<SynthJobData, "text" | "text_type" | "text_normalization" | "length_scale">,
+  voice: VoiceInfo,
+  config: LongformConfig,
+): Promise<string[] | null> {
   if (data.text.length <= config.MAX_TEXT_CHARS) return null;
   const over = `text is over MAX_TEXT_CHARS (${config.MAX_TEXT_CHARS} characters): a long-form job`;
   if (isSsml(data.text, data.text_type)) throw new VoxqueueError("invalid_input", `${over}, which takes plain text only, not SSML`, "text_type");
-  if (data.text_normalization === "piper") throw new VoxqueueError("invalid_input", `${over}, which takes text_normalization standard only`, "text_normalization");
-  const chunks = await splitLongText(data.text, { espeakVoice: voice.espeak_voice ?? voice.language.toLowerCase().replace("_", "-"), languageCode: voice.language, phonemeType: voice.phoneme_type }, config.LONGFORM_CHUNK_CHARS);
+  if (data.text_normalization === "piper")
+    throw new VoxqueueError("invalid_input", `${over}, which takes text_normalization standard only`, "text_normalization");
+  const chunks = await splitLongText(
+    data.text,
+    { espeakVoice: voice.espeak_voice ?? voice.language.toLowerCase().replace("_", "-"), languageCode: voice.language, phonemeType: voice.phoneme_type },
+    config.LONGFORM_CHUNK_CHARS,
+  );
   if (chunks.length === 0) throw new VoxqueueError("invalid_input", "text has no sentence to read", "text");
   for (const chunk of chunks) assertAudioEstimateWithin([...chunk].length, data.length_scale, config.MAX_AUDIO_SECONDS);
   return chunks;

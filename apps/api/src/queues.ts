@@ -1,6 +1,21 @@
 import { FlowProducer, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { DEFAULT_LANE, laneQueue, laneQueues, poolJobId, poolOfJobId, poolOfVoice, poolQueueName, poolQueueNames, queueForVoice, type Lane, type SynthJobData, type SynthJobResult, type VoicePool, type WebhookJobData } from "@voxqueue/contracts";
+import {
+  DEFAULT_LANE,
+  laneQueue,
+  laneQueues,
+  poolJobId,
+  poolOfJobId,
+  poolOfVoice,
+  poolQueueName,
+  poolQueueNames,
+  queueForVoice,
+  type Lane,
+  type SynthJobData,
+  type SynthJobResult,
+  type VoicePool,
+  type WebhookJobData,
+} from "@voxqueue/contracts";
 import { openQueue } from "@voxqueue/runtime";
 import { outageLogger, type Logger } from "@voxqueue/telemetry";
 
@@ -59,7 +74,12 @@ export class QueuePool {
   get(name: string): SynthQueue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = openQueue<SynthJobData, SynthJobResult>(name, { connection: this.connection, prefix: this.base.opts.prefix, eventsMaxLen: this.eventsMaxLen, onError: (err) => this.warnOnce?.(err, `queue ${name}: error`) });
+      queue = openQueue<SynthJobData, SynthJobResult>(name, {
+        connection: this.connection,
+        prefix: this.base.opts.prefix,
+        eventsMaxLen: this.eventsMaxLen,
+        onError: (err) => this.warnOnce?.(err, `queue ${name}: error`),
+      });
       this.queues.set(name, queue);
       this.opened.push(queue);
     }
@@ -106,7 +126,12 @@ export class QueuePool {
   webhooks(name: string): Queue<WebhookJobData> {
     if (this.webhookQueue?.name !== name) {
       void this.webhookQueue?.close();
-      this.webhookQueue = openQueue<WebhookJobData>(name, { connection: this.connection, prefix: this.base.opts.prefix, eventsMaxLen: this.eventsMaxLen, onError: (err) => this.warnOnce?.(err, `queue ${name}: error`) });
+      this.webhookQueue = openQueue<WebhookJobData>(name, {
+        connection: this.connection,
+        prefix: this.base.opts.prefix,
+        eventsMaxLen: this.eventsMaxLen,
+        onError: (err) => this.warnOnce?.(err, `queue ${name}: error`),
+      });
     }
     return this.webhookQueue;
   }

@@ -15,6 +15,8 @@ export async function confirmOnReplicas(redis: Pick<Redis, "wait">, replicas: nu
   if (replicas === 0) return;
   const confirmed = await redisStep("wait for replicas", () => redis.wait(replicas, timeoutMs), timeoutMs + 1_000);
   if (confirmed < replicas) {
-    throw serviceUnavailable(`only ${confirmed} of ${replicas} Redis replicas confirmed the job within ${timeoutMs} ms (REDIS_WAIT_REPLICAS); it may still run: retry with the same Idempotency-Key`);
+    throw serviceUnavailable(
+      `only ${confirmed} of ${replicas} Redis replicas confirmed the job within ${timeoutMs} ms (REDIS_WAIT_REPLICAS); it may still run: retry with the same Idempotency-Key`,
+    );
   }
 }

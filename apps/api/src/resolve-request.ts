@@ -116,7 +116,11 @@ function pickSpeaker(requested: string | number | null | undefined, voice: Voice
   if (voice.num_speakers <= 1) throw new VoxqueueError("invalid_input", `voice "${voice.id}" has a single speaker; omit speaker`, "speaker");
   if (typeof requested === "number") {
     if (requested >= voice.num_speakers) {
-      throw new VoxqueueError("invalid_input", `speaker id ${requested} is out of range: voice "${voice.id}" has ${voice.num_speakers} speakers (0..${voice.num_speakers - 1})`, "speaker");
+      throw new VoxqueueError(
+        "invalid_input",
+        `speaker id ${requested} is out of range: voice "${voice.id}" has ${voice.num_speakers} speakers (0..${voice.num_speakers - 1})`,
+        "speaker",
+      );
     }
     return { speaker: String(requested), speaker_id: requested };
   }

@@ -42,7 +42,11 @@ export function isStreamable(format: AudioFormat): format is StreamFormat {
  * cuts a byte stream. A client that leaves stops only this response: the job goes on.
  * @throws VoxqueueError before anything is written (the job failed, its audio expired)
  */
-export async function streamJobAudio(deps: Pick<AppDeps, "redis" | "audioStore" | "metrics" | "config" | "logger">, req: StreamRequest, res: Response): Promise<void> {
+export async function streamJobAudio(
+  deps: Pick<AppDeps, "redis" | "audioStore" | "metrics" | "config" | "logger">,
+  req: StreamRequest,
+  res: Response,
+): Promise<void> {
   let closed = false;
   res.once("close", () => (closed = true));
   const out = new ResponseWriter(deps, req, res);
@@ -106,7 +110,11 @@ function failureOf(view: JobView): VoxqueueError {
  * has no stream to read, such as one answered from the audio cache.
  * @throws VoxqueueError before anything is written (the job failed, its audio expired, the wait ran out)
  */
-export function sendWholeAudio(deps: Pick<AppDeps, "redis" | "audioStore" | "metrics" | "config" | "logger">, req: StreamRequest, res: Response): Promise<void> {
+export function sendWholeAudio(
+  deps: Pick<AppDeps, "redis" | "audioStore" | "metrics" | "config" | "logger">,
+  req: StreamRequest,
+  res: Response,
+): Promise<void> {
   return sendWhole(deps, req, new ResponseWriter(deps, req, res));
 }
 
@@ -146,7 +154,8 @@ class ResponseWriter {
       this.started = true;
       this.deps.metrics.timeToFirstAudio.observe({ route: this.req.route, format: this.req.format }, (performance.now() - this.req.startedMs) / 1000);
       this.res.status(200);
-      if (this.req.framing === "sse") this.res.set({ "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no" });
+      if (this.req.framing === "sse")
+        this.res.set({ "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no" });
       else this.res.set({ "Content-Type": AUDIO_FORMATS[this.req.format].contentType, "Cache-Control": "no-cache", "X-Accel-Buffering": "no" });
       this.res.flushHeaders();
     }

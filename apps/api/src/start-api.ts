@@ -71,7 +71,12 @@ export async function startApi(config: ApiConfig, opts: StartApiOptions): Promis
   const redis = connectApiRedis(config, logger);
   const warnOnce = outageLogger(logger, redis);
   redis.on("error", (err: Error) => warnOnce(err, "redis error"));
-  const queue = openQueue<SynthJobData, SynthJobResult>(config.QUEUE_NAME, { connection: redis, prefix: queuePrefix(config), eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, onError: (err) => warnOnce(err, `queue ${config.QUEUE_NAME}: error`) });
+  const queue = openQueue<SynthJobData, SynthJobResult>(config.QUEUE_NAME, {
+    connection: redis,
+    prefix: queuePrefix(config),
+    eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN,
+    onError: (err) => warnOnce(err, `queue ${config.QUEUE_NAME}: error`),
+  });
   const queues = new QueuePool(queue, redis, { pools: config.VOICE_POOLS, eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, logger });
   const registry = new Registry();
   // The queue gauges carry one `queue` series set per voice pool's queue: KEDA scales each pool on its own.
@@ -81,7 +86,11 @@ export async function startApi(config: ApiConfig, opts: StartApiOptions): Promis
   const redisSafety = new RedisSafety(redis, { config, logger, registry }).start();
   const fleet = new FleetRegistry(redis);
   // Which voice requests without one get: logged, and warned about while it is left to chance.
-  const defaultVoice = new DefaultVoiceWatch(fleet, { defaultVoice: config.DEFAULT_VOICE, catalogMaxAgeMs: config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000, logger }).start();
+  const defaultVoice = new DefaultVoiceWatch(fleet, {
+    defaultVoice: config.DEFAULT_VOICE,
+    catalogMaxAgeMs: config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000,
+    logger,
+  }).start();
   const app = createApp({
     jobEvents,
     config,
@@ -116,7 +125,10 @@ export async function startApi(config: ApiConfig, opts: StartApiOptions): Promis
     await closeConnections();
     throw err;
   }
-  logger.info({ url, queue: queue.name, queues: queues.all().map((q) => q.name), ...(opts.tracingMode ? { tracing: opts.tracingMode } : {}) }, `listening on ${url}`);
+  logger.info(
+    { url, queue: queue.name, queues: queues.all().map((q) => q.name), ...(opts.tracingMode ? { tracing: opts.tracingMode } : {}) },
+    `listening on ${url}`,
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
@@ -142,7 +154,8 @@ export async function startApi(config: ApiConfig, opts: StartApiOptions): Promis
 /** The fatal line's message when {@link startApi} fails: what failed, and for a busy port what to do. */
 export function startFailureMessage(err: unknown, config: Pick<ApiConfig, "HOST" | "PORT">): string {
   const e = err as NodeJS.ErrnoException;
-  if (e.code === "EADDRINUSE") return `api failed to start: ${config.HOST}:${config.PORT} is already in use (another process listens there; set PORT to a free port)`;
+  if (e.code === "EADDRINUSE")
+    return `api failed to start: ${config.HOST}:${config.PORT} is already in use (another process listens there; set PORT to a free port)`;
   if (e.code === "EACCES") return `api failed to start: no permission to listen on ${config.HOST}:${config.PORT}`;
   if (e.code === "EADDRNOTAVAIL") return `api failed to start: ${config.HOST} is not an address of this host (HOST)`;
   return `api failed to start: ${err instanceof Error ? err.message : String(err)}`;

@@ -49,7 +49,11 @@ export function summariseRecent(completed: readonly Job[], failed: readonly Job[
 export async function readStats(queues: readonly SynthQueue[], now = Date.now()): Promise<StatsView> {
   const read = await Promise.all(
     queues.map((queue) =>
-      Promise.all([queue.getJobCounts(...JOB_STATES), queue.getJobs(["completed"], 0, STATS_MAX_JOBS - 1, false), queue.getJobs(["failed"], 0, STATS_MAX_JOBS - 1, false)]),
+      Promise.all([
+        queue.getJobCounts(...JOB_STATES),
+        queue.getJobs(["completed"], 0, STATS_MAX_JOBS - 1, false),
+        queue.getJobs(["failed"], 0, STATS_MAX_JOBS - 1, false),
+      ]),
     ),
   );
   const jobs = Object.fromEntries(JOB_STATES.map((s) => [s, read.reduce((sum, [counts]) => sum + (counts[s] ?? 0), 0)])) as StatsView["jobs"];

@@ -32,7 +32,9 @@ describe("POST /v1/jobs over MAX_AUDIO_SECONDS", () => {
   it("refuses a text too long at any speed, naming text", async () => {
     const h5 = await createHarness({ db: 10, env: { MAX_AUDIO_SECONDS: "5" } });
     try {
-      const res = await request(h5.app).post("/v1/jobs").send({ text: "a".repeat(200) });
+      const res = await request(h5.app)
+        .post("/v1/jobs")
+        .send({ text: "a".repeat(200) });
       expect(res.status).toBe(400);
       expect((res.body as ErrorBody).error).toMatchObject({ type: "invalid_input", field: "text" });
     } finally {

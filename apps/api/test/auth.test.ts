@@ -33,7 +33,17 @@ beforeAll(async () => {
   // A stand-in worker: stores a WAV and returns a result, as the real one does.
   const processor = async (job: Job<SynthJobData, SynthJobResult>): Promise<SynthJobResult> => {
     const key = await h.audioStore.put(job.id as string, WAV);
-    return { audio_key: key, audio_bytes: WAV.length, audio_duration_s: 0.5, synthesis_s: 0.1, rtf: 0.2, sample_rate: MULTI.sample_rate, voice: job.data.voice, speaker: job.data.speaker, sentences: 1 };
+    return {
+      audio_key: key,
+      audio_bytes: WAV.length,
+      audio_duration_s: 0.5,
+      synthesis_s: 0.1,
+      rtf: 0.2,
+      sample_rate: MULTI.sample_rate,
+      voice: job.data.voice,
+      speaker: job.data.speaker,
+      sentences: 1,
+    };
   };
   events = new QueueEvents(h.queue.name, { connection: { url: REDIS_URL, db: h.db } });
   await events.waitUntilReady();

@@ -22,7 +22,17 @@ beforeAll(async () => {
     const key = await h.audioStore.put(job.id!, wav);
     const timed = job.data.text.startsWith("Dr.");
     return {
-      ...{ audio_key: key, audio_bytes: wav.length, audio_duration_s: 2, synthesis_s: 0.1, rtf: 0.05, sample_rate: 22050, voice: job.data.voice, speaker: null, sentences: 2 },
+      ...{
+        audio_key: key,
+        audio_bytes: wav.length,
+        audio_duration_s: 2,
+        synthesis_s: 0.1,
+        rtf: 0.05,
+        sample_rate: 22050,
+        voice: job.data.voice,
+        speaker: null,
+        sentences: 2,
+      },
       ...(timed ? { word_timings: "model_durations" as const, words: WORDS } : { word_timings: "unavailable" as const }),
     };
   });

@@ -28,10 +28,14 @@ async function submit(body: Record<string, unknown>): Promise<string> {
 /** Runs `count` queued jobs with a stand-in worker: each "completes" with `result`'s figures. */
 async function completeQueued(count: number, result: (job: Job<SynthJobData>) => SynthJobResult): Promise<void> {
   const connection = new Redis(REDIS_URL, { db: h.db, maxRetriesPerRequest: null });
-  const worker = new Worker<SynthJobData, SynthJobResult>(h.queue.name, async (job) => {
-    await h.audioStore.put(job.id as string, fakeWav(32, MULTI.sample_rate));
-    return result(job);
-  }, { connection, autorun: false });
+  const worker = new Worker<SynthJobData, SynthJobResult>(
+    h.queue.name,
+    async (job) => {
+      await h.audioStore.put(job.id as string, fakeWav(32, MULTI.sample_rate));
+      return result(job);
+    },
+    { connection, autorun: false },
+  );
   let completed = 0;
   const done = new Promise<void>((resolve) => worker.on("completed", () => ++completed === count && resolve()));
   void worker.run();
@@ -117,7 +121,17 @@ describe("GET /v1/jobs and GET /v1/stats", () => {
     await completeQueued(3, (job) => {
       n += 1;
       const id = job.id as string;
-      return { audio_key: id, audio_bytes: 108, audio_duration_s: 10, synthesis_s: n, rtf: n / 10, sample_rate: MULTI.sample_rate, voice: job.data.voice, speaker: job.data.speaker, sentences: 1 };
+      return {
+        audio_key: id,
+        audio_bytes: 108,
+        audio_duration_s: 10,
+        synthesis_s: n,
+        rtf: n / 10,
+        sample_rate: MULTI.sample_rate,
+        voice: job.data.voice,
+        speaker: job.data.speaker,
+        sentences: 1,
+      };
     });
     // Past the one-second cache of the last reading.
     await new Promise((r) => setTimeout(r, 1100));
@@ -154,7 +168,10 @@ describe("the queue inspector at /admin/queues", () => {
     const queues = await request(h.app).get("/admin/queues/api/queues");
     expect(queues.status).toBe(200);
     const listed = (queues.body as { queues: { name: string; readOnlyMode: boolean }[] }).queues;
-    expect(listed.map((q) => [q.name, q.readOnlyMode])).toEqual([[h.queue.name, true], [`${h.queue.name}-batch`, true]]); // each priority lane's queue
+    expect(listed.map((q) => [q.name, q.readOnlyMode])).toEqual([
+      [h.queue.name, true],
+      [`${h.queue.name}-batch`, true],
+    ]); // each priority lane's queue
     for (const [method, path] of [
       ["put", `/admin/queues/api/queues/${h.queue.name}/pause`],
       ["put", "/admin/queues/api/queues/pause"],

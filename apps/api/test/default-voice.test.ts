@@ -23,7 +23,9 @@ describe("default voice at start", () => {
     await h.fleet.publishVoices("test-worker", [SINGLE]);
     const { w, logs } = watch();
     await w.check();
-    expect(logs.lines.map((l) => [l.level, l.msg])).toEqual([["info", `default voice: ${SINGLE.id} (the only voice installed; set DEFAULT_VOICE to keep it when voices are added)`]]);
+    expect(logs.lines.map((l) => [l.level, l.msg])).toEqual([
+      ["info", `default voice: ${SINGLE.id} (the only voice installed; set DEFAULT_VOICE to keep it when voices are added)`],
+    ]);
     await w.check(); // nothing changed: nothing said
     expect(logs.lines).toHaveLength(1);
     // A second worker brings MULTI, whose id sorts first: requests without a voice now get it.
@@ -51,6 +53,8 @@ describe("default voice at start", () => {
     expect(chosen.logs.lines.map((l) => [l.level, l.msg])).toEqual([["info", `default voice: ${SINGLE.id} (DEFAULT_VOICE)`]]);
     const missing = watch("xx_XX-gone-low");
     await missing.w.check();
-    expect(missing.logs.lines.map((l) => [l.level, l.msg])).toEqual([["warn", 'DEFAULT_VOICE "xx_XX-gone-low" is not installed on any worker: requests without a voice get 503 until it is']]);
+    expect(missing.logs.lines.map((l) => [l.level, l.msg])).toEqual([
+      ["warn", 'DEFAULT_VOICE "xx_XX-gone-low" is not installed on any worker: requests without a voice get 503 until it is'],
+    ]);
   });
 });

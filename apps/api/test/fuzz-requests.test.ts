@@ -17,8 +17,17 @@ afterAll(async () => {
   await h.close();
 });
 
-const anyText = fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), fc.string({ unit: "grapheme", maxLength: 200 }), fc.constantFrom("", " ", "\u0000", "\u202eevil", "<speak><break/></speak>", "<speak>", "a".repeat(6000)));
-const oddNumber = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, 5e-324, -0), fc.bigInt().map((n) => n.toString()));
+const anyText = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 200 }),
+  fc.string({ unit: "grapheme", maxLength: 200 }),
+  fc.constantFrom("", " ", "\u0000", "\u202eevil", "<speak><break/></speak>", "<speak>", "a".repeat(6000)),
+);
+const oddNumber = fc.oneof(
+  fc.double(),
+  fc.integer(),
+  fc.constantFrom(1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, 5e-324, -0),
+  fc.bigInt().map((n) => n.toString()),
+);
 /** A field's value: right-ish or wrong type. */
 const anyValue = fc.oneof(anyText, oddNumber, fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 3 }));
 const fields = {
@@ -54,7 +63,10 @@ function expectClassified(res: request.Response): void {
 describe("POST /v1/jobs under random bodies (fast-check)", () => {
   it("answers 202 or a classified 4xx for random field values", async () => {
     seen.clear();
-    await fc.assert(fc.asyncProperty(jobBody, async (body) => expectClassified(await request(h.app).post("/v1/jobs").send(body))), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(jobBody, async (body) => expectClassified(await request(h.app).post("/v1/jobs").send(body))),
+      { numRuns: 200 },
+    );
     // Valid values are among the random ones: some bodies pass, most are refused.
     console.log(JSON.stringify({ fuzz: "POST /v1/jobs fields", statuses: Object.fromEntries(seen) }));
     expect(seen.get(400)).toBeGreaterThan(0);
@@ -62,27 +74,50 @@ describe("POST /v1/jobs under random bodies (fast-check)", () => {
 
   it("accepts random text with valid settings (202) or refuses it naming the text (400), never more", async () => {
     seen.clear();
-    const valid = fc.record({ text: fc.string({ unit: "grapheme", minLength: 1, maxLength: 300 }), voice: fc.constantFrom(SINGLE.id, MULTI.id), length_scale: fc.double({ min: 0.5, max: 2, noNaN: true }) });
-    await fc.assert(fc.asyncProperty(valid, async (body) => {
-      const res = await request(h.app).post("/v1/jobs").send(body);
-      expectClassified(res);
-      if (res.status !== 202) expect((res.body as ErrorBody).error.field).toBe("text");
-    }), { numRuns: 100 });
+    const valid = fc.record({
+      text: fc.string({ unit: "grapheme", minLength: 1, maxLength: 300 }),
+      voice: fc.constantFrom(SINGLE.id, MULTI.id),
+      length_scale: fc.double({ min: 0.5, max: 2, noNaN: true }),
+    });
+    await fc.assert(
+      fc.asyncProperty(valid, async (body) => {
+        const res = await request(h.app).post("/v1/jobs").send(body);
+        expectClassified(res);
+        if (res.status !== 202) expect((res.body as ErrorBody).error.field).toBe("text");
+      }),
+      { numRuns: 100 },
+    );
     console.log(JSON.stringify({ fuzz: "POST /v1/jobs valid settings", statuses: Object.fromEntries(seen) }));
     expect(seen.get(202)).toBeGreaterThan(0);
   });
 
   it("answers a classified 4xx for any JSON that is not a job, and for deep nesting", async () => {
-    await fc.assert(fc.asyncProperty(fc.oneof(fc.jsonValue({ maxDepth: 8 }).map((v) => JSON.stringify(v)), deep, fc.string({ unit: "binary", maxLength: 300 })), async (raw) => {
-      const res = await request(h.app).post("/v1/jobs").set("Content-Type", "application/json").send(raw);
-      expectClassified(res);
-    }), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 8 }).map((v) => JSON.stringify(v)),
+          deep,
+          fc.string({ unit: "binary", maxLength: 300 }),
+        ),
+        async (raw) => {
+          const res = await request(h.app).post("/v1/jobs").set("Content-Type", "application/json").send(raw);
+          expectClassified(res);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   it("POST /v1/text/preview answers random text as 200 or a classified 4xx", async () => {
-    await fc.assert(fc.asyncProperty(fc.record({ text: fields.text, voice: fields.voice, text_normalization: fields.text_normalization }, { requiredKeys: [] }), async (body) => {
-      const res = await request(h.app).post("/v1/text/preview").send(body);
-      if (res.status !== 200) expectClassified(res);
-    }), { numRuns: 100 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ text: fields.text, voice: fields.voice, text_normalization: fields.text_normalization }, { requiredKeys: [] }),
+        async (body) => {
+          const res = await request(h.app).post("/v1/text/preview").send(body);
+          if (res.status !== 200) expectClassified(res);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });

@@ -60,7 +60,10 @@ describe("request ids", () => {
 describe("error messages never repeat the client's text", () => {
   const MARK = "ZZmarkZZ";
   const post = (body: string, headers: Record<string, string> = {}) =>
-    request(h.app).post("/v1/jobs").set({ "Content-Type": "application/json", ...headers }).send(body);
+    request(h.app)
+      .post("/v1/jobs")
+      .set({ "Content-Type": "application/json", ...headers })
+      .send(body);
 
   it.each([
     ["an unknown voice", () => post(JSON.stringify({ text: "Hi", voice: `xx_${MARK}` })), "voice"],

@@ -91,10 +91,23 @@ export interface Harness {
  * Builds the app against Redis db `db` (a number no other test file uses: the
  * catalog and heartbeat keys are fixed), publishing `voices` unless empty.
  */
-export async function createHarness(opts: { db: number; voices?: VoiceInfo[]; env?: EnvSource; redisUrl?: string; redisOptions?: RedisOptions; keys?: KeyStore }): Promise<Harness> {
+export async function createHarness(opts: {
+  db: number;
+  voices?: VoiceInfo[];
+  env?: EnvSource;
+  redisUrl?: string;
+  redisOptions?: RedisOptions;
+  keys?: KeyStore;
+}): Promise<Harness> {
   const queueName = `test-api-${randomUUID()}`;
   const config = testConfig(queueName, opts.env);
-  const redis = new Redis(opts.redisUrl ?? REDIS_URL, { db: opts.db, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, ...opts.redisOptions });
+  const redis = new Redis(opts.redisUrl ?? REDIS_URL, {
+    db: opts.db,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    ...opts.redisOptions,
+  });
   await redis.connect();
   await redis.flushdb();
   const queue = new Queue<SynthJobData, SynthJobResult>(queueName, { connection: redis });
@@ -218,7 +231,10 @@ export function fakeWav(samples = 16, sampleRate = 22050): Buffer {
  * for ours where a test is about the API's side), and the queue's events to wait on.
  * `close()` stops both.
  */
-export async function startStubWorker(h: Harness, result: (job: Job<SynthJobData, SynthJobResult>) => Promise<SynthJobResult>): Promise<{ events: QueueEvents; close(): Promise<void> }> {
+export async function startStubWorker(
+  h: Harness,
+  result: (job: Job<SynthJobData, SynthJobResult>) => Promise<SynthJobResult>,
+): Promise<{ events: QueueEvents; close(): Promise<void> }> {
   const workerRedis = new Redis(REDIS_URL, { db: h.db, maxRetriesPerRequest: null });
   const worker = new Worker<SynthJobData, SynthJobResult>(h.queue.name, result, { connection: workerRedis });
   const events = new QueueEvents(h.queue.name, { connection: { url: REDIS_URL, db: h.db } });

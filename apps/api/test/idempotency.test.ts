@@ -19,7 +19,12 @@ afterAll(async () => {
 });
 
 const submit = (body: object | string, idem: string, who: keyof typeof KEYS = "alice") =>
-  request(h.app).post("/v1/jobs").set(auth(who)).set("Idempotency-Key", idem).set("Content-Type", "application/json").send(typeof body === "string" ? body : JSON.stringify(body));
+  request(h.app)
+    .post("/v1/jobs")
+    .set(auth(who))
+    .set("Idempotency-Key", idem)
+    .set("Content-Type", "application/json")
+    .send(typeof body === "string" ? body : JSON.stringify(body));
 
 describe("Idempotency-Key on POST /v1/jobs", () => {
   it("answers a retry with the original job: 200, the same id and the 202's body and Location; one job stored", async () => {

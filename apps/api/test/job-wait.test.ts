@@ -34,7 +34,17 @@ async function processor(job: Job<SynthJobData, SynthJobResult>): Promise<SynthJ
   const id = job.id as string;
   if (job.data.text === "hold") await new Promise<void>((resolve) => held.set(id, resolve));
   if (job.data.text === "fail") throw new Error("timeout: synthesis ran past 300 s");
-  return { audio_key: `k:${id}`, audio_bytes: 48, audio_duration_s: 0.5, synthesis_s: 0.1, rtf: 0.2, sample_rate: MULTI.sample_rate, voice: job.data.voice, speaker: job.data.speaker, sentences: 1 };
+  return {
+    audio_key: `k:${id}`,
+    audio_bytes: 48,
+    audio_duration_s: 0.5,
+    synthesis_s: 0.1,
+    rtf: 0.2,
+    sample_rate: MULTI.sample_rate,
+    voice: job.data.voice,
+    speaker: job.data.speaker,
+    sentences: 1,
+  };
 }
 
 async function submit(text: string): Promise<string> {
@@ -68,7 +78,9 @@ describe("GET /v1/jobs/:id?wait=SECONDS (long poll)", () => {
   it("answers as soon as an active job completes, with its result", async () => {
     const id = await submit("hold");
     await untilActive(id);
-    const answer = request(app).get(`/v1/jobs/${id}?wait=30`).then((r) => r);
+    const answer = request(app)
+      .get(`/v1/jobs/${id}?wait=30`)
+      .then((r) => r);
     await untilWaiting(1);
     held.get(id)!();
     const res = await answer;
@@ -129,7 +141,12 @@ async function readEvents(url: string, onEvent?: (view: JobView) => void): Promi
     while ((end = buffer.indexOf("\n\n")) >= 0) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
-      const fields = Object.fromEntries(block.split("\n").filter((l) => !l.startsWith(":")).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]));
+      const fields = Object.fromEntries(
+        block
+          .split("\n")
+          .filter((l) => !l.startsWith(":"))
+          .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]),
+      );
       if (fields.event === "status") {
         const view = JSON.parse(fields.data!) as JobView;
         views.push(view);
@@ -181,7 +198,11 @@ describe("GET /v1/jobs/:id/events (server-sent events)", () => {
     const ids = await Promise.all(Array.from({ length: 6 }, () => submit("hold")));
     await Promise.all(ids.map(untilActive));
     const streams = ids.slice(0, 3).map((id) => readEvents(`${base}/v1/jobs/${id}/events`));
-    const polls = ids.slice(3).map((id) => request(app).get(`/v1/jobs/${id}?wait=30`).then((r) => r));
+    const polls = ids.slice(3).map((id) =>
+      request(app)
+        .get(`/v1/jobs/${id}?wait=30`)
+        .then((r) => r),
+    );
     await untilWaiting(6);
     const clients = (await h.redis.client("LIST")) as string;
     const subscribers = clients.split("\n").filter((l) => / db=12 /.test(l) && /name=\S*:qe /.test(l));

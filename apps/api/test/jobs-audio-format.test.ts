@@ -29,7 +29,17 @@ beforeAll(async () => {
   h = await createHarness({ db: 12 });
   stub = await startStubWorker(h, async (job) => {
     const key = await h.audioStore.put(job.id!, WAV);
-    return { audio_key: key, audio_bytes: WAV.length, audio_duration_s: SECONDS, synthesis_s: 0.1, rtf: 0.03, sample_rate: RATE, voice: job.data.voice, speaker: job.data.speaker, sentences: 1 };
+    return {
+      audio_key: key,
+      audio_bytes: WAV.length,
+      audio_duration_s: SECONDS,
+      synthesis_s: 0.1,
+      rtf: 0.03,
+      sample_rate: RATE,
+      voice: job.data.voice,
+      speaker: job.data.speaker,
+      sentences: 1,
+    };
   });
 });
 afterAll(async () => {
@@ -60,11 +70,14 @@ describe("GET /v1/jobs/:id/audio in every format", () => {
   it("?format= gives each format with its Content-Type and file name, decodable, mono, within 1 % of the WAV's duration", async () => {
     const id = await completedJob();
     for (const format of AUDIO_FORMAT_NAMES) {
-      const res = await request(h.app).get(`/v1/jobs/${id}/audio?format=${format}`).buffer(true).parse((r, cb) => {
-        const parts: Buffer[] = [];
-        r.on("data", (d: Buffer) => parts.push(d));
-        r.on("end", () => cb(null, Buffer.concat(parts)));
-      });
+      const res = await request(h.app)
+        .get(`/v1/jobs/${id}/audio?format=${format}`)
+        .buffer(true)
+        .parse((r, cb) => {
+          const parts: Buffer[] = [];
+          r.on("data", (d: Buffer) => parts.push(d));
+          r.on("end", () => cb(null, Buffer.concat(parts)));
+        });
       expect(res.status, format).toBe(200);
       const { contentType, extension } = AUDIO_FORMATS[format];
       expect(res.headers["content-type"], format).toBe(contentType);

@@ -49,7 +49,17 @@ async function processor(job: Job<SynthJobData, SynthJobResult>): Promise<SynthJ
       throw new UnrecoverableError("Cannot read properties of undefined (reading 'x')");
   }
   const key = await h.audioStore.put(id, WAV);
-  return { audio_key: key, audio_bytes: WAV.length, audio_duration_s: 0.5, synthesis_s: 0.1, rtf: 0.2, sample_rate: MULTI.sample_rate, voice: job.data.voice, speaker: job.data.speaker, sentences: 1 };
+  return {
+    audio_key: key,
+    audio_bytes: WAV.length,
+    audio_duration_s: 0.5,
+    synthesis_s: 0.1,
+    rtf: 0.2,
+    sample_rate: MULTI.sample_rate,
+    voice: job.data.voice,
+    speaker: job.data.speaker,
+    sentences: 1,
+  };
 }
 
 beforeAll(async () => {
@@ -103,15 +113,26 @@ describe("GET /v1/jobs/:id and /audio through a job's life", () => {
       started_at: expect.any(String),
       finished_at: expect.any(String),
       attempts: 1,
-      result: { audio_url: `/v1/jobs/${id}/audio`, audio_duration_s: 0.5, synthesis_s: 0.1, rtf: 0.2, sample_rate: MULTI.sample_rate, voice: MULTI.id, speaker: null },
+      result: {
+        audio_url: `/v1/jobs/${id}/audio`,
+        audio_duration_s: 0.5,
+        synthesis_s: 0.1,
+        rtf: 0.2,
+        sample_rate: MULTI.sample_rate,
+        voice: MULTI.id,
+        speaker: null,
+      },
       links: { self: `/v1/jobs/${id}`, audio: `/v1/jobs/${id}/audio` },
     });
 
-    const audio = await request(h.app).get(`/v1/jobs/${id}/audio`).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => cb(null, Buffer.concat(chunks)));
-    });
+    const audio = await request(h.app)
+      .get(`/v1/jobs/${id}/audio`)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => cb(null, Buffer.concat(chunks)));
+      });
     expect(audio.status).toBe(200);
     expect(audio.headers["content-type"]).toBe("audio/wav");
     expect(audio.headers["content-length"]).toBe(String(WAV.length));
@@ -160,7 +181,13 @@ describe("GET /v1/jobs/:id and /audio through a job's life", () => {
   });
 
   it("404 for unknown and malformed ids", async () => {
-    for (const path of [`/v1/jobs/${randomUUID()}`, `/v1/jobs/${randomUUID()}/audio`, "/v1/jobs/not-a-job", "/v1/jobs/not-a-job/audio", "/v1/jobs/..%2F..%2Fetc"]) {
+    for (const path of [
+      `/v1/jobs/${randomUUID()}`,
+      `/v1/jobs/${randomUUID()}/audio`,
+      "/v1/jobs/not-a-job",
+      "/v1/jobs/not-a-job/audio",
+      "/v1/jobs/..%2F..%2Fetc",
+    ]) {
       const res = await request(h.app).get(path);
       expect(res.status, path).toBe(404);
       expect((res.body as ErrorBody).error.type, path).toBe("not_found");

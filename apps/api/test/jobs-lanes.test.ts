@@ -21,7 +21,13 @@ afterAll(async () => {
   await h?.close();
 });
 
-const submit = async (body: Record<string, unknown>) => (await request(h.app).post("/v1/jobs").send({ text: "Hello there.", voice: SINGLE.id, ...body }).expect(202)).body as JobAccepted;
+const submit = async (body: Record<string, unknown>) =>
+  (
+    await request(h.app)
+      .post("/v1/jobs")
+      .send({ text: "Hello there.", voice: SINGLE.id, ...body })
+      .expect(202)
+  ).body as JobAccepted;
 
 describe("POST /v1/jobs lane", () => {
   it("puts an interactive job (the default) on the pool queue and a batch job on <pool queue>-batch", async () => {
@@ -57,7 +63,9 @@ describe("POST /v1/jobs lane", () => {
     await queues.close();
 
     // The long poll follows the batch queue's events.
-    const waited = request(h.app).get(`/v1/jobs/${bulk.id}?wait=30`).then((r) => r);
+    const waited = request(h.app)
+      .get(`/v1/jobs/${bulk.id}?wait=30`)
+      .then((r) => r);
     await new Promise((resolve) => setImmediate(resolve));
     const connection = new Redis(REDIS_URL, { db: h.db, maxRetriesPerRequest: null });
     const worker = new Worker<SynthJobData, SynthJobResult>(
@@ -65,7 +73,17 @@ describe("POST /v1/jobs lane", () => {
       async (job: Job<SynthJobData, SynthJobResult>) => {
         const wav = fakeWav(32, SINGLE.sample_rate);
         const key = await h.audioStore.put(String(job.id), wav);
-        return { audio_key: key, audio_bytes: wav.length, audio_duration_s: 0.5, synthesis_s: 0.1, rtf: 0.2, sample_rate: SINGLE.sample_rate, voice: job.data.voice, speaker: job.data.speaker, sentences: 1 };
+        return {
+          audio_key: key,
+          audio_bytes: wav.length,
+          audio_duration_s: 0.5,
+          synthesis_s: 0.1,
+          rtf: 0.2,
+          sample_rate: SINGLE.sample_rate,
+          voice: job.data.voice,
+          speaker: job.data.speaker,
+          sentences: 1,
+        };
       },
       { connection },
     );

@@ -25,7 +25,17 @@ async function stubWorker(queueName: string): Promise<void> {
     async (job: Job<SynthJobData, SynthJobResult>) => {
       const wav = fakeWav(32, MULTI.sample_rate);
       const key = await h.audioStore.put(String(job.id), wav);
-      return { audio_key: key, audio_bytes: wav.length, audio_duration_s: 0.5, synthesis_s: 0.1, rtf: 0.2, sample_rate: MULTI.sample_rate, voice: job.data.voice, speaker: job.data.speaker, sentences: 1 };
+      return {
+        audio_key: key,
+        audio_bytes: wav.length,
+        audio_duration_s: 0.5,
+        synthesis_s: 0.1,
+        rtf: 0.2,
+        sample_rate: MULTI.sample_rate,
+        voice: job.data.voice,
+        speaker: job.data.speaker,
+        sentences: 1,
+      };
     },
     { connection, autorun: false },
   );

@@ -16,7 +16,9 @@ afterAll(async () => {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 async function post(body: unknown) {
-  return request(h.app).post("/v1/jobs").send(body as object);
+  return request(h.app)
+    .post("/v1/jobs")
+    .send(body as object);
 }
 
 describe("POST /v1/jobs: accepted", () => {
@@ -45,7 +47,16 @@ describe("POST /v1/jobs: accepted", () => {
       text_normalization: "standard",
       submitted_at: expect.any(Number),
       // The audio cache entry the worker fills: a hash of what determines the audio.
-      cache_key: audioCacheKey({ text: "Hello world.", text_normalization: "standard", voice: MULTI.id, speaker: null, speaker_id: null, length_scale: 1.1, noise_scale: 0.5, noise_w: 0.6 }),
+      cache_key: audioCacheKey({
+        text: "Hello world.",
+        text_normalization: "standard",
+        voice: MULTI.id,
+        speaker: null,
+        speaker_id: null,
+        length_scale: 1.1,
+        noise_scale: 0.5,
+        noise_w: 0.6,
+      }),
     });
     expect(job?.opts).toMatchObject({
       jobId: body.id,
@@ -154,7 +165,13 @@ describe("POST /v1/jobs: rejected, nothing queued", () => {
     { name: "unknown speaker name", body: { text: "Hi", voice: MULTI.id, speaker: "dave" }, status: 400, type: "invalid_input", field: "speaker" },
     { name: "speaker id out of range", body: { text: "Hi", voice: MULTI.id, speaker: 3 }, status: 400, type: "invalid_input", field: "speaker" },
     { name: "negative speaker id", body: { text: "Hi", voice: MULTI.id, speaker: -1 }, status: 400, type: "invalid_input", field: "speaker" },
-    { name: "speaker name on a single-speaker voice", body: { text: "Hi", voice: SINGLE.id, speaker: "alice" }, status: 400, type: "invalid_input", field: "speaker" },
+    {
+      name: "speaker name on a single-speaker voice",
+      body: { text: "Hi", voice: SINGLE.id, speaker: "alice" },
+      status: 400,
+      type: "invalid_input",
+      field: "speaker",
+    },
     { name: "speaker id on a single-speaker voice", body: { text: "Hi", voice: SINGLE.id, speaker: 0 }, status: 400, type: "invalid_input", field: "speaker" },
     { name: "length_scale too small", body: { text: "Hi", length_scale: 0.09 }, status: 400, type: "invalid_input", field: "length_scale" },
     { name: "length_scale too large", body: { text: "Hi", length_scale: 5.01 }, status: 400, type: "invalid_input", field: "length_scale" },
@@ -230,7 +247,13 @@ describe("a queued job", () => {
     const id = ((await post({ text: "Later" })).body as JobAccepted).id;
     const view = await request(h.app).get(`/v1/jobs/${id}`);
     expect(view.status).toBe(200);
-    expect(view.body).toEqual({ id, status: "queued", created_at: expect.any(String), attempts: 0, links: { self: `/v1/jobs/${id}`, audio: `/v1/jobs/${id}/audio` } });
+    expect(view.body).toEqual({
+      id,
+      status: "queued",
+      created_at: expect.any(String),
+      attempts: 0,
+      links: { self: `/v1/jobs/${id}`, audio: `/v1/jobs/${id}/audio` },
+    });
     expect(Date.parse((view.body as { created_at: string }).created_at)).toBeGreaterThan(Date.now() - 60_000);
 
     const audio = await request(h.app).get(`/v1/jobs/${id}/audio`);

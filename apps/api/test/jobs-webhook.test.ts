@@ -2,7 +2,15 @@ import { UnrecoverableError, Worker, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WEBHOOK_URL_MAX_CHARS, webhookQueueName, type ErrorBody, type JobAccepted, type JobView, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import {
+  WEBHOOK_URL_MAX_CHARS,
+  webhookQueueName,
+  type ErrorBody,
+  type JobAccepted,
+  type JobView,
+  type SynthJobData,
+  type SynthJobResult,
+} from "@voxqueue/contracts";
 import { REDIS_URL, SINGLE, createHarness, type Harness } from "./helpers.js";
 
 // Redis dbs 14 (webhooks on) and 15 (off) are this file's alone. No delivery worker
@@ -25,7 +33,17 @@ beforeAll(async () => {
     h.queue.name,
     async (job) => {
       if (job.data.text === "fail") throw new UnrecoverableError("invalid_input: nothing pronounceable");
-      return { audio_key: "k", audio_bytes: 44, audio_duration_s: 1, synthesis_s: 0.1, rtf: 0.1, sample_rate: 16000, voice: job.data.voice, speaker: null, sentences: 1 };
+      return {
+        audio_key: "k",
+        audio_bytes: 44,
+        audio_duration_s: 1,
+        synthesis_s: 0.1,
+        rtf: 0.1,
+        sample_rate: 16000,
+        voice: job.data.voice,
+        speaker: null,
+        sentences: 1,
+      };
     },
     { connection: workerRedis, autorun: false },
   );
@@ -40,7 +58,10 @@ afterAll(async () => {
   await off.close();
 });
 
-const submit = (hx: Harness, body: Record<string, unknown>) => request(hx.app).post("/v1/jobs").send({ text: "Hello.", voice: SINGLE.id, ...body });
+const submit = (hx: Harness, body: Record<string, unknown>) =>
+  request(hx.app)
+    .post("/v1/jobs")
+    .send({ text: "Hello.", voice: SINGLE.id, ...body });
 
 describe("POST /v1/jobs with webhook_url", () => {
   it("is refused while webhooks are off (no WEBHOOK_SECRET), naming webhook_url", async () => {
@@ -89,7 +110,10 @@ describe("POST /v1/jobs with webhook_url", () => {
     const finished = Promise.all([waitFor("completed", done.id), waitFor("failed", failed.id)]);
     void worker.run();
     await finished;
-    for (const [id, status] of [[done.id, "completed"], [failed.id, "failed"]] as const) {
+    for (const [id, status] of [
+      [done.id, "completed"],
+      [failed.id, "failed"],
+    ] as const) {
       const view = (await request(h.app).get(`/v1/jobs/${id}`)).body as JobView;
       expect(view.status).toBe(status);
       expect(view.webhook?.state).toBe("scheduled");

@@ -37,7 +37,8 @@ async function refused(reason: string): Promise<number> {
 describe("backpressure: MAX_QUEUED_JOBS", () => {
   it("answers 503 with Retry-After once the backlog (waiting + prioritized + delayed) is full, and stores nothing", async () => {
     const app = appWith({ MAX_QUEUED_JOBS: 3, QUEUE_FULL_RETRY_AFTER_SECONDS: 7 }, { open: true });
-    for (const body of [{ text: "one" }, { text: "two", priority: 5 }, { text: "three" }]) expect((await request(app).post("/v1/jobs").send(body)).status).toBe(202);
+    for (const body of [{ text: "one" }, { text: "two", priority: 5 }, { text: "three" }])
+      expect((await request(app).post("/v1/jobs").send(body)).status).toBe(202);
     const counts = await h.queue.getJobCounts("waiting", "prioritized");
     expect(counts).toEqual({ waiting: 2, prioritized: 1 });
     const before = await refused("queue_full");
@@ -62,7 +63,10 @@ describe("per-key submit rate limit", () => {
     const replicas = [appWith({ SUBMIT_RATE_LIMIT: 3, SUBMIT_RATE_WINDOW_SECONDS: 60 }), appWith({ SUBMIT_RATE_LIMIT: 3, SUBMIT_RATE_WINDOW_SECONDS: 60 })];
     const remaining: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const res = await request(replicas[i % 2]!).post("/v1/jobs").set(auth("rate")).send({ text: `n${i}` });
+      const res = await request(replicas[i % 2]!)
+        .post("/v1/jobs")
+        .set(auth("rate"))
+        .send({ text: `n${i}` });
       expect(res.status).toBe(202);
       expect(res.headers["ratelimit-limit"]).toBe("3");
       expect(res.headers["ratelimit-policy"]).toBe("3;w=60");
@@ -99,7 +103,14 @@ describe("per-key cap on jobs in flight", () => {
   it("takes places atomically: of 6 concurrent submits under a cap of 2, exactly 2 are accepted; the rest get 429 in_flight_limit", async () => {
     const app = appWith({ MAX_JOBS_IN_FLIGHT_PER_KEY: 2, SUBMIT_RATE_LIMIT: 0, QUEUE_FULL_RETRY_AFTER_SECONDS: 4 });
     const before = await refused("in_flight_limit");
-    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => request(app).post("/v1/jobs").set(auth("cap")).send({ text: `job ${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        request(app)
+          .post("/v1/jobs")
+          .set(auth("cap"))
+          .send({ text: `job ${i}` }),
+      ),
+    );
     const statuses = answers.map((r) => r.status).sort();
     expect(statuses).toEqual([202, 202, 429, 429, 429, 429]);
     for (const r of answers.filter((a) => a.status === 429)) {
@@ -118,12 +129,29 @@ describe("per-key cap on jobs in flight", () => {
     const wav = fakeWav(16, MULTI.sample_rate);
     const worker = new Worker<SynthJobData, SynthJobResult>(
       h.queue.name,
-      async (job: Job<SynthJobData, SynthJobResult>) => ({ audio_key: await h.audioStore.put(job.id as string, wav), audio_bytes: wav.length, audio_duration_s: 0.1, synthesis_s: 0.01, rtf: 0.1, sample_rate: MULTI.sample_rate, voice: job.data.voice, speaker: null, sentences: 1 }),
+      async (job: Job<SynthJobData, SynthJobResult>) => ({
+        audio_key: await h.audioStore.put(job.id as string, wav),
+        audio_bytes: wav.length,
+        audio_duration_s: 0.1,
+        synthesis_s: 0.01,
+        rtf: 0.1,
+        sample_rate: MULTI.sample_rate,
+        voice: job.data.voice,
+        speaker: null,
+        sentences: 1,
+      }),
       { connection: workerRedis },
     );
     try {
       await Promise.all(ids.map(async (id) => (await h.queue.getJob(id))!.waitUntilFinished(events, 20_000)));
-      const again = await Promise.all([1, 2, 3].map((i) => request(app).post("/v1/jobs").set(auth("cap")).send({ text: `again ${i}` })));
+      const again = await Promise.all(
+        [1, 2, 3].map((i) =>
+          request(app)
+            .post("/v1/jobs")
+            .set(auth("cap"))
+            .send({ text: `again ${i}` }),
+        ),
+      );
       expect(again.map((r) => r.status).sort()).toEqual([202, 202, 429]);
     } finally {
       await worker.close();
@@ -134,7 +162,14 @@ describe("per-key cap on jobs in flight", () => {
 
   it("does not apply while the API runs open (no key to count against)", async () => {
     const app = appWith({ MAX_JOBS_IN_FLIGHT_PER_KEY: 1, SUBMIT_RATE_LIMIT: 1 }, { open: true });
-    for (let i = 0; i < 3; i++) expect((await request(app).post("/v1/jobs").send({ text: `open ${i}` })).status).toBe(202);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (
+          await request(app)
+            .post("/v1/jobs")
+            .send({ text: `open ${i}` })
+        ).status,
+      ).toBe(202);
     await h.queue.drain(true);
   });
 });

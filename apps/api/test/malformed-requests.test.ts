@@ -17,7 +17,11 @@ const AUTH = { Authorization: `Bearer ${KEY}` };
 // Redis db 8 is this file's alone (the catalog key is fixed).
 let h: Harness;
 beforeAll(async () => {
-  h = await createHarness({ db: 8, keys: new KeyStore([{ name: "malformed-test", sha256: hashApiKey(KEY) }]), env: { WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString("base64")}` } });
+  h = await createHarness({
+    db: 8,
+    keys: new KeyStore([{ name: "malformed-test", sha256: hashApiKey(KEY) }]),
+    env: { WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString("base64")}` },
+  });
   await h.fleet.heartbeat("malformed-test-worker");
 });
 afterAll(async () => {
@@ -43,7 +47,13 @@ interface Case {
 
 const single = SINGLE.id; // harness limits: MAX_TEXT_CHARS 200, MAX_BODY_BYTES 1024
 const ok = { text: "Hello.", voice: single };
-const bad = (name: string, patch: Record<string, unknown>, field: string): Case => ({ name, json: { ...ok, ...patch }, status: 400, type: "invalid_input", field });
+const bad = (name: string, patch: Record<string, unknown>, field: string): Case => ({
+  name,
+  json: { ...ok, ...patch },
+  status: 400,
+  type: "invalid_input",
+  field,
+});
 const unauthorized = (name: string, auth: string | null): Case => ({ name, json: ok, auth, status: 401, type: "unauthorized", field: "Authorization" });
 
 const CASES: Case[] = [
@@ -66,9 +76,27 @@ const CASES: Case[] = [
   { name: "whitespace only", raw: " \n\t ", status: 400, type: "invalid_input", field: "body" },
   { name: "deeply nested text", raw: `{"text": ${"[".repeat(400)}${"]".repeat(400)}}`, status: 400, type: "invalid_input", field: "text" },
   // Bytes that are not UTF-8.
-  { name: "invalid UTF-8 in a string", raw: Buffer.concat([Buffer.from('{"text": "caf'), Buffer.from([0xe9]), Buffer.from('"}')]), status: 400, type: "invalid_input", field: "body" },
-  { name: "a lone continuation byte", raw: Buffer.concat([Buffer.from('{"text": "'), Buffer.from([0x80, 0x80]), Buffer.from('"}')]), status: 400, type: "invalid_input", field: "body" },
-  { name: "an overlong encoding", raw: Buffer.concat([Buffer.from('{"text": "'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]), status: 400, type: "invalid_input", field: "body" },
+  {
+    name: "invalid UTF-8 in a string",
+    raw: Buffer.concat([Buffer.from('{"text": "caf'), Buffer.from([0xe9]), Buffer.from('"}')]),
+    status: 400,
+    type: "invalid_input",
+    field: "body",
+  },
+  {
+    name: "a lone continuation byte",
+    raw: Buffer.concat([Buffer.from('{"text": "'), Buffer.from([0x80, 0x80]), Buffer.from('"}')]),
+    status: 400,
+    type: "invalid_input",
+    field: "body",
+  },
+  {
+    name: "an overlong encoding",
+    raw: Buffer.concat([Buffer.from('{"text": "'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]),
+    status: 400,
+    type: "invalid_input",
+    field: "body",
+  },
   { name: "UTF-16 bytes sent as UTF-8", raw: Buffer.from('{"text": "hi"}', "utf16le"), status: 400, type: "invalid_input", field: "body" },
   // Wrong types.
   bad("text as a number", { text: 123 }, "text"),
@@ -143,17 +171,50 @@ const CASES: Case[] = [
   // Wrong content types and encodings.
   { name: "text/plain", raw: JSON.stringify(ok), contentType: "text/plain", status: 415, type: "unsupported_media_type" },
   { name: "a form", raw: "text=Hello.", contentType: "application/x-www-form-urlencoded", status: 415, type: "unsupported_media_type" },
-  { name: "multipart", raw: "--x\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nHello.\r\n--x--", contentType: "multipart/form-data; boundary=x", status: 415, type: "unsupported_media_type" },
+  {
+    name: "multipart",
+    raw: '--x\r\nContent-Disposition: form-data; name="text"\r\n\r\nHello.\r\n--x--',
+    contentType: "multipart/form-data; boundary=x",
+    status: 415,
+    type: "unsupported_media_type",
+  },
   { name: "XML", raw: "<text>Hello.</text>", contentType: "application/xml", status: 415, type: "unsupported_media_type" },
   { name: "JSON patch type", raw: JSON.stringify(ok), contentType: "application/merge-patch+json", status: 415, type: "unsupported_media_type" },
   { name: "no content type", raw: JSON.stringify(ok), contentType: null, status: 415, type: "unsupported_media_type" },
-  { name: "a Latin-1 charset", raw: Buffer.from(JSON.stringify(ok), "latin1"), contentType: "application/json; charset=iso-8859-1", status: 415, type: "unsupported_media_type" },
+  {
+    name: "a Latin-1 charset",
+    raw: Buffer.from(JSON.stringify(ok), "latin1"),
+    contentType: "application/json; charset=iso-8859-1",
+    status: 415,
+    type: "unsupported_media_type",
+  },
   { name: "an unknown content encoding", raw: JSON.stringify(ok), headers: { "Content-Encoding": "zstd-x" }, status: 415, type: "unsupported_media_type" },
   { name: "gzip header on plain bytes", raw: JSON.stringify(ok), headers: { "Content-Encoding": "gzip" }, status: 400, type: "invalid_input", field: "body" },
-  { name: "deflate header on plain bytes", raw: JSON.stringify(ok), headers: { "Content-Encoding": "deflate" }, status: 400, type: "invalid_input", field: "body" },
+  {
+    name: "deflate header on plain bytes",
+    raw: JSON.stringify(ok),
+    headers: { "Content-Encoding": "deflate" },
+    status: 400,
+    type: "invalid_input",
+    field: "body",
+  },
   { name: "br header on plain bytes", raw: JSON.stringify(ok), headers: { "Content-Encoding": "br" }, status: 400, type: "invalid_input", field: "body" },
-  { name: "br header on a truncated Brotli body", raw: brotliCompressSync(JSON.stringify(ok)).subarray(0, 8), headers: { "Content-Encoding": "br" }, status: 400, type: "invalid_input", field: "body" },
-  { name: "br header on gzip bytes", raw: gzipSync(JSON.stringify(ok)), headers: { "Content-Encoding": "br" }, status: 400, type: "invalid_input", field: "body" },
+  {
+    name: "br header on a truncated Brotli body",
+    raw: brotliCompressSync(JSON.stringify(ok)).subarray(0, 8),
+    headers: { "Content-Encoding": "br" },
+    status: 400,
+    type: "invalid_input",
+    field: "body",
+  },
+  {
+    name: "br header on gzip bytes",
+    raw: gzipSync(JSON.stringify(ok)),
+    headers: { "Content-Encoding": "br" },
+    status: 400,
+    type: "invalid_input",
+    field: "body",
+  },
   // Malformed Authorization headers: 401 (with WWW-Authenticate), never 500, whatever the body.
   unauthorized("no Authorization header", null),
   unauthorized("an empty Authorization header", ""),
@@ -172,15 +233,49 @@ const CASES: Case[] = [
   unauthorized("an unknown key", "Bearer vq_unknown-key-0123456789abcdefghijklmnopqrst"),
   unauthorized("the key with a character more", `Bearer ${KEY}x`),
   unauthorized("the key in upper case", `Bearer ${KEY.toUpperCase()}`),
-  { name: "a bad key and a bad body: the key is checked first", raw: '{"text": ', auth: "Bearer nope", status: 401, type: "unauthorized", field: "Authorization" },
+  {
+    name: "a bad key and a bad body: the key is checked first",
+    raw: '{"text": ',
+    auth: "Bearer nope",
+    status: 401,
+    type: "unauthorized",
+    field: "Authorization",
+  },
   // Malformed Idempotency-Key headers: 400 naming the header.
   { name: "an empty Idempotency-Key", json: ok, headers: { "Idempotency-Key": "" }, status: 400, type: "invalid_input", field: "Idempotency-Key" },
-  { name: "an Idempotency-Key of 256 characters", json: ok, headers: { "Idempotency-Key": "k".repeat(256) }, status: 400, type: "invalid_input", field: "Idempotency-Key" },
-  { name: "an Idempotency-Key with a space", json: ok, headers: { "Idempotency-Key": "two words" }, status: 400, type: "invalid_input", field: "Idempotency-Key" },
-  { name: "an Idempotency-Key with a Latin-1 character", json: ok, headers: { "Idempotency-Key": "caf\u00e9" }, status: 400, type: "invalid_input", field: "Idempotency-Key" },
+  {
+    name: "an Idempotency-Key of 256 characters",
+    json: ok,
+    headers: { "Idempotency-Key": "k".repeat(256) },
+    status: 400,
+    type: "invalid_input",
+    field: "Idempotency-Key",
+  },
+  {
+    name: "an Idempotency-Key with a space",
+    json: ok,
+    headers: { "Idempotency-Key": "two words" },
+    status: 400,
+    type: "invalid_input",
+    field: "Idempotency-Key",
+  },
+  {
+    name: "an Idempotency-Key with a Latin-1 character",
+    json: ok,
+    headers: { "Idempotency-Key": "caf\u00e9" },
+    status: 400,
+    type: "invalid_input",
+    field: "Idempotency-Key",
+  },
   // Too large.
   { name: "a body past MAX_BODY_BYTES", json: { ...ok, text: "x".repeat(2000) }, status: 413, type: "payload_too_large" },
-  { name: "a gzip bomb past MAX_BODY_BYTES once inflated", raw: gzipSync(JSON.stringify({ ...ok, text: " ".repeat(100_000) })), headers: { "Content-Encoding": "gzip" }, status: 413, type: "payload_too_large" },
+  {
+    name: "a gzip bomb past MAX_BODY_BYTES once inflated",
+    raw: gzipSync(JSON.stringify({ ...ok, text: " ".repeat(100_000) })),
+    headers: { "Content-Encoding": "gzip" },
+    status: 413,
+    type: "payload_too_large",
+  },
 ];
 
 async function send(c: Case) {
@@ -248,7 +343,12 @@ describe("error handler: body errors by status, type and code", () => {
   const httpError = (message: string, fields: Record<string, unknown>) => Object.assign(new Error(message), { expose: true, ...fields });
   const cases: [name: string, status: number, type: string, err: Error][] = [
     ["zlib data error", 400, "invalid_input", httpError("incorrect header check", { code: "Z_DATA_ERROR", errno: -3, status: 400, statusCode: 400 })],
-    ["Brotli format error", 400, "invalid_input", httpError("Decompression failed", { code: "ERR__ERROR_FORMAT_PADDING_2", errno: -15, status: 400, statusCode: 400 })],
+    [
+      "Brotli format error",
+      400,
+      "invalid_input",
+      httpError("Decompression failed", { code: "ERR__ERROR_FORMAT_PADDING_2", errno: -15, status: 400, statusCode: 400 }),
+    ],
     ["a decoder error of an unknown code", 400, "invalid_input", httpError("Decompression failed", { code: "ERR_SOMETHING_NEW", status: 400 })],
     ["request size mismatch", 400, "invalid_input", httpError("request size did not match content length", { type: "request.size.invalid", status: 400 })],
     ["request aborted", 400, "invalid_input", httpError("request aborted", { type: "request.aborted", status: 400 })],
@@ -261,7 +361,13 @@ describe("error handler: body errors by status, type and code", () => {
   const app = express();
   let next: Error = new Error("unset");
   app.use((_req, _res, fail) => fail(next));
-  app.use(errorHandler({ logger: createLogger("test", "silent"), metrics: createApiMetrics(new Registry(), { queue: "q", readCounts: async () => ({}), defaultMetrics: false }), maxBodyBytes: 1024 }));
+  app.use(
+    errorHandler({
+      logger: createLogger("test", "silent"),
+      metrics: createApiMetrics(new Registry(), { queue: "q", readCounts: async () => ({}), defaultMetrics: false }),
+      maxBodyBytes: 1024,
+    }),
+  );
 
   it.each(cases)("%s → %i %s", async (_name, status, type, err) => {
     next = err;

@@ -49,7 +49,9 @@ describe("GET /metrics", () => {
   it("exports the queue backlog read from Redis and the HTTP counters by route pattern", async () => {
     const accepted = await request(h.app).post("/v1/jobs").send({ text: "Count me" });
     expect(accepted.status).toBe(202);
-    await request(h.app).get(`/v1/jobs/${(accepted.body as { id: string }).id}`).expect(200);
+    await request(h.app)
+      .get(`/v1/jobs/${(accepted.body as { id: string }).id}`)
+      .expect(200);
 
     const res = await request(h.app).get("/metrics");
     expect(res.status).toBe(200);

@@ -19,7 +19,11 @@ beforeAll(async () => {
   await once(probe, "listening");
   const port = (probe.address() as AddressInfo).port;
   await new Promise((r) => probe.close(r));
-  server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory", "20mb", "--maxmemory-policy", "allkeys-lru"], { stdio: "ignore" });
+  server = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory", "20mb", "--maxmemory-policy", "allkeys-lru"],
+    { stdio: "ignore" },
+  );
   for (let i = 0; i < 100; i++) {
     try {
       h = await createHarness({ db: 0, redisUrl: `redis://127.0.0.1:${port}` });
@@ -44,7 +48,10 @@ describe("Redis that may evict keys", () => {
     await safety.refresh();
     const ready = await request(app).get("/readyz");
     expect(ready.status).toBe(503);
-    expect(ready.body).toMatchObject({ checks: { redis_settings: "unsafe" }, error: { message: expect.stringContaining('maxmemory-policy is "allkeys-lru"') } });
+    expect(ready.body).toMatchObject({
+      checks: { redis_settings: "unsafe" },
+      error: { message: expect.stringContaining('maxmemory-policy is "allkeys-lru"') },
+    });
     const res = await submit();
     expect(res.status).toBe(503);
     expect(res.headers["retry-after"]).toBeDefined();

@@ -74,7 +74,12 @@ describe("slow clients", () => {
           if (i % 3 === 1) return slowClient(srv.port, "headers never finished", headersMs, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n");
           // A body shorter than its Content-Length (it held a connection 325 s before).
           const body = '{"text": "never finished';
-          return slowClient(srv.port, "short body", requestMs, `POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n${body}`);
+          return slowClient(
+            srv.port,
+            "short body",
+            requestMs,
+            `POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n${body}`,
+          );
         }),
       );
       const open = () => clients.filter((c) => c.closedAfterMs === undefined).length;
@@ -142,7 +147,12 @@ describe("a client that goes away before the answer", () => {
     h.logs.lines.length = 0;
     try {
       const body = JSON.stringify({ text: "Hello there." });
-      const client = await slowClient(srv.port, "leaves", 0, `POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      const client = await slowClient(
+        srv.port,
+        "leaves",
+        0,
+        `POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
       await inHandler;
       client.socket.destroy();
       const line = () => h.logs.lines.find((l) => l.msg === "request" && l.route === "/v1/jobs" && l.method === "POST");

@@ -45,7 +45,9 @@ describe("startApi", () => {
     try {
       const err = await startApi(config, { logger: createLogger("api-test", "info", logs) }).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: "EADDRINUSE" });
-      expect(startFailureMessage(err, config)).toBe(`api failed to start: 127.0.0.1:${port} is already in use (another process listens there; set PORT to a free port)`);
+      expect(startFailureMessage(err, config)).toBe(
+        `api failed to start: 127.0.0.1:${port} is already in use (another process listens there; set PORT to a free port)`,
+      );
       expect(logs.lines.some((l) => typeof l.msg === "string" && l.msg.startsWith("listening on"))).toBe(false);
     } finally {
       taken.close();

@@ -12,7 +12,10 @@ const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
 /** Runs the API process with `env` until it exits; its output, split into lines. */
 async function runApi(env: Record<string, string>): Promise<{ code: number | null; stdout: string[]; stderr: string[] }> {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], { env: { ...process.env, REDIS_URL, LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+    env: { ...process.env, REDIS_URL, LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

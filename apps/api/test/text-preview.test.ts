@@ -14,7 +14,10 @@ afterAll(async () => {
   await h.close();
 });
 
-const preview = (body: unknown) => request(h.app).post("/v1/text/preview").send(body as object);
+const preview = (body: unknown) =>
+  request(h.app)
+    .post("/v1/text/preview")
+    .send(body as object);
 
 describe("POST /v1/text/preview", () => {
   it("shows how the default voice reads a text: sentences as written, as said, and their phonemes", async () => {
@@ -48,7 +51,9 @@ describe("POST /v1/text/preview", () => {
   });
 
   it("previews SSML: breaks split segments, say-as and sub are read, unknown tags are their content", async () => {
-    const res = await preview({ text: '<speak>Call <say-as interpret-as="telephone">555 0199</say-as><break time="1s"/><sub alias="Doctor">Dr</sub> <x-foo>Who</x-foo></speak>' });
+    const res = await preview({
+      text: '<speak>Call <say-as interpret-as="telephone">555 0199</say-as><break time="1s"/><sub alias="Doctor">Dr</sub> <x-foo>Who</x-foo></speak>',
+    });
     expect(res.status).toBe(200);
     expect((res.body as TextPreview).sentences.map((s) => s.spoken)).toEqual(["Call five five five, zero one nine nine", "Doctor Who"]);
     const bad = await preview({ text: "<speak><s>open</speak>" });

@@ -136,10 +136,23 @@ function rssSampler(): () => number {
 /** Synthesizes `text` once through the worker's pipeline (`synthesize`), timed as the worker times a job. */
 async function timedRun(pool: InferencePool, voice: VoiceFiles, text: string, sentenceSilenceSeconds: number): Promise<RunTiming> {
   const { noise_scale, length_scale, noise_w } = voice.config.inference;
-  const synthesis = synthesize(pool, { text, voice, speaker: null, scales: { noise_scale, length_scale, noise_w }, sentenceSilenceSeconds, timeoutMs: 600_000 });
+  const synthesis = synthesize(pool, {
+    text,
+    voice,
+    speaker: null,
+    scales: { noise_scale, length_scale, noise_w },
+    sentenceSilenceSeconds,
+    timeoutMs: 600_000,
+  });
   for await (const chunk of synthesis) void chunk;
   const s = synthesis.summary();
-  return { phonemizeSeconds: s.prepareSeconds, inferenceSeconds: s.synthesisSeconds - s.prepareSeconds, synthesisSeconds: s.synthesisSeconds, audioSeconds: s.audioSeconds, sentences: s.sentences };
+  return {
+    phonemizeSeconds: s.prepareSeconds,
+    inferenceSeconds: s.synthesisSeconds - s.prepareSeconds,
+    synthesisSeconds: s.synthesisSeconds,
+    audioSeconds: s.audioSeconds,
+    sentences: s.sentences,
+  };
 }
 
 /**
@@ -186,7 +199,13 @@ export async function benchVoice(voice: VoiceFiles, opts: BenchVoiceOptions): Pr
 
 /** The report's `host` block. */
 export function hostInfo(): BenchReport["host"] {
-  return { cpus: availableParallelism(), cpu_model: cpus()[0]?.model.trim() ?? "unknown", total_memory_bytes: totalmem(), node: process.version, platform: `${process.platform}-${process.arch}` };
+  return {
+    cpus: availableParallelism(),
+    cpu_model: cpus()[0]?.model.trim() ?? "unknown",
+    total_memory_bytes: totalmem(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
 }
 
 const fmt = (n: number, digits: number) => n.toFixed(digits);

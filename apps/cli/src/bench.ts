@@ -135,8 +135,14 @@ async function main(): Promise<number> {
   const memoryJobs = positiveInt("memory-jobs", values["memory-jobs"] ?? (quick ? "60" : "300"));
   const overheadJobs = positiveInt("overhead-jobs", values["overhead-jobs"] ?? (quick ? "12" : "40"));
   const longformChars = positiveInt("longform-chars", values["longform-chars"] ?? (quick ? "20000" : String(LONGFORM_DEFAULT_CHARS)));
-  if (longformChars < LONGFORM_MIN_CHARS) throw new UsageError(`--longform-chars must be at least ${LONGFORM_MIN_CHARS} (over MAX_TEXT_CHARS) to make a long-form job, got ${longformChars}`);
-  const only = new Set(values.only.split(",").map((s) => s.trim()).filter(Boolean));
+  if (longformChars < LONGFORM_MIN_CHARS)
+    throw new UsageError(`--longform-chars must be at least ${LONGFORM_MIN_CHARS} (over MAX_TEXT_CHARS) to make a long-form job, got ${longformChars}`);
+  const only = new Set(
+    values.only
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const unknown = [...only].find((s) => !(SECTIONS as readonly string[]).includes(s));
   if (unknown) throw new UsageError(`unknown section "${unknown}"; choose from ${SECTIONS.join(", ")}`);
   const want = (s: Section) => only.has(s);
@@ -159,7 +165,6 @@ async function main(): Promise<number> {
 
   const report = emptySuite({ host: hostInfo(), quick, rounds, voice: voice.id, corpus: { sentences: ids.length, chars: CORPUS_PARAGRAPH.length } });
 
-
   const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
   const redis = await ensureRedis(redisUrl, redisDataDir(redisUrl), log);
   const cores = availableParallelism();
@@ -167,7 +172,8 @@ async function main(): Promise<number> {
   const { rows, limit, sets } = await measureLimit(input, configs, rounds, log);
   report.limit = { rows, limit: configLabel(limit), native_peer_best_ratio: null };
   const peers = rows.filter((r) => r.engine === "sherpa-onnx-node");
-  if (peers.length > 0) report.limit.native_peer_best_ratio = peers.reduce((a, b) => (b.ratio_to_limit.median > a.ratio_to_limit.median ? b : a)).ratio_to_limit;
+  if (peers.length > 0)
+    report.limit.native_peer_best_ratio = peers.reduce((a, b) => (b.ratio_to_limit.median > a.ratio_to_limit.median ? b : a)).ratio_to_limit;
   const limitSet = sets.get(configLabel(limit))!;
   const singleSession = sets.get(configLabel({ engine: "ort", sessions: 1, intraOpThreads: Math.max(2, cores) }))!;
   for (const [label, set] of sets) if (set !== limitSet && set !== singleSession) await set.close().then(() => sets.delete(label));
@@ -176,10 +182,18 @@ async function main(): Promise<number> {
   const body = { voice: voice.id };
   const corpus = { sentences: CORPUS, paragraph: CORPUS_PARAGRAPH, order: ids.map((_, i) => i) };
   try {
-    const stackList = want("scaling") ? stackConfigs(quick, cores) : want("e2e") || want("overhead") || want("memory") || want("api") ? stackConfigs(quick, cores).slice(0, 1) : [];
+    const stackList = want("scaling")
+      ? stackConfigs(quick, cores)
+      : want("e2e") || want("overhead") || want("memory") || want("api")
+        ? stackConfigs(quick, cores).slice(0, 1)
+        : [];
     for (const [i, sc] of stackList.entries()) {
       const env = { WORKER_CONCURRENCY: String(sc.concurrency), INFERENCE_THREADS: String(sc.inference), ORT_INTRA_OP_THREADS: String(sc.ort) };
-      log(`stack ${i + 1}/${stackList.length}: ${sc.workers} worker(s), ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(", ")}`);
+      log(
+        `stack ${i + 1}/${stackList.length}: ${sc.workers} worker(s), ${Object.entries(env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ")}`,
+      );
       const stack = new BenchStack({ redisUrl, voicesDir, workers: sc.workers, env, log });
       try {
         await stack.start();
@@ -187,7 +201,13 @@ async function main(): Promise<number> {
         const peak = rssPeak(stack);
         if (want("e2e") || want("scaling")) {
           const shapes = await measureShapes(stack, limitSet, corpus, body, rounds, log);
-          report.e2e.push({ workers: sc.workers, worker_concurrency: sc.concurrency, inference_threads: sc.inference, ort_intra_op_threads: sc.ort, ...shapes } satisfies E2eRow);
+          report.e2e.push({
+            workers: sc.workers,
+            worker_concurrency: sc.concurrency,
+            inference_threads: sc.inference,
+            ort_intra_op_threads: sc.ort,
+            ...shapes,
+          } satisfies E2eRow);
         }
         const underLoad = await peak();
         if (i !== 0) continue;
@@ -202,9 +222,17 @@ async function main(): Promise<number> {
           const loadPeak = Math.max(underLoad, await peakAgain());
           await new Promise((r) => setTimeout(r, 2000));
           const after = Math.max(...(await stack.workerRss()));
-          report.memory = { voice: voice.id, idle_bytes: idle, under_load_bytes: loadPeak, jobs: memoryJobs, after_jobs_bytes: after, after_over_load: after / loadPeak };
+          report.memory = {
+            voice: voice.id,
+            idle_bytes: idle,
+            under_load_bytes: loadPeak,
+            jobs: memoryJobs,
+            after_jobs_bytes: after,
+            after_over_load: after / loadPeak,
+          };
         }
-        if (want("api")) report.api = await measureApi(stack, redisUrl, { ...body, text: ONE_SENTENCE }, { connections: 20, duration: quick ? 2 : 5, rounds }, log);
+        if (want("api"))
+          report.api = await measureApi(stack, redisUrl, { ...body, text: ONE_SENTENCE }, { connections: 20, duration: quick ? 2 : 5, rounds }, log);
       } finally {
         await stack.stop();
       }
@@ -226,7 +254,9 @@ async function main(): Promise<number> {
   }
   if (want("pipeline")) {
     log("pipeline: in-process synthesis");
-    report.pipeline = (await benchVoice(voice, { texts: ["sentence", "paragraph"], runs: quick ? 1 : 3, intraOpThreads: cores, sentenceSilenceSeconds: 0.2 })).results;
+    report.pipeline = (
+      await benchVoice(voice, { texts: ["sentence", "paragraph"], runs: quick ? 1 : 3, intraOpThreads: cores, sentenceSilenceSeconds: 0.2 })
+    ).results;
   }
 
   if (want("speech")) {
@@ -258,11 +288,19 @@ function goals(r: SuiteReport): SuiteReport["goals"] {
   // Both as ratios to the limit of their own rounds: absolute figures of different moments of a shared machine do not compare.
   const peer = r.limit?.rows.filter((x) => x.engine === "sherpa-onnx-node").map((x) => x.ratio_to_limit.median);
   const worst = d ? Math.min(d.sentences.ratio_to_limit.median, d.paragraph.ratio_to_limit.median) : null;
-  const g = (goal: string, value: number | null | undefined, met: (v: number) => boolean) => ({ goal, value: value ?? null, met: value === null || value === undefined ? null : met(value) });
+  const g = (goal: string, value: number | null | undefined, met: (v: number) => boolean) => ({
+    goal,
+    value: value ?? null,
+    met: value === null || value === undefined ? null : met(value),
+  });
   return {
     e2e_many_small: g("20 one-sentence jobs >= 0.95 x limit", d?.sentences.ratio_to_limit.median, (v) => v >= 0.95),
     e2e_one_long: g("one paragraph job >= 0.95 x limit", d?.paragraph.ratio_to_limit.median, (v) => v >= 0.95),
-    native_peer: g("end to end (both shapes) >= native peer's best, as ratios to the limit", worst !== null && peer && peer.length > 0 ? worst / Math.max(...peer) : null, (v) => v >= 1),
+    native_peer: g(
+      "end to end (both shapes) >= native peer's best, as ratios to the limit",
+      worst !== null && peer && peer.length > 0 ? worst / Math.max(...peer) : null,
+      (v) => v >= 1,
+    ),
     client_overhead: g("submit -> seen within 5 % of synthesis (p50 share)", o?.overhead_share.p50, (v) => v <= 0.05),
     client_p99: g("submit -> seen (?wait=) p99 < synthesis p99 + 20 ms (ms over)", o ? o.long_poll_ms.p99 - o.bare_run_ms.p99 : null, (v) => v < 20),
     cache_hit: g("cache hit at the API (submit answered) < 5 ms (p50)", r.cache?.hit_submit_ms.p50, (v) => v < 5),

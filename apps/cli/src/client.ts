@@ -48,7 +48,11 @@ export class VoxqueueClient {
 
   /** `POST /v1/jobs`. @throws ApiError on a non-202 answer */
   async submit(opts: SubmitOptions): Promise<JobAccepted> {
-    const res = await fetch(this.url("/v1/jobs"), { method: "POST", headers: this.headers({ "content-type": "application/json" }), body: JSON.stringify(opts) });
+    const res = await fetch(this.url("/v1/jobs"), {
+      method: "POST",
+      headers: this.headers({ "content-type": "application/json" }),
+      body: JSON.stringify(opts),
+    });
     if (res.status !== 202) throw await asApiError(res);
     return (await res.json()) as JobAccepted;
   }

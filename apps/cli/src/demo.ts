@@ -57,7 +57,9 @@ try {
   await writeFile(values.out, wav);
   const r = job.result!;
   log(`wrote ${values.out} (${wav.length} bytes)`);
-  log(`audio duration ${r.audio_duration_s.toFixed(2)} s, synthesis ${r.synthesis_s.toFixed(2)} s, RTF ${r.rtf.toFixed(3)} (${r.sample_rate} Hz, voice ${r.voice})`);
+  log(
+    `audio duration ${r.audio_duration_s.toFixed(2)} s, synthesis ${r.synthesis_s.toFixed(2)} s, RTF ${r.rtf.toFixed(3)} (${r.sample_rate} Hz, voice ${r.voice})`,
+  );
   log(`metrics: API ${stack.apiUrl}/metrics, worker ${stack.workerMetricsUrl}/metrics; logs in ${stack.logDir}`);
   if (values.keep) {
     log("stack left running (--keep); Ctrl-C to stop");

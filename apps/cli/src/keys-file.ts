@@ -42,7 +42,8 @@ export class KeysFile {
    */
   async add(name: string): Promise<string> {
     const text = await this.text();
-    if ((await this.read()).some((e) => e.name === name)) throw new KeysFileProblem(`a key named "${name}" exists already (pnpm keys remove ${name} first to replace it)`);
+    if ((await this.read()).some((e) => e.name === name))
+      throw new KeysFileProblem(`a key named "${name}" exists already (pnpm keys remove ${name} first to replace it)`);
     const key = newApiKey();
     const line = formatApiKeyLine({ name, sha256: hashApiKey(key) });
     await appendFile(this.path, `${text === "" || text.endsWith("\n") ? "" : "\n"}${line}\n`, { mode: 0o600 });

@@ -4,7 +4,13 @@ import { Redis } from "ioredis";
 
 /** True when a Redis server answers PING at `url` within `timeoutMs`. */
 export async function redisAnswers(url: string, timeoutMs = 1000): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null, enableOfflineQueue: false });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   client.on("error", () => undefined);
   try {
     await client.connect();
@@ -61,21 +67,50 @@ export async function ensureRedis(url: string, dataDir: string, log: (line: stri
   await mkdir(dataDir, { recursive: true });
   signal?.throwIfAborted();
   log(`no Redis at ${url}: starting redis-server on port ${port} with AOF persistence in ${dataDir}`);
-  const child = spawn("redis-server", ["--port", port, "--bind", "127.0.0.1", "--dir", dataDir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxmemory-policy", "noeviction"], {
-    stdio: ["ignore", "ignore", "pipe"],
-    detached: true,
-  });
+  const child = spawn(
+    "redis-server",
+    [
+      "--port",
+      port,
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dataDir,
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "everysec",
+      "--save",
+      "",
+      "--maxmemory-policy",
+      "noeviction",
+    ],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+      detached: true,
+    },
+  );
   opts.onSpawn?.(child);
   const spawnError = new Promise<never>((_, reject) =>
     child.once("error", (err: NodeJS.ErrnoException) =>
-      reject(new RedisUnavailableError(err.code === "ENOENT" ? "no Redis answers at " + url + " and redis-server is not on PATH: install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a running server" : `redis-server failed to start: ${err.message}`)),
+      reject(
+        new RedisUnavailableError(
+          err.code === "ENOENT"
+            ? "no Redis answers at " +
+                url +
+                " and redis-server is not on PATH: install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a running server"
+            : `redis-server failed to start: ${err.message}`,
+        ),
+      ),
     ),
   );
   const ready = (async () => {
     for (let i = 0; i < 100; i++) {
       signal?.throwIfAborted();
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new RedisUnavailableError(`redis-server ${child.signalCode ? `was killed by ${child.signalCode}` : `exited with code ${child.exitCode}`} (is port ${port} taken?)`);
+        throw new RedisUnavailableError(
+          `redis-server ${child.signalCode ? `was killed by ${child.signalCode}` : `exited with code ${child.exitCode}`} (is port ${port} taken?)`,
+        );
       }
       if (await redisAnswers(url, 200)) return;
       await new Promise((r) => setTimeout(r, 100));

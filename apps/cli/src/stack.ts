@@ -142,7 +142,8 @@ export class LocalStack {
     const redisUrl = this.env.REDIS_URL!;
     try {
       // Sentinel or Cluster: the apps find the servers themselves; none is started here.
-      if (this.env.REDIS_SENTINELS || this.env.REDIS_CLUSTER_NODES) this.opts.log(`using Redis ${this.env.REDIS_SENTINELS ? `Sentinels ${this.env.REDIS_SENTINELS}` : `Cluster ${this.env.REDIS_CLUSTER_NODES}`}`);
+      if (this.env.REDIS_SENTINELS || this.env.REDIS_CLUSTER_NODES)
+        this.opts.log(`using Redis ${this.env.REDIS_SENTINELS ? `Sentinels ${this.env.REDIS_SENTINELS}` : `Cluster ${this.env.REDIS_CLUSTER_NODES}`}`);
       else await ensureRedis(redisUrl, redisDataDir(redisUrl), this.opts.log, { signal, onSpawn: (child) => this.watch("redis-server", child) });
     } catch (err) {
       throw signal.aborted ? stopped() : err;
@@ -263,7 +264,12 @@ export class LocalStack {
 
   private spawnApp(name: string, entry: string, args: string[] = []): ChildProcess {
     // detached: its own process group, so the terminal's Ctrl-C reaches only the launcher.
-    const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], { cwd: REPO_ROOT, env: this.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+      cwd: REPO_ROOT,
+      env: this.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     if (this.opts.output === "files") {
       const file = createWriteStream(join(this.logDir, `${name}.log`), { flags: "a" });
       child.stdout!.pipe(file);

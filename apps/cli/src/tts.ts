@@ -43,7 +43,13 @@ async function outputProblem(out: string): Promise<string | null> {
   const dirStat = await stat(dir).catch(() => null);
   if (!dirStat) return `cannot write ${out}: the folder ${dir} does not exist (create it first)`;
   if (!dirStat.isDirectory()) return `cannot write ${out}: ${dir} is not a folder`;
-  if (await access(dir, constants.W_OK).then(() => false, () => true)) return `cannot write ${out}: the folder ${dir} is not writable`;
+  if (
+    await access(dir, constants.W_OK).then(
+      () => false,
+      () => true,
+    )
+  )
+    return `cannot write ${out}: the folder ${dir} is not writable`;
   if ((await stat(out).catch(() => null))?.isDirectory()) return `cannot write ${out}: it is a folder`;
   return null;
 }
@@ -76,7 +82,10 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const client = new VoxqueueClient(values.api ?? process.env.VOXQUEUE_API ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`, values["api-key"] ?? process.env.VOXQUEUE_API_KEY);
+  const client = new VoxqueueClient(
+    values.api ?? process.env.VOXQUEUE_API ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`,
+    values["api-key"] ?? process.env.VOXQUEUE_API_KEY,
+  );
   if (values.voices) {
     console.log(JSON.stringify(await client.voices(), null, 2));
     return 0;
@@ -88,7 +97,7 @@ async function main(): Promise<number> {
     return 2;
   }
   let text = positionals.join(" ");
-  if (text === "-" ) text = await readStdin();
+  if (text === "-") text = await readStdin();
   if (!text.trim()) {
     console.error(`no text given\n\n${HELP}`);
     return 2;
@@ -96,7 +105,12 @@ async function main(): Promise<number> {
   const opts: SubmitOptions = { text };
   if (values.voice) opts.voice = values.voice;
   if (values.speaker) opts.speaker = /^\d+$/.test(values.speaker) ? Number(values.speaker) : values.speaker;
-  const scales = { length_scale: num("length-scale", values["length-scale"]), noise_scale: num("noise-scale", values["noise-scale"]), noise_w: num("noise-w", values["noise-w"]), priority: num("priority", values.priority) };
+  const scales = {
+    length_scale: num("length-scale", values["length-scale"]),
+    noise_scale: num("noise-scale", values["noise-scale"]),
+    noise_w: num("noise-w", values["noise-w"]),
+    priority: num("priority", values.priority),
+  };
   for (const [k, v] of Object.entries(scales)) if (v !== undefined) (opts as unknown as Record<string, number>)[k] = v;
 
   const accepted = await client.submit(opts);
@@ -106,7 +120,9 @@ async function main(): Promise<number> {
   const wav = await client.audio(accepted.id);
   await writeFile(values.out, wav);
   const r = job.result!;
-  console.log(`wrote ${values.out}: ${r.audio_duration_s.toFixed(2)} s of audio at ${r.sample_rate} Hz (voice ${r.voice}${r.speaker ? `, speaker ${r.speaker}` : ""})`);
+  console.log(
+    `wrote ${values.out}: ${r.audio_duration_s.toFixed(2)} s of audio at ${r.sample_rate} Hz (voice ${r.voice}${r.speaker ? `, speaker ${r.speaker}` : ""})`,
+  );
   console.log(`synthesis ${r.synthesis_s.toFixed(3)} s, RTF ${r.rtf.toFixed(3)} (${r.rtf < 1 ? "faster" : "slower"} than real time)`);
   return 0;
 }
@@ -115,7 +131,8 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     const e = err as Error & { cause?: { code?: string; message?: string } };
-    if (e instanceof TypeError && e.message === "fetch failed") console.error(`cannot reach the voxqueue API (${e.cause?.code ?? e.cause?.message ?? e.message}); start it with: pnpm start, or pass --api URL`);
+    if (e instanceof TypeError && e.message === "fetch failed")
+      console.error(`cannot reach the voxqueue API (${e.cause?.code ?? e.cause?.message ?? e.message}); start it with: pnpm start, or pass --api URL`);
     else console.error(e instanceof ApiError ? e.message : `error: ${e.message}`);
     process.exit(1);
   },

@@ -64,7 +64,16 @@ describe("the report's longform section", () => {
       wav: { sample_rate: 16000, bytes: 128_000_044, seconds: 4000 },
       load_average: { min: 1, max: 2.5 },
     };
-    const report = { ...emptySuite({ host: { cpus: 2, cpu_model: "cpu", total_memory_bytes: 1, node: process.version, platform: "linux-x64" }, quick: false, rounds: 1, voice: "v", corpus: { sentences: 20, chars: 10 } }), longform };
+    const report = {
+      ...emptySuite({
+        host: { cpus: 2, cpu_model: "cpu", total_memory_bytes: 1, node: process.version, platform: "linux-x64" },
+        quick: false,
+        rounds: 1,
+        voice: "v",
+        corpus: { sentences: 20, chars: 10 },
+      }),
+      longform,
+    };
     report.goals = { longform_speedup: { goal: "long-form job: 2 one-core workers >= 1.7 x 1 (wall time)", value: 1.82, met: true } };
     const text = formatSuite(report);
     expect(text).toContain("long-form job: 49990 characters, 26 chunk jobs of ~2000");

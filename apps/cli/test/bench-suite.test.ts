@@ -73,7 +73,13 @@ describe("the limit and the native peer", () => {
       expect(native.audioSeconds / ort.audioSeconds).toBeGreaterThan(0.7);
       expect(native.audioSeconds / ort.audioSeconds).toBeLessThan(1.3);
       const report: SuiteReport = {
-        ...emptySuite({ host: { cpus: 2, cpu_model: "cpu", total_memory_bytes: 1, node: process.version, platform: "linux-x64" }, quick: true, rounds: 1, voice: voice.id, corpus: { sentences: 2, chars: 10 } }),
+        ...emptySuite({
+          host: { cpus: 2, cpu_model: "cpu", total_memory_bytes: 1, node: process.version, platform: "linux-x64" },
+          quick: true,
+          rounds: 1,
+          voice: voice.id,
+          corpus: { sentences: 2, chars: 10 },
+        }),
         limit: { rows, limit: "ort 1x1", native_peer_best_ratio: rows[1]!.ratio_to_limit },
         goals: { api_p99: { goal: "API p99 < 50 ms", value: null, met: null } },
       };

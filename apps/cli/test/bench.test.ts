@@ -67,12 +67,25 @@ describe("benchVoice", () => {
     await ensureReferenceVoices(dir, { only: ["en_US-voxqueue_ref-x_low"] });
     const { voices } = await discoverVoices(dir);
     const progress: number[] = [];
-    const { loadSeconds, results } = await benchVoice(voices[0]!, { texts: ["sentence"], runs: 2, intraOpThreads: 1, sentenceSilenceSeconds: 0.2, onProgress: (p) => progress.push(p.run) });
+    const { loadSeconds, results } = await benchVoice(voices[0]!, {
+      texts: ["sentence"],
+      runs: 2,
+      intraOpThreads: 1,
+      sentenceSilenceSeconds: 0.2,
+      onProgress: (p) => progress.push(p.run),
+    });
     expect(progress).toEqual([0, 1, 2]);
     expect(loadSeconds).toBeGreaterThan(0);
     expect(results).toHaveLength(1);
     const r = results[0]!;
-    expect(r).toMatchObject({ voice: "en_US-voxqueue_ref-x_low", quality: "x_low", text: "sentence", chars: BENCH_TEXTS.sentence.length, sentences: 1, runs: 2 });
+    expect(r).toMatchObject({
+      voice: "en_US-voxqueue_ref-x_low",
+      quality: "x_low",
+      text: "sentence",
+      chars: BENCH_TEXTS.sentence.length,
+      sentences: 1,
+      runs: 2,
+    });
     for (const key of ["audio_s", "synthesis_s", "phonemize_s", "inference_s", "rtf"] as const) {
       expect(r[key].min).toBeGreaterThan(0);
       expect(r[key].min).toBeLessThanOrEqual(r[key].median);
@@ -98,7 +111,10 @@ describe("pnpm bench", () => {
     const err = (await run(process.execPath, ["--import", "tsx", BENCH, "--rounds", "0"]).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(err.code).toBe(2);
     expect(err.stderr).toContain("--rounds must be a positive integer");
-    const short = (await run(process.execPath, ["--import", "tsx", BENCH, "--only", "longform", "--longform-chars", "5000"]).catch((e: unknown) => e)) as { code: number; stderr: string };
+    const short = (await run(process.execPath, ["--import", "tsx", BENCH, "--only", "longform", "--longform-chars", "5000"]).catch((e: unknown) => e)) as {
+      code: number;
+      stderr: string;
+    };
     expect(short.code).toBe(2);
     expect(short.stderr).toContain("--longform-chars must be at least 5001");
   });

@@ -107,12 +107,22 @@ async function launch(env: NodeJS.ProcessEnv = {}, args = ["--no-reference-voice
     cwd: REPO_ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${redis}`, PORT: String(api), WORKER_METRICS_PORT: String(metrics), VOICES_DIR: voicesDir, LOG_LEVEL: "info", ...env },
+    env: {
+      ...process.env,
+      REDIS_URL: `redis://127.0.0.1:${redis}`,
+      PORT: String(api),
+      WORKER_METRICS_PORT: String(metrics),
+      VOICES_DIR: voicesDir,
+      LOG_LEVEL: "info",
+      ...env,
+    },
   });
   let text = "";
   child.stdout!.on("data", (d: Buffer) => (text += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (text += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const l: Launcher = { child, pid: child.pid!, ports: { redis: redis!, api: api!, metrics: metrics! }, output: () => text, exit, seen: new Set() };
   launched.push(l);
   dataDirs.push(redisDataDir(`redis://127.0.0.1:${redis}`));
@@ -138,7 +148,9 @@ async function apps(l: Launcher): Promise<{ worker: number; api: number; redis: 
 
 async function exited(l: Launcher, timeoutMs: number) {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the launcher did not exit within ${timeoutMs} ms:\n${l.output().slice(-3000)}`)), timeoutMs)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`the launcher did not exit within ${timeoutMs} ms:\n${l.output().slice(-3000)}`)), timeoutMs)),
+  );
   try {
     return await Promise.race([l.exit, timeout]);
   } finally {
@@ -173,7 +185,11 @@ describe("pnpm start", () => {
     await until("ready", () => l.output().includes("[voxqueue] ready:"), 45_000);
     await apps(l);
     const api = `http://127.0.0.1:${l.ports.api}`;
-    const res = await fetch(`${api}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: TEXT, voice: VOICE }) });
+    const res = await fetch(`${api}/v1/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: TEXT, voice: VOICE }),
+    });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     await until("the job to be active", async () => ((await (await fetch(`${api}/v1/jobs/${id}`)).json()) as { status: string }).status === "active", 20_000);

@@ -35,10 +35,25 @@ const settle = async () => {
   return process.memoryUsage.rss();
 };
 
-const { pool } = await InferencePool.start({ voices: [voice], threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1, cpuMemArena: values.arena === "on", arenaReloadRssRatio: Number(values["reload-ratio"]) });
+const { pool } = await InferencePool.start({
+  voices: [voice],
+  threads: 1,
+  executionProviders: ["cpu"],
+  intraOpNumThreads: 1,
+  cpuMemArena: values.arena === "on",
+  arenaReloadRssRatio: Number(values["reload-ratio"]),
+});
 // Warm with a few ordinary jobs so "idle" is a worker that has served traffic.
 for (let i = 0; i < 3; i++) {
-  for await (const _ of synthesize(pool, { text: "An ordinary sentence, of ordinary length, as most jobs have.", voice, speaker: null, scales: { noise_scale: 0.667, length_scale: 1, noise_w: 0.8 }, sentenceSilenceSeconds: 0.2, timeoutMs: 600_000 })) void _;
+  for await (const _ of synthesize(pool, {
+    text: "An ordinary sentence, of ordinary length, as most jobs have.",
+    voice,
+    speaker: null,
+    scales: { noise_scale: 0.667, length_scale: 1, noise_w: 0.8 },
+    sentenceSilenceSeconds: 0.2,
+    timeoutMs: 600_000,
+  }))
+    void _;
 }
 const idle = await settle();
 const sentence = "This sentence goes on and on without a stop because long texts often do ";
@@ -47,7 +62,14 @@ let peak = process.memoryUsage.rss();
 const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
 let samples = 0;
 const t0 = performance.now();
-for await (const chunk of synthesize(pool, { text, voice, speaker: null, scales: { noise_scale: 0.667, length_scale: Number(values["length-scale"]), noise_w: 0.8 }, sentenceSilenceSeconds: 0.2, timeoutMs: 600_000 })) {
+for await (const chunk of synthesize(pool, {
+  text,
+  voice,
+  speaker: null,
+  scales: { noise_scale: 0.667, length_scale: Number(values["length-scale"]), noise_w: 0.8 },
+  sentenceSilenceSeconds: 0.2,
+  timeoutMs: 600_000,
+})) {
   samples += chunk.silenceBefore + chunk.pcm.length;
 }
 const synthesisSeconds = (performance.now() - t0) / 1000;
@@ -55,4 +77,16 @@ clearInterval(sampler);
 const after = await settle();
 const reloads = pool.arenaReloads;
 await pool.close();
-console.log(JSON.stringify({ cpu_mem_arena: values.arena === "on", arena_reload_rss_ratio: Number(values["reload-ratio"]), idle_bytes: idle, peak_bytes: peak, after_bytes: after, after_over_idle: Math.round((after / idle) * 1000) / 1000, audio_seconds: samples / voice.config.audio.sample_rate, synthesis_seconds: Math.round(synthesisSeconds * 100) / 100, arena_reloads: reloads }));
+console.log(
+  JSON.stringify({
+    cpu_mem_arena: values.arena === "on",
+    arena_reload_rss_ratio: Number(values["reload-ratio"]),
+    idle_bytes: idle,
+    peak_bytes: peak,
+    after_bytes: after,
+    after_over_idle: Math.round((after / idle) * 1000) / 1000,
+    audio_seconds: samples / voice.config.audio.sample_rate,
+    synthesis_seconds: Math.round(synthesisSeconds * 100) / 100,
+    arena_reloads: reloads,
+  }),
+);

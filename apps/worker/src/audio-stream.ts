@@ -24,17 +24,48 @@ export class AudioStreamPublisher {
     let warned = false;
     const add = async (ttl: number, fields: (string | Buffer)[]) => {
       try {
-        await this.redis.multi().xadd(key, "MAXLEN", "~", AUDIO_STREAM_MAX_ENTRIES, "*", ...fields).expire(key, ttl).exec();
+        await this.redis
+          .multi()
+          .xadd(key, "MAXLEN", "~", AUDIO_STREAM_MAX_ENTRIES, "*", ...fields)
+          .expire(key, ttl)
+          .exec();
       } catch (err) {
-        if (!warned) this.logger.warn({ job_id: jobId, err: (err as Error).message }, "could not publish audio to the job's stream; streaming clients wait for the stored audio");
+        if (!warned)
+          this.logger.warn(
+            { job_id: jobId, err: (err as Error).message },
+            "could not publish audio to the job's stream; streaming clients wait for the stored audio",
+          );
         warned = true;
       }
     };
     return {
       chunk: (c, sampleRate) =>
-        add(this.activeTtlSeconds, ["type", "chunk", "seq", String(c.index), "attempt", String(attempt), "rate", String(sampleRate), "silence", String(c.silenceBefore), "pcm", Buffer.from(c.pcm.buffer, c.pcm.byteOffset, c.pcm.byteLength)]),
+        add(this.activeTtlSeconds, [
+          "type",
+          "chunk",
+          "seq",
+          String(c.index),
+          "attempt",
+          String(attempt),
+          "rate",
+          String(sampleRate),
+          "silence",
+          String(c.silenceBefore),
+          "pcm",
+          Buffer.from(c.pcm.buffer, c.pcm.byteOffset, c.pcm.byteLength),
+        ]),
       end: () => add(AUDIO_STREAM_TTL_SECONDS, ["type", "end", "attempt", String(attempt)]),
-      error: (message, final) => add(final ? AUDIO_STREAM_TTL_SECONDS : this.activeTtlSeconds, ["type", "error", "attempt", String(attempt), "error", message, "final", final ? "1" : "0"]),
+      error: (message, final) =>
+        add(final ? AUDIO_STREAM_TTL_SECONDS : this.activeTtlSeconds, [
+          "type",
+          "error",
+          "attempt",
+          String(attempt),
+          "error",
+          message,
+          "final",
+          final ? "1" : "0",
+        ]),
     };
   }
 }

@@ -29,7 +29,10 @@ export interface GpuSamplerOptions {
  * @throws Error quoting the output when no line is a GPU reading (an error message, garbage, nothing)
  */
 export function parseNvidiaSmiMemory(stdout: string): GpuMemoryReading[] {
-  const lines = stdout.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = stdout
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const readings: GpuMemoryReading[] = [];
   for (const line of lines) {
     const fields = line.split(",").map((f) => f.trim());
@@ -50,7 +53,12 @@ export function parseNvidiaSmiMemory(stdout: string): GpuMemoryReading[] {
  * null (a name with a slash is checked as it is).
  */
 export async function findOnPath(command: string, path: string = process.env.PATH ?? ""): Promise<string | null> {
-  const candidates = command.includes("/") ? [command] : path.split(delimiter).filter((dir) => isAbsolute(dir)).map((dir) => join(dir, command));
+  const candidates = command.includes("/")
+    ? [command]
+    : path
+        .split(delimiter)
+        .filter((dir) => isAbsolute(dir))
+        .map((dir) => join(dir, command));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);
@@ -119,18 +127,23 @@ export class GpuMemorySampler {
         clearTimeout(timer);
         fn();
       };
-      const child = execFile(this.opts.command, NVIDIA_SMI_MEMORY_ARGS, { timeout: this.timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024, encoding: "utf8" }, (err, stdout, stderr) => {
-        settle(() => {
-          if (err) reject(new Error(`nvidia-smi failed: ${(stderr.trim() || stdout.trim() || err.message).slice(0, 200)}`));
-          else {
-            try {
-              resolve(parseNvidiaSmiMemory(stdout));
-            } catch (parseErr) {
-              reject(parseErr as Error);
+      const child = execFile(
+        this.opts.command,
+        NVIDIA_SMI_MEMORY_ARGS,
+        { timeout: this.timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024, encoding: "utf8" },
+        (err, stdout, stderr) => {
+          settle(() => {
+            if (err) reject(new Error(`nvidia-smi failed: ${(stderr.trim() || stdout.trim() || err.message).slice(0, 200)}`));
+            else {
+              try {
+                resolve(parseNvidiaSmiMemory(stdout));
+              } catch (parseErr) {
+                reject(parseErr as Error);
+              }
             }
-          }
-        });
-      });
+          });
+        },
+      );
       // The next run waits for this process's real exit, not for the answer.
       this.child = child;
       const gone = () => {
@@ -148,7 +161,10 @@ export class GpuMemorySampler {
  * CPU host never runs a failing nvidia-smi on every scrape.
  * @returns the sampler, or null when GPU metrics are off
  */
-export async function startGpuSampler(logger: Logger, opts: Omit<GpuSamplerOptions, "command" | "logger"> & { path?: string } = {}): Promise<GpuMemorySampler | null> {
+export async function startGpuSampler(
+  logger: Logger,
+  opts: Omit<GpuSamplerOptions, "command" | "logger"> & { path?: string } = {},
+): Promise<GpuMemorySampler | null> {
   const command = await findOnPath("nvidia-smi", opts.path);
   if (!command) {
     logger.info("GPU metrics off: nvidia-smi is not on PATH (CPU host)");

@@ -1,8 +1,32 @@
 import { UnrecoverableError, WaitingError, type Job } from "bullmq";
-import { ERROR_TYPES, LONGFORM_JOB_NAME, VoxqueueError, classifyJobError, encodeJobFailure, laneOfQueue, synthJobDataSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import {
+  ERROR_TYPES,
+  LONGFORM_JOB_NAME,
+  VoxqueueError,
+  classifyJobError,
+  encodeJobFailure,
+  laneOfQueue,
+  synthJobDataSchema,
+  type SynthJobData,
+  type SynthJobResult,
+} from "@voxqueue/contracts";
 import type { AudioCache, AudioPieces, AudioStore } from "@voxqueue/audio-store";
 import { synthesize, wavHeader, type InferencePool, type Synthesis, type VoiceFiles, type WordTiming } from "@voxqueue/synth";
-import { ATTR, SERVICE, SPAN, getTracer, injectTraceContext, textPreview, withTraceContext, type Logger, type Span, type SynthLabels, type TraceCarrier, type Tracer, type WorkerMetrics } from "@voxqueue/telemetry";
+import {
+  ATTR,
+  SERVICE,
+  SPAN,
+  getTracer,
+  injectTraceContext,
+  textPreview,
+  withTraceContext,
+  type Logger,
+  type Span,
+  type SynthLabels,
+  type TraceCarrier,
+  type Tracer,
+  type WorkerMetrics,
+} from "@voxqueue/telemetry";
 import type { AudioStreamPublisher, JobAudioStream } from "./audio-stream.js";
 import { voiceLabels } from "./voices.js";
 import { inJobSpan, inStage, preprocessAttributes, recordSentenceSpans, resultAttributes, voiceAttributes, type SentenceTiming } from "./job-spans.js";
@@ -65,12 +89,18 @@ export function createProcessor(deps: ProcessorDeps) {
   };
   const tracer = deps.tracer ?? getTracer(SERVICE.worker);
 
-  const processInSpan = async (job: Job<SynthJobData, SynthJobResult>, token: string | undefined, signal: AbortSignal | undefined, span: Span): Promise<SynthJobResult> => {
+  const processInSpan = async (
+    job: Job<SynthJobData, SynthJobResult>,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+    span: Span,
+  ): Promise<SynthJobResult> => {
     const startedAt = Date.now();
     const log = deps.logger.child({ job_id: job.id, attempt: job.attemptsMade + 1 });
     deps.metrics.jobsInProgress.inc({ queue: deps.queueName });
     // Queue wait once per job: a job back from a dead or stopping worker starts again.
-    if (job.attemptsMade === 0 && job.attemptsStarted <= 1) deps.metrics.queueWait.observe({ queue: deps.queueName, lane: laneOfQueue(deps.queueName) }, Math.max(0, (startedAt - job.timestamp) / 1000));
+    if (job.attemptsMade === 0 && job.attemptsStarted <= 1)
+      deps.metrics.queueWait.observe({ queue: deps.queueName, lane: laneOfQueue(deps.queueName) }, Math.max(0, (startedAt - job.timestamp) / 1000));
     let labels = { model: "unknown", language: "unknown" };
     const stream = deps.audioStream?.forJob(String(job.id), job.attemptsMade + 1);
     try {
@@ -211,13 +241,23 @@ export function assertAudioEstimateWithin(phonemes: number, lengthScale: number,
  * Publishes each chunk to `stream` (streaming clients) once stored. Returns each chunk's
  * timing for the sentence spans.
  */
-async function storeAsSynthesized(synthesis: Synthesis, pieces: AudioPieces, store: AudioStore, maxAudioSeconds: number, stream?: JobAudioStream): Promise<SentenceTiming[]> {
+async function storeAsSynthesized(
+  synthesis: Synthesis,
+  pieces: AudioPieces,
+  store: AudioStore,
+  maxAudioSeconds: number,
+  stream?: JobAudioStream,
+): Promise<SentenceTiming[]> {
   const maxSamples = Math.floor(maxAudioSeconds * synthesis.sampleRate);
   const timings: SentenceTiming[] = [];
   for await (const chunk of synthesis) {
     const end = chunk.startSample + chunk.pcm.length;
     if (end > maxSamples) {
-      throw new VoxqueueError("invalid_input", `the audio passed MAX_AUDIO_SECONDS (${maxAudioSeconds} s) at sentence ${chunk.sentence + 1}: shorten the text or lower length_scale`, "text");
+      throw new VoxqueueError(
+        "invalid_input",
+        `the audio passed MAX_AUDIO_SECONDS (${maxAudioSeconds} s) at sentence ${chunk.sentence + 1}: shorten the text or lower length_scale`,
+        "text",
+      );
     }
     // Int16Array is host-endian; every platform Node ships on is little-endian, as WAV is.
     const pcm = Buffer.from(chunk.pcm.buffer, chunk.pcm.byteOffset, chunk.pcm.byteLength);

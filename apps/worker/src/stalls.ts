@@ -53,7 +53,14 @@ export function watchStalls(deps: StallWatchDeps): void {
     // The processor never ran for this take, so the holder is still the worker that lost the job.
     void holderOf(job.id).then((stalledWorker) =>
       log.error(
-        { job_id: job.id, stalled_worker: stalledWorker ?? "unknown", stalls: job.stalledCounter, max_stalled_count: deps.maxStalledCount, error_type: "internal", final: true },
+        {
+          job_id: job.id,
+          stalled_worker: stalledWorker ?? "unknown",
+          stalls: job.stalledCounter,
+          max_stalled_count: deps.maxStalledCount,
+          error_type: "internal",
+          final: true,
+        },
         `job failed: it stalled more than MAX_STALLED_COUNT (${deps.maxStalledCount}) times`,
       ),
     );

@@ -1,5 +1,15 @@
 import { UnrecoverableError, type Job } from "bullmq";
-import { ERROR_TYPES, VoxqueueError, classifyJobError, decodeJobFailure, encodeJobFailure, longformChunkIndex, synthJobResultSchema, type SynthJobData, type SynthJobResult } from "@voxqueue/contracts";
+import {
+  ERROR_TYPES,
+  VoxqueueError,
+  classifyJobError,
+  decodeJobFailure,
+  encodeJobFailure,
+  longformChunkIndex,
+  synthJobResultSchema,
+  type SynthJobData,
+  type SynthJobResult,
+} from "@voxqueue/contracts";
 import type { AudioStore } from "@voxqueue/audio-store";
 import { audioSeconds, realTimeFactor, silenceSamples, wavHeader } from "@voxqueue/synth";
 import type { Logger } from "@voxqueue/telemetry";

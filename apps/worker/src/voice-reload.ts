@@ -76,7 +76,9 @@ export class VoiceReloader {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => void this.reload("watch"), debounceMs);
     });
-    this.watcher.on("error", (err) => this.deps.logger.warn({ dir: this.deps.dir, err: err.message }, "voice folder watch failed: send SIGHUP to reload voices"));
+    this.watcher.on("error", (err) =>
+      this.deps.logger.warn({ dir: this.deps.dir, err: err.message }, "voice folder watch failed: send SIGHUP to reload voices"),
+    );
   }
 
   /** Applies the folder's current state (queued behind a reload in progress); never rejects. */
@@ -133,7 +135,10 @@ export class VoiceReloader {
       }
       this.refused.set(voice.id, print);
       change.refused.push(voice.id);
-      logger.warn({ voice: voice.id, file: voice.onnxPath, err: failure }, `voice refused: ${lacks ? "espeak-ng does not know its language" : "its model does not load"} (${failure}); ${old}`);
+      logger.warn(
+        { voice: voice.id, file: voice.onnxPath, err: failure },
+        `voice refused: ${lacks ? "espeak-ng does not know its language" : "its model does not load"} (${failure}); ${old}`,
+      );
     }
     if (change.added.length + change.replaced.length + change.removed.length > 0) {
       logger.info({ reason, voices: [...voices.keys()], added: change.added, replaced: change.replaced, removed: change.removed }, "voices reloaded");
@@ -147,7 +152,8 @@ export class VoiceReloader {
     const { pool, voices, logger } = this.deps;
     try {
       const added = await pool.addVoice(voice);
-      for (const f of added.providerFailures) logger.warn({ execution_provider: f.provider, err: f.message }, `execution provider ${f.provider} unavailable, using the next one (${f.message})`);
+      for (const f of added.providerFailures)
+        logger.warn({ execution_provider: f.provider, err: f.message }, `execution provider ${f.provider} unavailable, using the next one (${f.message})`);
       voices.set(voice.id, voice);
       this.deps.executionProviders[voice.id] = added.executionProvider;
       if (this.deps.batching && !added.batching) warnNoBatching(logger, voice.id);

@@ -35,7 +35,9 @@ export function espeakLacks(voice: VoiceFiles): string | null {
 export class NoVoicesError extends Error {
   override readonly name = "NoVoicesError";
   constructor(readonly dir: string) {
-    super(`no usable Piper voice in VOICES_DIR (${dir}): generate the reference voices with \`pnpm voices --out ${dir}\`, or put NAME.onnx with NAME.onnx.json there (the worker does not generate voices)`);
+    super(
+      `no usable Piper voice in VOICES_DIR (${dir}): generate the reference voices with \`pnpm voices --out ${dir}\`, or put NAME.onnx with NAME.onnx.json there (the worker does not generate voices)`,
+    );
   }
 }
 

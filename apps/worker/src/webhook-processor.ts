@@ -10,7 +10,19 @@ import {
   type WebhookEvent,
   type WebhookJobData,
 } from "@voxqueue/contracts";
-import { ATTR, SERVICE, SPAN, SpanKind, extractTraceContext, getTracer, inSpan, type Logger, type Tracer, type WebhookMetrics, type WebhookOutcome } from "@voxqueue/telemetry";
+import {
+  ATTR,
+  SERVICE,
+  SPAN,
+  SpanKind,
+  extractTraceContext,
+  getTracer,
+  inSpan,
+  type Logger,
+  type Tracer,
+  type WebhookMetrics,
+  type WebhookOutcome,
+} from "@voxqueue/telemetry";
 import {
   WebhookRefusedError,
   WebhookTimeoutError,
@@ -114,7 +126,11 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     if (!view || (view.status !== "completed" && view.status !== "failed")) {
       throw new Error(`job ${data.job_id} has no outcome to announce (state ${state})`);
     }
-    const event: WebhookEvent<JobView> = { type: view.status === "completed" ? "job.completed" : "job.failed", timestamp: view.finished_at ?? new Date().toISOString(), data: view };
+    const event: WebhookEvent<JobView> = {
+      type: view.status === "completed" ? "job.completed" : "job.failed",
+      timestamp: view.finished_at ?? new Date().toISOString(),
+      data: view,
+    };
     const body = JSON.stringify(event);
     await job.updateData({ ...data, event: body });
     return { body, type: event.type };
@@ -141,42 +157,55 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
     const log = deps.logger.child({ job_id: data.job_id, webhook_attempt: attempt, webhook_host: url.host });
     const { body, type } = await eventBody(job, data);
 
-    const options = { kind: SpanKind.CLIENT, attributes: { [ATTR.webhookAttempt]: attempt, [ATTR.webhookEventType]: type, [ATTR.serverAddress]: url.hostname } };
-    return inSpan(tracer, SPAN.webhook, options, async (span) => {
-      const t0 = performance.now();
-      let answer: PostAnswer | undefined;
-      let failure: Error | undefined;
-      try {
-        const headers = signWebhook(deps.secrets, webhookMessageId(data.job_id), new Date(), body);
-        answer = await postWebhook(data.url, body, { ...headers }, { timeoutMs: deps.timeoutMs, allowedHosts: deps.allowedHosts });
-      } catch (err) {
-        failure = err as Error;
-      }
-      const seconds = (performance.now() - t0) / 1000;
-      const status = answer?.status ?? null;
-      const verdict = answer ? judgeAnswer(answer.status) : failure instanceof WebhookRefusedError ? "refused" : "retry";
-      const outcome: WebhookOutcome = verdict === "delivered" ? "delivered" : verdict === "refused" ? "refused" : verdict === "retry" && attempt < maxAttempts ? "retried" : "dead";
-      const error = answer ? (outcome === "delivered" ? "" : `HTTP ${answer.status}`) : describe(failure);
-      const delayMs = outcome === "retried" ? Math.min(deps.backoff.maxMs, parseRetryAfter(answer?.headers["retry-after"], Date.now()) ?? retryDelayMs(attempt, deps.backoff, deps.random)) : 0;
-      const nextAttemptAt = outcome === "retried" ? Date.now() + delayMs : null;
+    const options = {
+      kind: SpanKind.CLIENT,
+      attributes: { [ATTR.webhookAttempt]: attempt, [ATTR.webhookEventType]: type, [ATTR.serverAddress]: url.hostname },
+    };
+    return inSpan(
+      tracer,
+      SPAN.webhook,
+      options,
+      async (span) => {
+        const t0 = performance.now();
+        let answer: PostAnswer | undefined;
+        let failure: Error | undefined;
+        try {
+          const headers = signWebhook(deps.secrets, webhookMessageId(data.job_id), new Date(), body);
+          answer = await postWebhook(data.url, body, { ...headers }, { timeoutMs: deps.timeoutMs, allowedHosts: deps.allowedHosts });
+        } catch (err) {
+          failure = err as Error;
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        const status = answer?.status ?? null;
+        const verdict = answer ? judgeAnswer(answer.status) : failure instanceof WebhookRefusedError ? "refused" : "retry";
+        const outcome: WebhookOutcome =
+          verdict === "delivered" ? "delivered" : verdict === "refused" ? "refused" : verdict === "retry" && attempt < maxAttempts ? "retried" : "dead";
+        const error = answer ? (outcome === "delivered" ? "" : `HTTP ${answer.status}`) : describe(failure);
+        const delayMs =
+          outcome === "retried"
+            ? Math.min(deps.backoff.maxMs, parseRetryAfter(answer?.headers["retry-after"], Date.now()) ?? retryDelayMs(attempt, deps.backoff, deps.random))
+            : 0;
+        const nextAttemptAt = outcome === "retried" ? Date.now() + delayMs : null;
 
-      deps.metrics.deliveries.inc({ outcome });
-      deps.metrics.duration.observe({ outcome }, seconds);
-      span.setAttribute(ATTR.webhookOutcome, outcome);
-      if (status !== null) span.setAttribute(ATTR.httpResponseStatusCode, status);
-      await record(job, attempt, status, error, nextAttemptAt);
-      const fields = { outcome, status_code: status, duration_s: seconds, event_type: type, ...(error ? { err: error } : {}) };
-      if (outcome === "delivered") {
-        log.info(fields, "webhook delivered");
-        return { status: status ?? 0, attempts: attempt };
-      }
-      if (outcome === "retried") {
-        log.warn({ ...fields, retry_in_s: delayMs / 1000, attempts_left: maxAttempts - attempt }, "webhook attempt failed; retrying");
-        throw new DeliveryRetryError(`webhook attempt ${attempt} failed: ${error}`, delayMs);
-      }
-      log.error({ ...fields, attempts: attempt }, outcome === "refused" ? "webhook refused: target not allowed" : "webhook dead-lettered");
-      throw new UnrecoverableError(`webhook ${outcome}: ${error}`);
-    }, extractTraceContext(data.trace));
+        deps.metrics.deliveries.inc({ outcome });
+        deps.metrics.duration.observe({ outcome }, seconds);
+        span.setAttribute(ATTR.webhookOutcome, outcome);
+        if (status !== null) span.setAttribute(ATTR.httpResponseStatusCode, status);
+        await record(job, attempt, status, error, nextAttemptAt);
+        const fields = { outcome, status_code: status, duration_s: seconds, event_type: type, ...(error ? { err: error } : {}) };
+        if (outcome === "delivered") {
+          log.info(fields, "webhook delivered");
+          return { status: status ?? 0, attempts: attempt };
+        }
+        if (outcome === "retried") {
+          log.warn({ ...fields, retry_in_s: delayMs / 1000, attempts_left: maxAttempts - attempt }, "webhook attempt failed; retrying");
+          throw new DeliveryRetryError(`webhook attempt ${attempt} failed: ${error}`, delayMs);
+        }
+        log.error({ ...fields, attempts: attempt }, outcome === "refused" ? "webhook refused: target not allowed" : "webhook dead-lettered");
+        throw new UnrecoverableError(`webhook ${outcome}: ${error}`);
+      },
+      extractTraceContext(data.trace),
+    );
   };
 }
 

@@ -21,7 +21,13 @@ export interface WebhookWorkerHandle {
  * same `webhook-id`). Its metrics go to `registry`.
  * Returns null (and logs why) when `WEBHOOK_SECRET` is unset: nothing can be signed.
  */
-export async function startWebhookWorker(config: WorkerConfig, connection: Redis, registry: Registry, logger: Logger, onError: (err: Error) => void): Promise<WebhookWorkerHandle | null> {
+export async function startWebhookWorker(
+  config: WorkerConfig,
+  connection: Redis,
+  registry: Registry,
+  logger: Logger,
+  onError: (err: Error) => void,
+): Promise<WebhookWorkerHandle | null> {
   if (!config.WEBHOOK_SECRET) {
     logger.info("webhooks off: WEBHOOK_SECRET is not set (this worker delivers no webhooks)");
     return null;
@@ -57,6 +63,9 @@ export async function startWebhookWorker(config: WorkerConfig, connection: Redis
   );
   worker.on("error", onError);
   await worker.waitUntilReady();
-  logger.info({ queue: queueName, concurrency: config.WEBHOOK_CONCURRENCY, allowed_hosts: [...config.WEBHOOK_ALLOWED_HOSTS], secrets: config.WEBHOOK_SECRET.length }, "webhook delivery ready");
+  logger.info(
+    { queue: queueName, concurrency: config.WEBHOOK_CONCURRENCY, allowed_hosts: [...config.WEBHOOK_ALLOWED_HOSTS], secrets: config.WEBHOOK_SECRET.length },
+    "webhook delivery ready",
+  );
   return { queueName, close: () => worker.close() };
 }

@@ -63,7 +63,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const found = inDir.filter((v) => hosts(v.id));
   const absent = (config.WORKER_VOICES ?? []).filter((id) => !inDir.some((v) => v.id === id));
   if (absent.length > 0) log.warn({ voices: absent, dir: config.VOICES_DIR }, `WORKER_VOICES names voices not in VOICES_DIR: ${absent.join(", ")}`);
-  if (found.length === 0) throw new WorkerPoolsError(`no voice of VOICES_DIR (${config.VOICES_DIR}) is in WORKER_VOICES (${(config.WORKER_VOICES ?? []).join(", ")})`);
+  if (found.length === 0)
+    throw new WorkerPoolsError(`no voice of VOICES_DIR (${config.VOICES_DIR}) is in WORKER_VOICES (${(config.WORKER_VOICES ?? []).join(", ")})`);
   // Sentences of every job are spread over the inference threads: by default one per
   // core with one onnxruntime thread each, which `pnpm bench` measured as the fastest
   // layout for one long job and for many small ones (README, Performance).
@@ -93,7 +94,17 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   for (const f of failed) log.warn({ voice: f.id, file: f.onnxPath, err: f.message }, `voice skipped: its model does not load (${f.onnxPath}: ${f.message})`);
   // What this worker serves: metrics, catalog, queue and processor see only these.
   const voices = found.filter((v) => !failed.some((f) => f.id === v.id));
-  log.info({ voices: voices.map((v) => v.id), load_seconds: loadSeconds, threads: pool.size, intra_op_threads: intraOp, execution_providers: executionProviders, total_s: (performance.now() - t0) / 1000 }, "voices loaded");
+  log.info(
+    {
+      voices: voices.map((v) => v.id),
+      load_seconds: loadSeconds,
+      threads: pool.size,
+      intra_op_threads: intraOp,
+      execution_providers: executionProviders,
+      total_s: (performance.now() - t0) / 1000,
+    },
+    "voices loaded",
+  );
 
   // BullMQ workers need maxRetriesPerRequest: null (blocking commands, reconnects).
   // Logs `redis ready` and warns about risky server settings on every (re)connect.
@@ -103,14 +114,35 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   connection.on("error", (err) => warnOnce(err, "redis connection error"));
   const fleet = new FleetRegistry(connection);
   // One queue per voice pool this worker can serve (VOICE_POOLS, WORKER_POOLS): a job reaches only workers with its voice.
-  const consumed = consumedQueues({ baseQueue: config.QUEUE_NAME, pools: config.VOICE_POOLS, hostedVoices: voices.map((v) => v.id), workerPools: config.WORKER_POOLS });
-  for (const [pool, lacking] of unhostedPoolVoices(voices.map((v) => v.id), config.VOICE_POOLS, consumed)) {
+  const consumed = consumedQueues({
+    baseQueue: config.QUEUE_NAME,
+    pools: config.VOICE_POOLS,
+    hostedVoices: voices.map((v) => v.id),
+    workerPools: config.WORKER_POOLS,
+  });
+  for (const [pool, lacking] of unhostedPoolVoices(
+    voices.map((v) => v.id),
+    config.VOICE_POOLS,
+    consumed,
+  )) {
     log.warn({ pool, voices: lacking }, `WORKER_POOLS: pool ${pool} has voices this worker does not host (${lacking.join(", ")}); their jobs fail here`);
   }
   const prefix = queuePrefix(config);
   // Priority lanes: each consumed pool queue's lane queues (interactive first), one BullMQ Worker each.
-  const queues = consumed.flatMap(({ queue: poolQueue }) => laneQueues(poolQueue)).map((name) => openQueue<SynthJobData, SynthJobResult>(name, { connection, prefix, eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN, onError: (err) => warnOnce(err, `queue ${name}: error`) }));
-  const counted = queues.map((q) => ({ queue: q.name, readCounts: () => q.getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed") }));
+  const queues = consumed
+    .flatMap(({ queue: poolQueue }) => laneQueues(poolQueue))
+    .map((name) =>
+      openQueue<SynthJobData, SynthJobResult>(name, {
+        connection,
+        prefix,
+        eventsMaxLen: config.QUEUE_EVENTS_MAX_LEN,
+        onError: (err) => warnOnce(err, `queue ${name}: error`),
+      }),
+    );
+  const counted = queues.map((q) => ({
+    queue: q.name,
+    readCounts: () => q.getJobCounts("waiting", "prioritized", "delayed", "active", "completed", "failed"),
+  }));
   const registry = new Registry();
   const gpu = await startGpuSampler(log); // null on CPU hosts: GPU gauges absent
   const metrics = createWorkerMetrics(registry, {
@@ -150,20 +182,24 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     const queueName = queue.name;
     const processor = createProcessor({ ...processorDeps, queueName });
     // Three parameters: BullMQ passes an AbortSignal only to processors that declare it.
-    const worker = new Worker<SynthJobData, SynthJobResult>(queueName, async (job, token, signal) => {
-      if (job.name === LONGFORM_JOB_NAME) return stitch(job);
-      if (job.name !== SYNTH_JOB_NAME) throw new Error(`internal: unknown job name ${job.name}`);
-      recordHolder(connection, queue, String(job.id), id);
-      return processor(job, token, signal);
-    }, {
-      connection,
-      prefix,
-      name: id, // BullMQ's processedBy
-      concurrency: config.WORKER_CONCURRENCY,
-      lockDuration: config.LOCK_DURATION_MS,
-      stalledInterval: config.STALLED_INTERVAL_MS,
-      maxStalledCount: config.MAX_STALLED_COUNT,
-    });
+    const worker = new Worker<SynthJobData, SynthJobResult>(
+      queueName,
+      async (job, token, signal) => {
+        if (job.name === LONGFORM_JOB_NAME) return stitch(job);
+        if (job.name !== SYNTH_JOB_NAME) throw new Error(`internal: unknown job name ${job.name}`);
+        recordHolder(connection, queue, String(job.id), id);
+        return processor(job, token, signal);
+      },
+      {
+        connection,
+        prefix,
+        name: id, // BullMQ's processedBy
+        concurrency: config.WORKER_CONCURRENCY,
+        lockDuration: config.LOCK_DURATION_MS,
+        stalledInterval: config.STALLED_INTERVAL_MS,
+        maxStalledCount: config.MAX_STALLED_COUNT,
+      },
+    );
     worker.on("error", (err) => warnOnce(err, `worker error (queue ${queueName})`));
     worker.on("completed", onCompleted);
     watchStalls({ worker, queue, connection, metrics, queueName, maxStalledCount: config.MAX_STALLED_COUNT, logger: log });
@@ -177,7 +213,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   // The catalog lists only voices whose queue this worker consumes: the API refuses the others unless another worker serves them.
   const publish = () => {
     const served = new Set(servedVoices([...voiceMap.keys()], config.VOICE_POOLS, consumed));
-    return fleet.publishVoices(id, [...voiceMap.values()].filter((v) => served.has(v.id)).map((v) => ({ ...voiceInfo(v), execution_provider: executionProviders[v.id] })));
+    return fleet.publishVoices(
+      id,
+      [...voiceMap.values()].filter((v) => served.has(v.id)).map((v) => ({ ...voiceInfo(v), execution_provider: executionProviders[v.id] })),
+    );
   };
   await publish();
   const reloader = await VoiceReloader.create({
@@ -200,7 +239,17 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const served = servedVoices([...voiceMap.keys()], config.VOICE_POOLS, consumed);
   const idle = [...voiceMap.keys()].filter((v) => !served.includes(v));
   if (idle.length > 0) log.warn({ voices: idle }, `voices loaded but not served: their pools' queues are not in WORKER_POOLS (${idle.join(", ")})`);
-  log.info({ queues: queues.map((q) => q.name), pools: consumed.map((c) => c.pool), voices: served, concurrency: config.WORKER_CONCURRENCY, batch_share_every: config.BATCH_SHARE_EVERY, metrics: `${url}/metrics` }, "worker ready");
+  log.info(
+    {
+      queues: queues.map((q) => q.name),
+      pools: consumed.map((c) => c.pool),
+      voices: served,
+      concurrency: config.WORKER_CONCURRENCY,
+      batch_share_every: config.BATCH_SHARE_EVERY,
+      metrics: `${url}/metrics`,
+    },
+    "worker ready",
+  );
 
   let closing: Promise<void> | null = null;
   return {

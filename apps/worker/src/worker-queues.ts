@@ -39,7 +39,8 @@ export function consumedQueues(settings: WorkerQueueSettings): ConsumedQueue[] {
   if (settings.workerPools) {
     const known = new Set([DEFAULT_POOL, ...pools.map((p) => p.name)]);
     const unknown = settings.workerPools.filter((name) => !known.has(name));
-    if (unknown.length > 0) throw new WorkerPoolsError(`WORKER_POOLS names ${unknown.join(", ")}, which VOICE_POOLS does not list (pools: ${[...known].join(", ")})`);
+    if (unknown.length > 0)
+      throw new WorkerPoolsError(`WORKER_POOLS names ${unknown.join(", ")}, which VOICE_POOLS does not list (pools: ${[...known].join(", ")})`);
     names = [...settings.workerPools];
   } else {
     names = [
@@ -48,7 +49,9 @@ export function consumedQueues(settings: WorkerQueueSettings): ConsumedQueue[] {
     ];
   }
   if (names.length === 0) {
-    throw new WorkerPoolsError(`this worker consumes no queue: it hosts ${hostedVoices.join(", ") || "no voice"}, and no pool of VOICE_POOLS has all its voices here (set WORKER_VOICES, VOICES_DIR or WORKER_POOLS)`);
+    throw new WorkerPoolsError(
+      `this worker consumes no queue: it hosts ${hostedVoices.join(", ") || "no voice"}, and no pool of VOICE_POOLS has all its voices here (set WORKER_VOICES, VOICES_DIR or WORKER_POOLS)`,
+    );
   }
   return names.map((pool) => ({ pool, queue: poolQueueName(baseQueue, pool) }));
 }

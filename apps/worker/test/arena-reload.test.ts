@@ -31,7 +31,22 @@ beforeAll(async () => {
 async function measure(reloadRatio: number): Promise<RssReport> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ["--expose-gc", "--import", "tsx", SCRIPT, "--voices", voicesDir, "--voice", VOICE, "--reload-ratio", String(reloadRatio), "--chars", "600", "--length-scale", "1"],
+    [
+      "--expose-gc",
+      "--import",
+      "tsx",
+      SCRIPT,
+      "--voices",
+      voicesDir,
+      "--voice",
+      VOICE,
+      "--reload-ratio",
+      String(reloadRatio),
+      "--chars",
+      "600",
+      "--length-scale",
+      "1",
+    ],
     { cwd: fileURLToPath(new URL("..", import.meta.url)), timeout: 240_000 },
   );
   return JSON.parse(stdout.trim().split("\n").at(-1)!) as RssReport;

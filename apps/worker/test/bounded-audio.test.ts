@@ -63,7 +63,17 @@ afterAll(async () => {
 }, 30_000);
 
 function data(text: string, lengthScale = 1): SynthJobData {
-  return { text, voice: VOICE, speaker: null, speaker_id: null, length_scale: lengthScale, noise_scale: 0.667, noise_w: 0.8, trace: {}, submitted_at: Date.now() };
+  return {
+    text,
+    voice: VOICE,
+    speaker: null,
+    speaker_id: null,
+    length_scale: lengthScale,
+    noise_scale: 0.667,
+    noise_w: 0.8,
+    trace: {},
+    submitted_at: Date.now(),
+  };
 }
 
 /** The job's failed reason once it has failed (attempts: 1). */

@@ -29,7 +29,10 @@ describe("scripts/gpu-check.sh", () => {
 
   it("on a CPU host: cuda unavailable with onnxruntime's reason, cpu timed for one word and one paragraph, GPU gauges absent", async () => {
     const json = join(voicesDir, "report.json");
-    const { stdout } = await run(SCRIPT, ["--providers", "cuda,cpu", "--rounds", "1", "--voice", X_LOW, "--json", json], { env: { ...process.env, VOICES_DIR: voicesDir }, maxBuffer: 1 << 20 });
+    const { stdout } = await run(SCRIPT, ["--providers", "cuda,cpu", "--rounds", "1", "--voice", X_LOW, "--json", json], {
+      env: { ...process.env, VOICES_DIR: voicesDir },
+      maxBuffer: 1 << 20,
+    });
     expect(stdout).toMatch(/^cuda: unavailable \(.+\)$/m);
     expect(stdout).toMatch(/^cpu: loaded and warmed up in [\d.]+ s$/m);
     expect(stdout).toMatch(/^ {2}one word +6 +1 +[\d.]+ +[\d.]+ +[\d.]+$/m);
@@ -55,6 +58,9 @@ describe("scripts/gpu-check.sh", () => {
   }, 300_000);
 
   it("fails with the reason when the voice is not there", async () => {
-    await expect(run(SCRIPT, ["--voice", "nope", "--providers", "cpu"], { env: { ...process.env, VOICES_DIR: voicesDir } })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("no voice nope in") });
+    await expect(run(SCRIPT, ["--voice", "nope", "--providers", "cpu"], { env: { ...process.env, VOICES_DIR: voicesDir } })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("no voice nope in"),
+    });
   }, 120_000);
 });

@@ -10,7 +10,8 @@ const MIB = 1024 * 1024;
 
 // What nvidia-smi prints for the worker's query on a two-GPU host (values in MiB).
 const TWO_GPUS = "0, 1234, 81559\n1, 0, 81559\n";
-const DRIVER_DOWN = "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.\n";
+const DRIVER_DOWN =
+  "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.\n";
 
 /**
  * A fake `nvidia-smi` in a fresh directory (to put on PATH): checks it was asked the

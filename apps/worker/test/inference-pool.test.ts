@@ -111,7 +111,9 @@ describe("InferencePool (onnxruntime on worker_threads)", () => {
       await started.pool.close();
     }
     // No voice at all: start fails, naming the file.
-    await expect(InferencePool.start({ voices: junk, threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1 })).rejects.toThrow(/no voice could be loaded.*junk\.onnx.*protobuf/i);
+    await expect(InferencePool.start({ voices: junk, threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1 })).rejects.toThrow(
+      /no voice could be loaded.*junk\.onnx.*protobuf/i,
+    );
   });
 
   it("fails a request whose thread runs out of heap with InferenceOutOfMemoryError, then serves again", async () => {

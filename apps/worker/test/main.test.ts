@@ -25,35 +25,43 @@ describe("worker process start", () => {
   it.each([
     ["LOG_LEVEL", "verbose"],
     ["WORKER_CONCURRENCY", "zero"],
-  ])("with %s=%s: says which setting is wrong, no stack trace, exit 2, before doing anything", async (name, value) => {
-    const { code, stdout, stderr } = await runWorker({ [name]: value, VOICES_DIR: "/nonexistent/voices", REDIS_URL: "redis://127.0.0.1:1" });
-    expect(code).toBe(2);
-    expect(stdout).toBe("");
-    expect(stderr).toContain(name);
-    expect(stderr).not.toMatch(/^\s+at /m);
-  }, 60_000);
+  ])(
+    "with %s=%s: says which setting is wrong, no stack trace, exit 2, before doing anything",
+    async (name, value) => {
+      const { code, stdout, stderr } = await runWorker({ [name]: value, VOICES_DIR: "/nonexistent/voices", REDIS_URL: "redis://127.0.0.1:1" });
+      expect(code).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr).toContain(name);
+      expect(stderr).not.toMatch(/^\s+at /m);
+    },
+    60_000,
+  );
 
   it.each([
     ["empty", true],
     ["missing", false],
-  ])("with a VOICES_DIR that is %s: exit 1 with one fatal line naming VOICES_DIR and pnpm voices; nothing generated", async (_, create) => {
-    const parent = await mkdtemp(join(tmpdir(), "vq-no-voices-"));
-    const dir = join(parent, "voices");
-    try {
-      if (create) await mkdir(dir);
-      const { code, stdout } = await runWorker({ VOICES_DIR: dir, REDIS_URL: "redis://127.0.0.1:1", LOG_LEVEL: "info" });
-      expect(code).toBe(1);
-      const fatal = stdout
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { level: string; msg: string })
-        .filter((l) => l.level === "fatal");
-      expect(fatal).toHaveLength(1);
-      expect(fatal[0]!.msg).toContain(`no usable Piper voice in VOICES_DIR (${dir})`);
-      expect(fatal[0]!.msg).toContain(`pnpm voices --out ${dir}`);
-      expect(stdout).not.toContain("generating");
-    } finally {
-      await rm(parent, { recursive: true, force: true });
-    }
-  }, 60_000);
+  ])(
+    "with a VOICES_DIR that is %s: exit 1 with one fatal line naming VOICES_DIR and pnpm voices; nothing generated",
+    async (_, create) => {
+      const parent = await mkdtemp(join(tmpdir(), "vq-no-voices-"));
+      const dir = join(parent, "voices");
+      try {
+        if (create) await mkdir(dir);
+        const { code, stdout } = await runWorker({ VOICES_DIR: dir, REDIS_URL: "redis://127.0.0.1:1", LOG_LEVEL: "info" });
+        expect(code).toBe(1);
+        const fatal = stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { level: string; msg: string })
+          .filter((l) => l.level === "fatal");
+        expect(fatal).toHaveLength(1);
+        expect(fatal[0]!.msg).toContain(`no usable Piper voice in VOICES_DIR (${dir})`);
+        expect(fatal[0]!.msg).toContain(`pnpm voices --out ${dir}`);
+        expect(stdout).not.toContain("generating");
+      } finally {
+        await rm(parent, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

@@ -2,7 +2,16 @@ import { copyFile, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InferencePool, InferenceTimeoutError, discoverVoices, prepareText, synthesize, type InferenceRequest, type SentencePcm, type VoiceFiles } from "@voxqueue/synth";
+import {
+  InferencePool,
+  InferenceTimeoutError,
+  discoverVoices,
+  prepareText,
+  synthesize,
+  type InferenceRequest,
+  type SentencePcm,
+  type VoiceFiles,
+} from "@voxqueue/synth";
 import { decodeModel, encodeModel, ensureReferenceVoices } from "@voxqueue/voice-forge";
 
 // The inference pool with dynamic batching on (BATCH_MAX_SIZE > 1): one-sentence requests
@@ -50,7 +59,14 @@ beforeAll(async () => {
   await writeFile(join(forged, `${PIPER_LIKE}.onnx`), encodeModel(model));
   await copyFile(join(forged, `${X_LOW}.onnx.json`), join(forged, `${PIPER_LIKE}.onnx.json`));
   voices = (await discoverVoices(forged)).voices;
-  const started = await InferencePool.start({ voices, threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1, batchMaxSize: 4, batchMaxWaitMs: WAIT_MS });
+  const started = await InferencePool.start({
+    voices,
+    threads: 1,
+    executionProviders: ["cpu"],
+    intraOpNumThreads: 1,
+    batchMaxSize: 4,
+    batchMaxWaitMs: WAIT_MS,
+  });
   pool = started.pool;
   batching = started.batching;
 }, 300_000);
@@ -133,7 +149,8 @@ describe("InferencePool with dynamic batching", () => {
     const text = TEXTS.join(" ");
     const collect = async () => {
       const out: Int16Array[] = [];
-      for await (const chunk of synthesize(pool, { text, voice: v, speaker: null, scales: QUIET, sentenceSilenceSeconds: 0.2, timeoutMs: 120_000 })) out.push(chunk.pcm);
+      for await (const chunk of synthesize(pool, { text, voice: v, speaker: null, scales: QUIET, sentenceSilenceSeconds: 0.2, timeoutMs: 120_000 }))
+        out.push(chunk.pcm);
       return out;
     };
     const alone = await collect();
@@ -156,7 +173,9 @@ describe("InferencePool with dynamic batching", () => {
     };
     const asXLow = await install(voice(X_LOW), dirA);
     const asMulti = await install(voice(MULTI), dirB);
-    const own = (await InferencePool.start({ voices: [asXLow], threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1, batchMaxSize: 4, batchMaxWaitMs: WAIT_MS })).pool;
+    const own = (
+      await InferencePool.start({ voices: [asXLow], threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1, batchMaxSize: 4, batchMaxWaitMs: WAIT_MS })
+    ).pool;
     try {
       const text = TEXTS[0]!;
       const oldAlone = (await own.run(request(asXLow, text))).chunks[0]!;
@@ -176,7 +195,9 @@ describe("InferencePool with dynamic batching", () => {
 
   it("closing fails sentences still waiting for their batch", async () => {
     const v = voice(X_LOW);
-    const own = (await InferencePool.start({ voices: [v], threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1, batchMaxSize: 4, batchMaxWaitMs: 60_000 })).pool;
+    const own = (
+      await InferencePool.start({ voices: [v], threads: 1, executionProviders: ["cpu"], intraOpNumThreads: 1, batchMaxSize: 4, batchMaxWaitMs: 60_000 })
+    ).pool;
     const waiting = own.run(request(v, TEXTS[0]!)).catch((err: Error) => err);
     await own.close();
     expect(((await waiting) as Error).message).toMatch(/closed/);

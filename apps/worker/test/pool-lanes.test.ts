@@ -43,7 +43,8 @@ describe("InferencePool priority lanes (BATCH_SHARE_EVERY 3)", () => {
   it("gives a freed thread to interactive requests first and every third pick to batch, oldest first in each lane", async () => {
     const finished: string[] = [];
     const runs: Promise<unknown>[] = [];
-    const submit = (name: string, lane: Lane | undefined) => runs.push(plain.run(request("A short sentence.", lane ? { lane } : {})).then(() => finished.push(name)));
+    const submit = (name: string, lane: Lane | undefined) =>
+      runs.push(plain.run(request("A short sentence.", lane ? { lane } : {})).then(() => finished.push(name)));
     // Holds the thread while the others queue.
     submit("busy", "batch");
     for (let i = 0; i < 4; i++) submit(`b${i}`, "batch");

@@ -28,7 +28,8 @@ async function install(from: string, dir: string, id: string): Promise<VoiceFile
 /** Every chunk's samples of one synthesis of TEXT, joined. */
 async function samplesOf(voice: VoiceFiles): Promise<number[]> {
   const out: number[] = [];
-  for await (const chunk of synthesize(pool, { text: TEXT, voice, speaker: null, scales: QUIET, sentenceSilenceSeconds: 0, timeoutMs: 120_000 })) out.push(...chunk.pcm);
+  for await (const chunk of synthesize(pool, { text: TEXT, voice, speaker: null, scales: QUIET, sentenceSilenceSeconds: 0, timeoutMs: 120_000 }))
+    out.push(...chunk.pcm);
   return out;
 }
 
@@ -46,7 +47,9 @@ afterAll(() => pool?.close());
 describe("InferencePool hot reload", () => {
   it("a synthesis started before a replacement finishes on the old model; later ones get the new one; the old sessions go with the last holder", async () => {
     const oldAudio = await samplesOf(asXLow);
-    const running = synthesize(pool, { text: TEXT, voice: asXLow, speaker: null, scales: QUIET, sentenceSilenceSeconds: 0, timeoutMs: 120_000 })[Symbol.asyncIterator]();
+    const running = synthesize(pool, { text: TEXT, voice: asXLow, speaker: null, scales: QUIET, sentenceSilenceSeconds: 0, timeoutMs: 120_000 })[
+      Symbol.asyncIterator
+    ]();
     const first = await running.next(); // the synthesis holds its model from here
     expect(first.done).toBe(false);
 
@@ -74,14 +77,20 @@ describe("InferencePool hot reload", () => {
     await copyFile(asMulti.configPath, join(dir, "v.onnx.json"));
     await writeFile(join(dir, "v.onnx"), "not a model\n");
     const junk = (await discoverVoices(dir)).voices[0]!;
-    await expect(pool.addVoice(junk)).rejects.toMatchObject({ name: "InferenceError", errorName: "VoiceLoadFailed", message: expect.stringMatching(/v\.onnx: .*protobuf parsing failed/i) });
+    await expect(pool.addVoice(junk)).rejects.toMatchObject({
+      name: "InferenceError",
+      errorName: "VoiceLoadFailed",
+      message: expect.stringMatching(/v\.onnx: .*protobuf parsing failed/i),
+    });
     expect(pool.sessions()).toHaveLength(1);
     expect(await samplesOf(asMulti)).toEqual(before);
   }, 120_000);
 
   it("a removed voice takes no new synthesis, and one running on it finishes", async () => {
     const expected = await samplesOf(asMulti);
-    const running = synthesize(pool, { text: TEXT, voice: asMulti, speaker: null, scales: QUIET, sentenceSilenceSeconds: 0, timeoutMs: 120_000 })[Symbol.asyncIterator]();
+    const running = synthesize(pool, { text: TEXT, voice: asMulti, speaker: null, scales: QUIET, sentenceSilenceSeconds: 0, timeoutMs: 120_000 })[
+      Symbol.asyncIterator
+    ]();
     const out: number[] = [];
     const first = await running.next();
     out.push(...(first.value as { pcm: Int16Array }).pcm);

@@ -59,7 +59,17 @@ async function takeAndAbandon(name: string): Promise<void> {
 
 describe("a stalled job", () => {
   it("is counted in tts_jobs_stalled_total and logged with its id and the worker that lost it; past MAX_STALLED_COUNT it fails with an error line", async () => {
-    const data: SynthJobData = { text: "Hello there.", voice: VOICE, speaker: null, speaker_id: null, length_scale: 1, noise_scale: 0.667, noise_w: 0.8, trace: {}, submitted_at: Date.now() };
+    const data: SynthJobData = {
+      text: "Hello there.",
+      voice: VOICE,
+      speaker: null,
+      speaker_id: null,
+      length_scale: 1,
+      noise_scale: 0.667,
+      noise_w: 0.8,
+      trace: {},
+      submitted_at: Date.now(),
+    };
     const job = await queue.add(SYNTH_JOB_NAME, data, { attempts: 3 });
     await takeAndAbandon("dead-worker-1");
 

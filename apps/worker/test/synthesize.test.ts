@@ -3,7 +3,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VoxqueueError } from "@voxqueue/contracts";
-import { InferencePool, WAV_HEADER_BYTES, discoverVoices, encodeWavPieces, encodeWavSentences, prepareText, silenceSamples, synthesize, type AudioChunk, type VoiceFiles } from "@voxqueue/synth";
+import {
+  InferencePool,
+  WAV_HEADER_BYTES,
+  discoverVoices,
+  encodeWavPieces,
+  encodeWavSentences,
+  prepareText,
+  silenceSamples,
+  synthesize,
+  type AudioChunk,
+  type VoiceFiles,
+} from "@voxqueue/synth";
 import { ensureReferenceVoices } from "@voxqueue/voice-forge";
 
 // The pipeline lives in synth; it is tested here because the reference voices come from voice-forge.
@@ -39,7 +50,10 @@ describe("synthesize (the one pipeline)", () => {
       const one = await all(synthesize(pool, request));
       const spread = await all(synthesize(wide, request));
       expect(spread.map((c) => c.index)).toEqual(one.map((c) => c.index));
-      for (const [i, c] of spread.entries()) expect(Buffer.from(c.pcm.buffer, c.pcm.byteOffset, c.pcm.byteLength).equals(Buffer.from(one[i]!.pcm.buffer, one[i]!.pcm.byteOffset, one[i]!.pcm.byteLength))).toBe(true);
+      for (const [i, c] of spread.entries())
+        expect(
+          Buffer.from(c.pcm.buffer, c.pcm.byteOffset, c.pcm.byteLength).equals(Buffer.from(one[i]!.pcm.buffer, one[i]!.pcm.byteOffset, one[i]!.pcm.byteLength)),
+        ).toBe(true);
       // Sentences ran at once on different threads: their inference times add up to more
       // than the whole synthesis took (one after another, they could not).
       const inference = spread.reduce((n, c) => n + c.inferenceSeconds, 0);
@@ -56,7 +70,11 @@ describe("synthesize (the one pipeline)", () => {
     const chunks = await all(synthesis);
     const rate = v.config.audio.sample_rate;
     const gap = silenceSamples(0.2, rate);
-    expect(chunks.map((c) => [c.index, c.sentence, c.silenceBefore])).toEqual([[0, 0, 0], [1, 1, gap], [2, 2, gap]]);
+    expect(chunks.map((c) => [c.index, c.sentence, c.silenceBefore])).toEqual([
+      [0, 0, 0],
+      [1, 1, gap],
+      [2, 2, gap],
+    ]);
     for (const [i, c] of chunks.entries()) {
       if (i > 0) expect(c.startSample).toBe(chunks[i - 1]!.startSample + chunks[i - 1]!.pcm.length + gap);
       expect(c.inferenceSeconds).toBeGreaterThan(0);
@@ -89,9 +107,15 @@ describe("synthesize (the one pipeline)", () => {
   it("splits the first sentence at its first clause when asked: two chunks of sentence 0 with no silence between", async () => {
     const v = xLow();
     const text = "When the storm came in from the west, the waves climbed the sea wall. Then it was quiet.";
-    const chunks = await all(synthesize(pool, { text, voice: v, speaker: null, scales, sentenceSilenceSeconds: 0.2, timeoutMs: 120_000, splitFirstClause: true }));
+    const chunks = await all(
+      synthesize(pool, { text, voice: v, speaker: null, scales, sentenceSilenceSeconds: 0.2, timeoutMs: 120_000, splitFirstClause: true }),
+    );
     const gap = silenceSamples(0.2, v.config.audio.sample_rate);
-    expect(chunks.map((c) => [c.sentence, c.silenceBefore])).toEqual([[0, 0], [0, 0], [1, gap]]);
+    expect(chunks.map((c) => [c.sentence, c.silenceBefore])).toEqual([
+      [0, 0],
+      [0, 0],
+      [1, gap],
+    ]);
     const whole = await all(synthesize(pool, { text, voice: v, speaker: null, scales, sentenceSilenceSeconds: 0.2, timeoutMs: 120_000 }));
     expect(whole).toHaveLength(2);
     // Both parts are complete inputs: a second BOS, pad and EOS, less the word space and its pad.
@@ -107,8 +131,14 @@ describe("synthesize (the one pipeline)", () => {
       }
       return "no error";
     };
-    expect(bad(() => synthesize(pool, { text: "...", voice: xLow(), speaker: null, scales, sentenceSilenceSeconds: 0.2, timeoutMs: 1000 }))).toEqual(["invalid_input", "text"]);
+    expect(bad(() => synthesize(pool, { text: "...", voice: xLow(), speaker: null, scales, sentenceSilenceSeconds: 0.2, timeoutMs: 1000 }))).toEqual([
+      "invalid_input",
+      "text",
+    ]);
     const multi = voice("en_US-voxqueue_ref_multi-x_low");
-    expect(bad(() => synthesize(pool, { text: "Hi there.", voice: multi, speaker: "nobody", scales, sentenceSilenceSeconds: 0.2, timeoutMs: 1000 }))).toEqual(["invalid_input", "speaker"]);
+    expect(bad(() => synthesize(pool, { text: "Hi there.", voice: multi, speaker: "nobody", scales, sentenceSilenceSeconds: 0.2, timeoutMs: 1000 }))).toEqual([
+      "invalid_input",
+      "speaker",
+    ]);
   });
 });

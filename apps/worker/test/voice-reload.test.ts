@@ -150,7 +150,17 @@ describe("hot voice reload (VOICES_DIR watched)", () => {
     const old = await synthesizeJob("a", text);
 
     // The same text again; once the worker has started it, the voice's files change.
-    const data: SynthJobData = { text, voice: "a", speaker: null, speaker_id: null, length_scale: 1, noise_scale: 0, noise_w: 0, trace: {}, submitted_at: Date.now() };
+    const data: SynthJobData = {
+      text,
+      voice: "a",
+      speaker: null,
+      speaker_id: null,
+      length_scale: 1,
+      noise_scale: 0,
+      noise_w: 0,
+      trace: {},
+      submitted_at: Date.now(),
+    };
     const job = await queue.add(SYNTH_JOB_NAME, data, { attempts: 1 });
     await vi.waitFor(() => expect(logs.lines.some((l) => l.msg === "job started" && l.job_id === job.id)).toBe(true), WAIT);
     await install(MULTI, dir, "a");
@@ -172,7 +182,18 @@ describe("hot voice reload by SIGHUP (worker process, VOICES_WATCH=false)", () =
   it("loads a voice copied in when the process gets SIGHUP", async () => {
     const dir = await mkdtemp(join(tmpdir(), "vq-voice-reload-hup-"));
     await install(X_LOW, dir, "a");
-    const env = { ...process.env, REDIS_URL, QUEUE_NAME: queueName, VOICES_DIR: dir, VOICES_WATCH: "false", WORKER_METRICS_HOST: "127.0.0.1", WORKER_METRICS_PORT: "0", INFERENCE_THREADS: "1", ORT_INTRA_OP_THREADS: "1", LOG_LEVEL: "info" };
+    const env = {
+      ...process.env,
+      REDIS_URL,
+      QUEUE_NAME: queueName,
+      VOICES_DIR: dir,
+      VOICES_WATCH: "false",
+      WORKER_METRICS_HOST: "127.0.0.1",
+      WORKER_METRICS_PORT: "0",
+      INFERENCE_THREADS: "1",
+      ORT_INTRA_OP_THREADS: "1",
+      LOG_LEVEL: "info",
+    };
     const child = spawn(process.execPath, ["--import", "tsx", MAIN], { env, stdio: ["ignore", "pipe", "pipe"] });
     const lines: Record<string, unknown>[] = [];
     let stderr = "";
@@ -185,10 +206,20 @@ describe("hot voice reload by SIGHUP (worker process, VOICES_WATCH=false)", () =
     });
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     try {
-      await vi.waitFor(() => expect(lines.some((l) => l.msg === "worker ready"), stderr).toBe(true), WAIT);
+      await vi.waitFor(
+        () =>
+          expect(
+            lines.some((l) => l.msg === "worker ready"),
+            stderr,
+          ).toBe(true),
+        WAIT,
+      );
       await install(MULTI, dir, "b");
       child.kill("SIGHUP");
-      await vi.waitFor(() => expect(lines.find((l) => l.msg === "voices reloaded")).toMatchObject({ reason: "signal", added: ["b"], voices: ["a", "b"] }), WAIT);
+      await vi.waitFor(
+        () => expect(lines.find((l) => l.msg === "voices reloaded")).toMatchObject({ reason: "signal", added: ["b"], voices: ["a", "b"] }),
+        WAIT,
+      );
       expect(await catalog()).toEqual(["a", "b"]);
     } finally {
       const exited = new Promise((resolve) => child.once("exit", resolve));

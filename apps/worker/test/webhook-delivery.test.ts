@@ -39,7 +39,10 @@ let base: string;
 const received: Received[] = [];
 /** Path → what to answer to its n-th request (0-based); the last entry repeats. */
 const scripts = new Map<string, ((res: ServerResponse) => void)[]>();
-const status = (code: number, headers: Record<string, string> = {}) => (res: ServerResponse) => res.writeHead(code, headers).end();
+const status =
+  (code: number, headers: Record<string, string> = {}) =>
+  (res: ServerResponse) =>
+    res.writeHead(code, headers).end();
 const slow = (ms: number) => (res: ServerResponse) => setTimeout(() => res.headersSent || res.destroyed || res.writeHead(200).end(), ms);
 
 let connection: Redis;
@@ -79,7 +82,17 @@ beforeAll(async () => {
     QUEUE,
     async (job) => {
       if (job.data.text === "fail") throw new UnrecoverableError("invalid_input: text has nothing pronounceable");
-      return { audio_key: `k:${job.id}`, audio_bytes: 44, audio_duration_s: 1, synthesis_s: 0.1, rtf: 0.1, sample_rate: 16000, voice: job.data.voice, speaker: null, sentences: 1 };
+      return {
+        audio_key: `k:${job.id}`,
+        audio_bytes: 44,
+        audio_duration_s: 1,
+        synthesis_s: 0.1,
+        rtf: 0.1,
+        sample_rate: 16000,
+        voice: job.data.voice,
+        speaker: null,
+        sentences: 1,
+      };
     },
     { connection },
   );
@@ -115,8 +128,22 @@ async function submit(path: string, text = "Hello.", url = `${base}${path}`, bas
   const send = tracer.startSpan("send test");
   const carrier = injectTraceContext(trace.setSpan(context.active(), send));
   send.end();
-  const data: SynthJobData = { text, voice: "v", speaker: null, speaker_id: null, length_scale: 1, noise_scale: 0.667, noise_w: 0.8, trace: carrier, submitted_at: Date.now() };
-  await addWithWebhook(flow, { queue: QUEUE, id, data, opts: { attempts: 1 }, webhookUrl: url, baseUrl }, { QUEUE_NAME: QUEUE, WEBHOOK_MAX_ATTEMPTS: MAX_ATTEMPTS, JOB_RETENTION_SECONDS: 600 });
+  const data: SynthJobData = {
+    text,
+    voice: "v",
+    speaker: null,
+    speaker_id: null,
+    length_scale: 1,
+    noise_scale: 0.667,
+    noise_w: 0.8,
+    trace: carrier,
+    submitted_at: Date.now(),
+  };
+  await addWithWebhook(
+    flow,
+    { queue: QUEUE, id, data, opts: { attempts: 1 }, webhookUrl: url, baseUrl },
+    { QUEUE_NAME: QUEUE, WEBHOOK_MAX_ATTEMPTS: MAX_ATTEMPTS, JOB_RETENTION_SECONDS: 600 },
+  );
   return { id, traceId: send.spanContext().traceId };
 }
 
@@ -132,7 +159,8 @@ async function finalDelivery(id: string): Promise<WebhookDeliveryView> {
 }
 
 const requestsTo = (path: string) => received.filter((r) => r.path === path);
-const count = async (outcome: string) => (await registry.getSingleMetric(METRIC.webhookDeliveries)!.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+const count = async (outcome: string) =>
+  (await registry.getSingleMetric(METRIC.webhookDeliveries)!.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
 
 describe("webhook delivery (real Redis, real receiver on loopback)", () => {
   it("delivers a signed job.completed event that standardwebhooks verifies, in the job's trace", async () => {

@@ -50,7 +50,15 @@ describe("word timings", () => {
   }, 120_000);
 
   it("says none are available in piper mode (no word map)", async () => {
-    const synthesis = synthesize(pool, { text: "Hello there.", textNormalization: "piper", voice, speaker: null, scales, sentenceSilenceSeconds: 0.2, timeoutMs: 120_000 });
+    const synthesis = synthesize(pool, {
+      text: "Hello there.",
+      textNormalization: "piper",
+      voice,
+      speaker: null,
+      scales,
+      sentenceSilenceSeconds: 0.2,
+      timeoutMs: 120_000,
+    });
     for await (const _ of synthesis) void _;
     expect(synthesis.wordTimings()).toBeUndefined();
   }, 120_000);

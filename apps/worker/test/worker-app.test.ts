@@ -193,7 +193,17 @@ describe("a job's log lines", () => {
       // As the API enqueues it: the producer span's context in the job's data.
       const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
       const producerSpanId = "00f067aa0ba902b7";
-      const data: SynthJobData = { text: "Hello there.", voice: VOICE, speaker: null, speaker_id: null, length_scale: 1, noise_scale: 0.667, noise_w: 0.8, trace: { traceparent: `00-${traceId}-${producerSpanId}-01` }, submitted_at: Date.now() };
+      const data: SynthJobData = {
+        text: "Hello there.",
+        voice: VOICE,
+        speaker: null,
+        speaker_id: null,
+        length_scale: 1,
+        noise_scale: 0.667,
+        noise_w: 0.8,
+        trace: { traceparent: `00-${traceId}-${producerSpanId}-01` },
+        submitted_at: Date.now(),
+      };
       const job = await queue.add(SYNTH_JOB_NAME, data, { attempts: 1 });
       const line = (msg: string) => logs.lines.find((l) => l.msg === msg && l.job_id === job.id);
       await vi.waitFor(() => expect(line("job completed")).toBeDefined(), { timeout: 60_000, interval: 100 });

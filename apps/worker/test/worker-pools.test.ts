@@ -18,7 +18,11 @@ const POOLS = parseVoicePools("gpu=a,b;multi=c");
 describe("consumedQueues", () => {
   it("consumes every pool whose voices the worker hosts all of, and the base queue for a voice no pool lists", () => {
     const queues = consumedQueues({ baseQueue: "tts", pools: POOLS, hostedVoices: ["a", "b", "c", "x"] });
-    expect(queues).toEqual([{ pool: "default", queue: "tts" }, { pool: "gpu", queue: "tts-pool-gpu" }, { pool: "multi", queue: "tts-pool-multi" }]);
+    expect(queues).toEqual([
+      { pool: "default", queue: "tts" },
+      { pool: "gpu", queue: "tts-pool-gpu" },
+      { pool: "multi", queue: "tts-pool-multi" },
+    ]);
     // Half of pool gpu: a job for b could reach it, so it does not consume gpu.
     expect(consumedQueues({ baseQueue: "tts", pools: POOLS, hostedVoices: ["a", "c"] })).toEqual([{ pool: "multi", queue: "tts-pool-multi" }]);
     // Without pools: the base queue, as before pools existed.
@@ -26,7 +30,10 @@ describe("consumedQueues", () => {
   });
 
   it("consumes exactly WORKER_POOLS when set, and names what is wrong otherwise", () => {
-    expect(consumedQueues({ baseQueue: "tts", pools: POOLS, hostedVoices: ["a"], workerPools: ["gpu", "default"] }).map((q) => q.queue)).toEqual(["tts-pool-gpu", "tts"]);
+    expect(consumedQueues({ baseQueue: "tts", pools: POOLS, hostedVoices: ["a"], workerPools: ["gpu", "default"] }).map((q) => q.queue)).toEqual([
+      "tts-pool-gpu",
+      "tts",
+    ]);
     expect(() => consumedQueues({ baseQueue: "tts", pools: POOLS, hostedVoices: ["a"], workerPools: ["cpu"] })).toThrow(WorkerPoolsError);
     expect(() => consumedQueues({ baseQueue: "tts", pools: POOLS, hostedVoices: ["a"], workerPools: ["cpu"] })).toThrow(/WORKER_POOLS names cpu/);
     expect(() => consumedQueues({ baseQueue: "tts", pools: POOLS, hostedVoices: ["a"] })).toThrow(/consumes no queue: it hosts a/);
@@ -92,7 +99,17 @@ function start(env: EnvSource, logs = new Lines()): Promise<WorkerHandle> {
   return startWorker(config, createLogger("worker-test", "info", logs));
 }
 
-const job = (text: string): SynthJobData => ({ text, voice: VOICE, speaker: null, speaker_id: null, length_scale: 1, noise_scale: 0.667, noise_w: 0.8, trace: {}, submitted_at: Date.now() });
+const job = (text: string): SynthJobData => ({
+  text,
+  voice: VOICE,
+  speaker: null,
+  speaker_id: null,
+  length_scale: 1,
+  noise_scale: 0.667,
+  noise_w: 0.8,
+  trace: {},
+  submitted_at: Date.now(),
+});
 
 describe("startWorker with VOICE_POOLS", () => {
   it("consumes its voice's pool queue only, runs its jobs there, publishes the voice, and closes every queue's worker", async () => {
@@ -101,7 +118,12 @@ describe("startWorker with VOICE_POOLS", () => {
     handles.push(handle);
     // The pool queue and its batch lane (priority lanes): one BullMQ Worker each.
     expect(handle.queues).toEqual(laneQueues(POOL_QUEUE));
-    expect(logs.lines.find((l) => l.msg === "worker ready")).toMatchObject({ queues: laneQueues(POOL_QUEUE), pools: ["xlow"], voices: [VOICE], concurrency: 2 });
+    expect(logs.lines.find((l) => l.msg === "worker ready")).toMatchObject({
+      queues: laneQueues(POOL_QUEUE),
+      pools: ["xlow"],
+      voices: [VOICE],
+      concurrency: 2,
+    });
     expect((await new FleetRegistry(redis).voices(60_000)).map((v) => v.id)).toEqual([VOICE]);
     const pool = queues[1]!;
     const events = new QueueEvents(POOL_QUEUE, { connection: { host: REDIS.hostname, port: Number(REDIS.port || 6379), db: 10 } });

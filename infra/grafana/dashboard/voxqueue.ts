@@ -44,8 +44,7 @@ const LATENCY_STEPS: ThresholdStep[] = [
   { color: "red", value: 10 },
 ];
 
-const synthesisQuantile = (q: number) =>
-  `histogram_quantile(${q}, sum by (le) (model_le:tts_synthesis_duration_seconds_bucket:rate5m${M}))`;
+const synthesisQuantile = (q: number) => `histogram_quantile(${q}, sum by (le) (model_le:tts_synthesis_duration_seconds_bucket:rate5m${M}))`;
 
 export const ROWS: RowSpec[] = [
   {
@@ -149,7 +148,8 @@ export const ROWS: RowSpec[] = [
       {
         kind: "timeseries",
         title: "Real-time factor by voice",
-        description: "RTF = synthesis time / audio time per voice (5m), and the per-job RTF P95 of the selection, which shows the slow tail the ratio averages away.",
+        description:
+          "RTF = synthesis time / audio time per voice (5m), and the per-job RTF P95 of the selection, which shows the slow tail the ratio averages away.",
         queries: [
           { expr: `model:tts_rtf:ratio_rate5m${M}`, legend: "{{model}}" },
           {
@@ -239,7 +239,8 @@ export const ROWS: RowSpec[] = [
       {
         kind: "timeseries",
         title: "Queue wait P50 / P95",
-        description: "Time from enqueue to a worker starting the job, per queue (each lane of a pool is a queue of its own). TTSQueueWaitHigh fires at an interactive lane's P95 > 60 s.",
+        description:
+          "Time from enqueue to a worker starting the job, per queue (each lane of a pool is a queue of its own). TTSQueueWaitHigh fires at an interactive lane's P95 > 60 s.",
         queries: [
           { expr: `queue_lane:tts_queue_wait_seconds:p50_rate5m${Q}`, legend: "P50 {{queue}}" },
           { expr: `queue_lane:tts_queue_wait_seconds:p95_rate5m${Q}`, legend: "P95 {{queue}}" },

@@ -54,13 +54,7 @@ export class AudioStore {
    */
   async commit(pieces: AudioPieces, head: Buffer): Promise<string> {
     const key = audioKey(pieces.jobId);
-    await this.redis
-      .multi()
-      .lpush(pieces.partialKey, head)
-      .rename(pieces.partialKey, key)
-      .expire(key, this.ttlSeconds)
-      .exec()
-      .then(failedReply);
+    await this.redis.multi().lpush(pieces.partialKey, head).rename(pieces.partialKey, key).expire(key, this.ttlSeconds).exec().then(failedReply);
     pieces.bytes += head.length;
     return key;
   }

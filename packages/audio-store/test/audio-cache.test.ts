@@ -9,7 +9,16 @@ const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { db:
 afterAll(() => redis.quit());
 beforeEach(() => redis.flushdb());
 
-const result: CachedResult = { audio_bytes: 0, audio_duration_s: 1.5, synthesis_s: 0.2, rtf: 0.13, sample_rate: 16000, voice: "v", speaker: null, sentences: 1 };
+const result: CachedResult = {
+  audio_bytes: 0,
+  audio_duration_s: 1.5,
+  synthesis_s: 0.2,
+  rtf: 0.13,
+  sample_rate: 16000,
+  voice: "v",
+  speaker: null,
+  sentences: 1,
+};
 const wav = (bytes: number) => Buffer.alloc(bytes, 7);
 
 describe("AudioCache (real Redis)", () => {
@@ -53,7 +62,13 @@ describe("AudioCache (real Redis)", () => {
     const store = new AudioStore(redis, 300);
     const hash = randomUUID();
     const jobId = randomUUID();
-    const target = { audioKey: audioKey(jobId), audioTtlSeconds: 300, recordKey: `test:record:${jobId}`, recordHead: '{"id":"x","result":', recordTtlSeconds: 60 };
+    const target = {
+      audioKey: audioKey(jobId),
+      audioTtlSeconds: 300,
+      recordKey: `test:record:${jobId}`,
+      recordHead: '{"id":"x","result":',
+      recordTtlSeconds: 60,
+    };
     expect(await cache.answer(hash, target)).toBeNull();
     expect(await redis.dbsize()).toBe(0);
 

@@ -12,9 +12,7 @@ export const DEFAULT_VOICES_DIR = `${REPO_ROOT}data/voices`;
 /** An environment: what `process.env` looks like. */
 export type EnvSource = Record<string, string | undefined>;
 
-const bool = z
-  .enum(["1", "0", "true", "false", "yes", "no"], { error: "must be true or false" })
-  .transform((v) => v === "1" || v === "true" || v === "yes");
+const bool = z.enum(["1", "0", "true", "false", "yes", "no"], { error: "must be true or false" }).transform((v) => v === "1" || v === "true" || v === "yes");
 
 /** Helpers for env fields: numbers arrive as strings. */
 export const env = {

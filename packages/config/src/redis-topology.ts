@@ -8,22 +8,23 @@ export interface RedisNodeAddress {
 
 /** `host:port,host:port` (IPv6 as `[::1]:26379`) → addresses; at least one. */
 const nodeList = () =>
-  z
-    .string()
-    .transform((v, ctx) => {
-      const nodes: RedisNodeAddress[] = [];
-      for (const item of v.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
-        const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(item);
-        const port = m ? Number(m[3]) : NaN;
-        if (!m || port < 1 || port > 65_535) {
-          ctx.addIssue({ code: "custom", message: `"${item}" is not host:port` });
-          return z.NEVER;
-        }
-        nodes.push({ host: m[1] ?? m[2]!, port });
+  z.string().transform((v, ctx) => {
+    const nodes: RedisNodeAddress[] = [];
+    for (const item of v
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "")) {
+      const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(item);
+      const port = m ? Number(m[3]) : NaN;
+      if (!m || port < 1 || port > 65_535) {
+        ctx.addIssue({ code: "custom", message: `"${item}" is not host:port` });
+        return z.NEVER;
       }
-      if (nodes.length === 0) ctx.addIssue({ code: "custom", message: "must name at least one host:port" });
-      return nodes;
-    });
+      nodes.push({ host: m[1] ?? m[2]!, port });
+    }
+    if (nodes.length === 0) ctx.addIssue({ code: "custom", message: "must name at least one host:port" });
+    return nodes;
+  });
 
 /**
  * How the apps reach Redis, besides `REDIS_URL` (which keeps giving the user name,
@@ -88,7 +89,11 @@ export function checkRedisTopology(c: Pick<RedisTopologyConfig, "REDIS_SENTINELS
     ctx.addIssue({ code: "custom", path: ["REDIS_CLUSTER_NODES"], message: "set either REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both" });
   }
   if (c.REDIS_CLUSTER_NODES && c.QUEUE_PREFIX !== undefined && !hasHashTag(c.QUEUE_PREFIX)) {
-    ctx.addIssue({ code: "custom", path: ["QUEUE_PREFIX"], message: `needs a {hash tag} with REDIS_CLUSTER_NODES, e.g. ${CLUSTER_QUEUE_PREFIX} (BullMQ's keys of all queues must share one slot)` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["QUEUE_PREFIX"],
+      message: `needs a {hash tag} with REDIS_CLUSTER_NODES, e.g. ${CLUSTER_QUEUE_PREFIX} (BullMQ's keys of all queues must share one slot)`,
+    });
   }
 }
 

@@ -21,7 +21,10 @@ const secrets = z
   });
 
 /** `WEBHOOK_ALLOWED_HOSTS`: comma-separated hosts webhooks may reach whatever their addresses, and over http. */
-const allowedHosts = z.string().optional().transform((value) => parseAllowedHosts(value));
+const allowedHosts = z
+  .string()
+  .optional()
+  .transform((value) => parseAllowedHosts(value));
 
 /** Webhook settings of the API (submit-time checks and the delivery job's options). */
 export const apiWebhookEnvShape = {

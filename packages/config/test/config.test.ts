@@ -113,8 +113,14 @@ describe("voice pools", () => {
     const pools = "gpu=en_US-lessac-high;multi=en_US-voxqueue_ref_multi-x_low";
     expect(parseApiEnv({ VOICE_POOLS: pools }).VOICE_POOLS.map((p) => p.name)).toEqual(["gpu", "multi"]);
     const worker = parseWorkerEnv({ VOICE_POOLS: pools, WORKER_VOICES: " a, b ,a", WORKER_POOLS: "default,gpu" });
-    expect(worker.VOICE_POOLS).toEqual([{ name: "gpu", voices: ["en_US-lessac-high"] }, { name: "multi", voices: ["en_US-voxqueue_ref_multi-x_low"] }]);
-    expect([worker.WORKER_VOICES, worker.WORKER_POOLS]).toEqual([["a", "b"], ["default", "gpu"]]);
+    expect(worker.VOICE_POOLS).toEqual([
+      { name: "gpu", voices: ["en_US-lessac-high"] },
+      { name: "multi", voices: ["en_US-voxqueue_ref_multi-x_low"] },
+    ]);
+    expect([worker.WORKER_VOICES, worker.WORKER_POOLS]).toEqual([
+      ["a", "b"],
+      ["default", "gpu"],
+    ]);
     expect([parseWorkerEnv({}).WORKER_VOICES, parseWorkerEnv({}).WORKER_POOLS]).toEqual([undefined, undefined]);
   });
 

@@ -87,7 +87,15 @@ export function toJobView(job: QueueJobRecord, state: QueueJobState, onInvalidRe
     const result = synthJobResultSchema.safeParse(job.returnvalue);
     if (result.success) {
       const r = result.data;
-      view.result = { audio_url: links.audio, audio_duration_s: r.audio_duration_s, synthesis_s: r.synthesis_s, rtf: r.rtf, sample_rate: r.sample_rate, voice: r.voice, speaker: r.speaker };
+      view.result = {
+        audio_url: links.audio,
+        audio_duration_s: r.audio_duration_s,
+        synthesis_s: r.synthesis_s,
+        rtf: r.rtf,
+        sample_rate: r.sample_rate,
+        voice: r.voice,
+        speaker: r.speaker,
+      };
       if (r.word_timings) view.result.word_timings = r.word_timings;
       if (r.words) view.result.words = r.words;
     } else {

@@ -77,7 +77,9 @@ export function createJobRequestSchema(opts: { maxTextChars: number }) {
   return z.strictObject({
     text: textField(opts),
     voice: voiceField(),
-    speaker: z.union([z.string().min(1, SPEAKER_ERROR).max(200, SPEAKER_ERROR), z.number().int(SPEAKER_ERROR).nonnegative(SPEAKER_ERROR)], { error: SPEAKER_ERROR }).nullish(), // null is "no speaker", as job views print it
+    speaker: z
+      .union([z.string().min(1, SPEAKER_ERROR).max(200, SPEAKER_ERROR), z.number().int(SPEAKER_ERROR).nonnegative(SPEAKER_ERROR)], { error: SPEAKER_ERROR })
+      .nullish(), // null is "no speaker", as job views print it
     length_scale: scale("length_scale").optional(),
     noise_scale: scale("noise_scale").optional(),
     noise_w: scale("noise_w").optional(),

@@ -41,14 +41,19 @@ export function createSpeechRequestSchema(opts: { maxInputChars: number }) {
       .min(1, "input must not be empty")
       .max(opts.maxInputChars, `input must be at most ${opts.maxInputChars} characters`),
     voice: z.string({ error: "voice must be a string" }).min(1, "voice must not be empty").max(200),
-    response_format: z.enum(AUDIO_FORMAT_NAMES as [AudioFormat, ...AudioFormat[]], { error: `response_format must be one of ${AUDIO_FORMAT_NAMES.join(", ")}` }).default("mp3"),
+    response_format: z
+      .enum(AUDIO_FORMAT_NAMES as [AudioFormat, ...AudioFormat[]], { error: `response_format must be one of ${AUDIO_FORMAT_NAMES.join(", ")}` })
+      .default("mp3"),
     speed: z
       .number({ error: "speed must be a number" })
       .min(SPEECH_SPEED_LIMITS.min, `speed must be >= ${SPEECH_SPEED_LIMITS.min}`)
       .max(SPEECH_SPEED_LIMITS.max, `speed must be <= ${SPEECH_SPEED_LIMITS.max}`)
       .default(1),
     stream_format: z.enum(["audio", "sse"], { error: 'stream_format must be "audio" or "sse"' }).default("audio"),
-    instructions: z.string({ error: "instructions must be a string" }).max(MAX_INSTRUCTIONS_CHARS, `instructions must be at most ${MAX_INSTRUCTIONS_CHARS} characters`).optional(),
+    instructions: z
+      .string({ error: "instructions must be a string" })
+      .max(MAX_INSTRUCTIONS_CHARS, `instructions must be at most ${MAX_INSTRUCTIONS_CHARS} characters`)
+      .optional(),
   });
 }
 export type SpeechRequest = z.infer<ReturnType<typeof createSpeechRequestSchema>>;

@@ -41,16 +41,25 @@ export class VoicePoolsError extends Error {
 export function parseVoicePools(text: string): VoicePool[] {
   const pools: VoicePool[] = [];
   const poolOf = new Map<string, string>();
-  for (const entry of text.split(";").map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(";")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const eq = entry.indexOf("=");
     if (eq < 0) throw new VoicePoolsError(`"${entry}" is not POOL=VOICE,VOICE`);
     const name = entry.slice(0, eq).trim();
-    if (!POOL_NAME.test(name)) throw new VoicePoolsError(`pool name "${name}" must be 1-30 lower-case letters, digits or -, starting and ending with a letter or digit`);
+    if (!POOL_NAME.test(name))
+      throw new VoicePoolsError(`pool name "${name}" must be 1-30 lower-case letters, digits or -, starting and ending with a letter or digit`);
     if (RESERVED_POOL_NAMES.has(name)) throw new VoicePoolsError(`pool name "${name}" is reserved (voices no pool lists are in the default pool)`);
     // Its queue `<QUEUE_NAME>-pool-<name>` would read as a batch lane's queue (`laneOfQueue`).
-    if (name === "batch" || name.endsWith("-batch")) throw new VoicePoolsError(`pool name "${name}" is reserved: a name ending in batch marks a priority lane's queue`);
+    if (name === "batch" || name.endsWith("-batch"))
+      throw new VoicePoolsError(`pool name "${name}" is reserved: a name ending in batch marks a priority lane's queue`);
     if (pools.some((p) => p.name === name)) throw new VoicePoolsError(`pool "${name}" is named twice`);
-    const voices = entry.slice(eq + 1).split(",").map((v) => v.trim()).filter(Boolean);
+    const voices = entry
+      .slice(eq + 1)
+      .split(",")
+      .map((v) => v.trim())
+      .filter(Boolean);
     if (voices.length === 0) throw new VoicePoolsError(`pool "${name}" lists no voice`);
     for (const voice of voices) {
       if (!VOICE_ID.test(voice)) throw new VoicePoolsError(`pool "${name}": "${voice}" is not a voice id`);

@@ -26,7 +26,8 @@ export const webhookUrlSchema = z
 function webhookUrlProblem(value: string): string | null {
   if (!URL.canParse(value)) return NOT_A_URL;
   const url = new URL(value);
-  if (url.protocol !== "http:" && url.protocol !== "https:") return `webhook_url must use https (or http where WEBHOOK_ALLOWED_HOSTS allows it), not ${url.protocol.slice(0, 20)}`;
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return `webhook_url must use https (or http where WEBHOOK_ALLOWED_HOSTS allows it), not ${url.protocol.slice(0, 20)}`;
   if (url.username !== "" || url.password !== "") return "webhook_url must not contain credentials (user:password@)";
   if (url.hostname === "") return NOT_A_URL;
   return null;

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ERROR_TYPES, JOB_ERROR_TYPES, VoxqueueError, createJobRequestSchema, hashApiKey, parseApiKeysFile, queueForVoice, synthJobDataSchema } from "../src/index.js";
+import {
+  ERROR_TYPES,
+  JOB_ERROR_TYPES,
+  VoxqueueError,
+  createJobRequestSchema,
+  hashApiKey,
+  parseApiKeysFile,
+  queueForVoice,
+  synthJobDataSchema,
+} from "../src/index.js";
 import { laneOfQueue, laneQueue, laneQueues } from "../src/queue.js";
 
 const schema = createJobRequestSchema({ maxTextChars: 20 });
@@ -51,13 +60,31 @@ describe("job request schema", () => {
 
 describe("job data", () => {
   it("accepts job data without text_normalization (queued before the field existed: read as standard)", () => {
-    const data = synthJobDataSchema.parse({ text: "a", voice: "v", speaker: null, speaker_id: null, length_scale: 1, noise_scale: 0.667, noise_w: 0.8, submitted_at: 1 });
+    const data = synthJobDataSchema.parse({
+      text: "a",
+      voice: "v",
+      speaker: null,
+      speaker_id: null,
+      length_scale: 1,
+      noise_scale: 0.667,
+      noise_w: 0.8,
+      submitted_at: 1,
+    });
     expect(data.text_normalization).toBeUndefined();
     expect(schema.parse({ text: "hi", text_normalization: "piper" }).text_normalization).toBe("piper");
   });
 
   it("defaults the trace carrier to an empty object", () => {
-    const data = synthJobDataSchema.parse({ text: "a", voice: "v", speaker: null, speaker_id: null, length_scale: 1, noise_scale: 0.667, noise_w: 0.8, submitted_at: 1 });
+    const data = synthJobDataSchema.parse({
+      text: "a",
+      voice: "v",
+      speaker: null,
+      speaker_id: null,
+      length_scale: 1,
+      noise_scale: 0.667,
+      noise_w: 0.8,
+      submitted_at: 1,
+    });
     expect(data.trace).toEqual({});
   });
 });

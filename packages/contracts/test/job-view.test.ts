@@ -23,7 +23,12 @@ describe("parseJobFailure", () => {
 
 describe("publicStatus", () => {
   it("maps every BullMQ state before a worker runs the job to queued", () => {
-    expect(["waiting", "prioritized", "delayed", "waiting-children"].map((s) => publicStatus(s as "waiting"))).toEqual(["queued", "queued", "queued", "queued"]);
+    expect(["waiting", "prioritized", "delayed", "waiting-children"].map((s) => publicStatus(s as "waiting"))).toEqual([
+      "queued",
+      "queued",
+      "queued",
+      "queued",
+    ]);
     expect(publicStatus("active")).toBe("active");
     expect(publicStatus("completed")).toBe("completed");
     expect(publicStatus("failed")).toBe("failed");

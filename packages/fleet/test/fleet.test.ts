@@ -12,7 +12,15 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const voice = (id: string, sample_rate = 22050) => ({ id, language: "en_US", sample_rate, num_speakers: 1, speakers: [], reference: false, defaults: { length_scale: 1, noise_scale: 0.667, noise_w: 0.8 } });
+const voice = (id: string, sample_rate = 22050) => ({
+  id,
+  language: "en_US",
+  sample_rate,
+  num_speakers: 1,
+  speakers: [],
+  reference: false,
+  defaults: { length_scale: 1, noise_scale: 0.667, noise_w: 0.8 },
+});
 
 describe("FleetRegistry (real Redis)", () => {
   it("lists the union of live workers' voices, once per id, in code-point order", async () => {

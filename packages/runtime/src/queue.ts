@@ -21,7 +21,11 @@ export interface QueueOptions {
  * prefix, with the capped event stream, and its `error` events sent to `onError`.
  */
 export function openQueue<Data = unknown, Result = unknown>(name: string, opts: QueueOptions): Queue<Data, Result> {
-  const queue = new Queue<Data, Result>(name, { connection: opts.connection, ...(opts.prefix ? { prefix: opts.prefix } : {}), streams: { events: { maxLen: opts.eventsMaxLen } } });
+  const queue = new Queue<Data, Result>(name, {
+    connection: opts.connection,
+    ...(opts.prefix ? { prefix: opts.prefix } : {}),
+    streams: { events: { maxLen: opts.eventsMaxLen } },
+  });
   if (opts.onError) queue.on("error", opts.onError);
   return queue;
 }

@@ -133,7 +133,8 @@ export class VoiceSession {
     // Copy out of onnxruntime's buffer so the tensor can be released.
     const samples = new Float32Array(data);
     const durationsOut = this.session.outputNames.includes("durations") ? results.durations : undefined;
-    const durations = durationsOut && durationsOut.data instanceof Float32Array && durationsOut.data.length === ids.length ? new Float32Array(durationsOut.data) : undefined;
+    const durations =
+      durationsOut && durationsOut.data instanceof Float32Array && durationsOut.data.length === ids.length ? new Float32Array(durationsOut.data) : undefined;
     for (const t of Object.values(results)) t.dispose();
     return durations ? { samples, durations } : { samples };
   }
@@ -158,7 +159,8 @@ export class VoiceSession {
     // The output's last axis is time, whatever unit axes a graph puts before it.
     const rowSamples = output.dims.at(-1)!;
     const lengths = results.output_lengths!.data as BigInt64Array;
-    const durationsOut = results.durations?.data instanceof Float32Array && results.durations.data.length === sentences.length * width ? results.durations.data : undefined;
+    const durationsOut =
+      results.durations?.data instanceof Float32Array && results.durations.data.length === sentences.length * width ? results.durations.data : undefined;
     const items = sentences.map((ids, i): SentenceAudio => {
       const samples = data.slice(i * rowSamples, i * rowSamples + Number(lengths[i]));
       return durationsOut ? { samples, durations: durationsOut.slice(i * width, i * width + ids.length) } : { samples };
@@ -183,10 +185,19 @@ export class VoiceSession {
     rows.forEach((ids, i) => ids.forEach((id, j) => (input[i * width + j] = BigInt(id))));
     const feeds: Record<string, ort.Tensor> = {
       input: new ort.Tensor("int64", input, [rows.length, width]),
-      input_lengths: new ort.Tensor("int64", BigInt64Array.from(rows, (ids) => BigInt(ids.length)), [rows.length]),
+      input_lengths: new ort.Tensor(
+        "int64",
+        BigInt64Array.from(rows, (ids) => BigInt(ids.length)),
+        [rows.length],
+      ),
       scales: new ort.Tensor("float32", Float32Array.of(scales.noise_scale, scales.length_scale, scales.noise_w), [3]),
     };
-    if (this.hasSid) feeds.sid = new ort.Tensor("int64", BigInt64Array.from(speakerIds, (sid) => BigInt(sid ?? 0)), [rows.length]);
+    if (this.hasSid)
+      feeds.sid = new ort.Tensor(
+        "int64",
+        BigInt64Array.from(speakerIds, (sid) => BigInt(sid ?? 0)),
+        [rows.length],
+      );
     return feeds;
   }
 

@@ -62,7 +62,10 @@ export type PiperVoiceConfig = z.infer<typeof piperVoiceConfigSchema>;
 /** Thrown when a `.onnx.json` is not a usable Piper voice config. */
 export class VoiceConfigError extends Error {
   override readonly name = "VoiceConfigError";
-  constructor(message: string, readonly source: string) {
+  constructor(
+    message: string,
+    readonly source: string,
+  ) {
     super(`${source}: ${message}`);
   }
 }

@@ -20,8 +20,7 @@ import { discoverVoices, type VoiceFiles } from "../src/voice";
 // even for items of one length (with optimizations off those are bit-identical). No masking
 // can remove that; a padding leak (an unmasked HiFi-GAN) moves samples by thousands of LSB.
 const QUIET = { noise_scale: 0, length_scale: 1, noise_w: 0 };
-const TEXT =
-  "Batching runs several sentences at once. Short one. This third sentence is quite a bit longer than the others, so it pads them. Fourth!";
+const TEXT = "Batching runs several sentences at once. Short one. This third sentence is quite a bit longer than the others, so it pads them. Fourth!";
 const X_LOW = "en_US-voxqueue_ref-x_low";
 const MULTI = "en_US-voxqueue_ref_multi-x_low";
 
@@ -81,6 +80,15 @@ describe("dynamic batching on the reference voices (onnxruntime CPU, noise off)"
 
   it("refuses ids outside the symbol table in any item", async () => {
     const { session } = sessions.get(X_LOW)!;
-    await expect(session.inferBatch([[1, 0, 2], [1, 9999, 2]], QUIET, [null, null])).rejects.toBeInstanceOf(RangeError);
+    await expect(
+      session.inferBatch(
+        [
+          [1, 0, 2],
+          [1, 9999, 2],
+        ],
+        QUIET,
+        [null, null],
+      ),
+    ).rejects.toBeInstanceOf(RangeError);
   });
 });

@@ -17,11 +17,66 @@ const knownIds = new Set(Object.values(lessac.phoneme_id_map).flat());
 const pieces = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.string({ unit: "grapheme", maxLength: 40 }),
-  fc.constantFrom("\u0000", "\u0007", "\u001b[31m", "\u202e", "\u200b", "\ufeff", "\ud800", "\udfff", "\r\n", "\t", "\u2028", "...", "!?", "$", "%", "€", "°C", "km/h", "Dr.", "1st", "No.", "&amp;", "<", ">", "<break/>", "</speak>"),
-  fc.oneof(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }).map(String), fc.double({ noNaN: false }).map(String), fc.integer().map((n) => n.toLocaleString("en-US")), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
+  fc.constantFrom(
+    "\u0000",
+    "\u0007",
+    "\u001b[31m",
+    "\u202e",
+    "\u200b",
+    "\ufeff",
+    "\ud800",
+    "\udfff",
+    "\r\n",
+    "\t",
+    "\u2028",
+    "...",
+    "!?",
+    "$",
+    "%",
+    "€",
+    "°C",
+    "km/h",
+    "Dr.",
+    "1st",
+    "No.",
+    "&amp;",
+    "<",
+    ">",
+    "<break/>",
+    "</speak>",
+  ),
+  fc.oneof(
+    fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }).map(String),
+    fc.double({ noNaN: false }).map(String),
+    fc.integer().map((n) => n.toLocaleString("en-US")),
+    fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+  ),
 );
 const texts = fc.array(pieces, { maxLength: 12 }).map((p) => p.join(" "));
-const ssml = fc.array(fc.oneof(pieces, fc.constantFrom("<s>", "</s>", "<p>", '<break time="300ms"/>', '<prosody rate="150%">', "</prosody>", '<say-as interpret-as="characters">', "</say-as>", "<sub alias='x'>", "</sub>", "<!--", "-->", "<![CDATA[", "]]>")), { maxLength: 12 }).map((p) => `<speak>${p.join("")}</speak>`);
+const ssml = fc
+  .array(
+    fc.oneof(
+      pieces,
+      fc.constantFrom(
+        "<s>",
+        "</s>",
+        "<p>",
+        '<break time="300ms"/>',
+        '<prosody rate="150%">',
+        "</prosody>",
+        '<say-as interpret-as="characters">',
+        "</say-as>",
+        "<sub alias='x'>",
+        "</sub>",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "]]>",
+      ),
+    ),
+    { maxLength: 12 },
+  )
+  .map((p) => `<speak>${p.join("")}</speak>`);
 
 function checkPrepared(text: string, options: Parameters<typeof prepareText>[2]): void {
   try {
@@ -39,15 +94,33 @@ function checkPrepared(text: string, options: Parameters<typeof prepareText>[2])
 }
 
 /** Runs the check on the next turn of the event loop, so that vitest's worker keeps answering its runner while hundreds of runs go by on a busy machine. */
-const onNextTurn = (check: () => void): Promise<void> => new Promise((resolve, reject) => setImmediate(() => { try { check(); resolve(); } catch (err) { reject(err as Error); } }));
+const onNextTurn = (check: () => void): Promise<void> =>
+  new Promise((resolve, reject) =>
+    setImmediate(() => {
+      try {
+        check();
+        resolve();
+      } catch (err) {
+        reject(err as Error);
+      }
+    }),
+  );
 
 // Generous limits: 300 runs take about 5 s on an idle machine, minutes under a load of 30.
 describe("text pipeline under random input (fast-check)", { timeout: 900_000 }, () => {
   it("standard and piper normalization: well-formed ids or nothing to say, never a throw", async () => {
-    await fc.assert(fc.asyncProperty(texts, fc.constantFrom("standard" as const, "piper" as const), (text, mode) => onNextTurn(() => checkPrepared(text, { textNormalization: mode, textType: "text" }))), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(texts, fc.constantFrom("standard" as const, "piper" as const), (text, mode) =>
+        onNextTurn(() => checkPrepared(text, { textNormalization: mode, textType: "text" })),
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("SSML: well-formed ids or SsmlError, never another throw", async () => {
-    await fc.assert(fc.asyncProperty(ssml, (text) => onNextTurn(() => checkPrepared(text, { textType: "ssml" }))), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(ssml, (text) => onNextTurn(() => checkPrepared(text, { textType: "ssml" }))),
+      { numRuns: 300 },
+    );
   });
 });

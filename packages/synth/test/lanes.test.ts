@@ -91,7 +91,10 @@ describe("LaneScheduler", () => {
           const batchWaited = waiting.some((w) => w.lane === "batch" && w.id !== id);
           streak = lane === "interactive" && batchWaited ? streak + 1 : 0;
           expect(streak).toBeLessThanOrEqual(n - 1);
-          const [me] = waiting.splice(waiting.findIndex((w) => w.id === id), 1);
+          const [me] = waiting.splice(
+            waiting.findIndex((w) => w.id === id),
+            1,
+          );
           if (me!.firstInLane) expect(me!.batchPicksPassed).toBeLessThanOrEqual(1);
           if (lane === "batch") for (const w of waiting) w.batchPicksPassed++;
           order[lane].push(id);

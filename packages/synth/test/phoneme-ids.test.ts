@@ -3,10 +3,7 @@ import { describe, expect, it } from "vitest";
 import { phonemeIds } from "../src/phoneme-ids.js";
 import { BOS, EOS, PAD, parseVoiceConfig, type PiperVoiceConfig } from "../src/voice-config.js";
 
-const lessac = parseVoiceConfig(
-  JSON.parse(readFileSync(new URL("./fixtures/en_US-lessac-medium.onnx.json", import.meta.url), "utf8")),
-  "en_US-lessac-medium",
-);
+const lessac = parseVoiceConfig(JSON.parse(readFileSync(new URL("./fixtures/en_US-lessac-medium.onnx.json", import.meta.url), "utf8")), "en_US-lessac-medium");
 const id = (cfg: PiperVoiceConfig, p: string): number => cfg.phoneme_id_map[p]![0]!;
 
 /** A small config built through the real schema, with a multi-id phoneme. */
@@ -35,7 +32,12 @@ describe("phonemeIds (piper-phonemize phoneme_ids.cpp)", () => {
   it("skips and counts phonemes missing from the map", () => {
     const { ids, missing } = phonemeIds(["a", "☃", "a", "☃", "z"], tinyConfig());
     expect(ids).toEqual([1, 0, 3, 0, 3, 0, 2]);
-    expect(missing).toEqual(new Map([["☃", 2], ["z", 1]]));
+    expect(missing).toEqual(
+      new Map([
+        ["☃", 2],
+        ["z", 1],
+      ]),
+    );
   });
 
   it("gives [^, _, $] for no phoneme, or no known one", () => {

@@ -39,10 +39,7 @@ function count(voice: string, kind: "phonemes" | "ids", ok: boolean): void {
 
 afterAll(() => {
   const { version, dataPath } = espeakInfo();
-  const lines = [...rates].map(
-    ([voice, r]) =>
-      `  ${voice}: phonemes ${r.phonemes[0]}/${r.phonemes[1]}, ids ${r.ids[0]}/${r.ids[1]}`,
-  );
+  const lines = [...rates].map(([voice, r]) => `  ${voice}: phonemes ${r.phonemes[0]}/${r.phonemes[1]}, ids ${r.ids[0]}/${r.ids[1]}`);
   console.log(`Piper vectors, exact matches (espeak-ng ${version}, ${dataPath}):\n${lines.join("\n")}`);
 });
 

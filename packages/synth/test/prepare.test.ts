@@ -5,7 +5,13 @@ import { prepareText } from "../src/prepare.js";
 import { parseVoiceConfig } from "../src/voice-config.js";
 
 const lessac = parseVoiceConfig(JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "en_US-lessac-medium.onnx.json"), "utf8")));
-const vectors = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "piper-phonemes.json"), "utf8")) as { text: string; voice: string; ids?: number[]; sentences?: unknown[]; source: string }[];
+const vectors = JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", "piper-phonemes.json"), "utf8")) as {
+  text: string;
+  voice: string;
+  ids?: number[];
+  sentences?: unknown[];
+  source: string;
+}[];
 
 describe("prepareText", () => {
   it("gives Piper's ids for a multi-sentence Piper vector, one array per sentence", () => {

@@ -25,7 +25,11 @@ const KNOWN_METHODS = new Set(["CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "P
  * span's context: listeners added to them later, such as a body parser's or an
  * access log's, run inside it.
  */
-export function startServerSpan(tracer: Tracer, request: { method: string; path: string; headers: IncomingHttpHeaders }, emitters: readonly EventEmitter[]): ServerSpan {
+export function startServerSpan(
+  tracer: Tracer,
+  request: { method: string; path: string; headers: IncomingHttpHeaders },
+  emitters: readonly EventEmitter[],
+): ServerSpan {
   const method = KNOWN_METHODS.has(request.method) ? request.method : "_OTHER";
   const parent = propagation.extract(ROOT_CONTEXT, request.headers);
   const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { [ATTR.httpRequestMethod]: method, [ATTR.urlPath]: request.path } }, parent);

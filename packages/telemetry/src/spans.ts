@@ -1,4 +1,14 @@
-import { SpanStatusCode, context, isSpanContextValid, trace, type Attributes, type Context, type Span, type SpanOptions, type Tracer } from "@opentelemetry/api";
+import {
+  SpanStatusCode,
+  context,
+  isSpanContextValid,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanOptions,
+  type Tracer,
+} from "@opentelemetry/api";
 import { LOG_FIELD } from "./trace-names.js";
 
 /**

@@ -102,7 +102,12 @@ describe("series that exist before the first event", () => {
     });
     const all = samples(await registry.metrics());
     const requests = all.filter((s) => s.name === "tts_requests_total");
-    expect(requests.map((s) => `${s.labels.model}/${s.labels.status}/${s.labels.language}`).sort()).toEqual(["a/error/en_US", "a/success/en_US", "b/error/de_DE", "b/success/de_DE"]);
+    expect(requests.map((s) => `${s.labels.model}/${s.labels.status}/${s.labels.language}`).sort()).toEqual([
+      "a/error/en_US",
+      "a/success/en_US",
+      "b/error/de_DE",
+      "b/success/de_DE",
+    ]);
     expect(requests.every((s) => s.value === 0)).toBe(true);
     for (const name of ["tts_synthesis_duration_seconds", "tts_audio_duration_seconds", "tts_rtf_ratio"]) {
       expect(all.filter((s) => s.name === `${name}_count`).map((s) => [s.labels.model, s.value])).toEqual([
@@ -170,7 +175,12 @@ describe("GPU memory gauges", () => {
       samples(await registry.metrics())
         .filter((s) => s.name.startsWith("tts_gpu_"))
         .map((s) => `${s.name}{${s.labels.gpu_id}} ${s.value}`);
-    expect(await gpu()).toEqual(["tts_gpu_memory_bytes{0} 1024", "tts_gpu_memory_bytes{1} 0", "tts_gpu_memory_total_bytes{0} 4096", "tts_gpu_memory_total_bytes{1} 8192"]);
+    expect(await gpu()).toEqual([
+      "tts_gpu_memory_bytes{0} 1024",
+      "tts_gpu_memory_bytes{1} 0",
+      "tts_gpu_memory_total_bytes{0} 4096",
+      "tts_gpu_memory_total_bytes{1} 8192",
+    ]);
     expect(reads).toBe(1);
     next = async () => [{ gpuId: "1", usedBytes: 10, totalBytes: 8192 }];
     expect(await gpu()).toEqual(["tts_gpu_memory_bytes{1} 10", "tts_gpu_memory_total_bytes{1} 8192"]);

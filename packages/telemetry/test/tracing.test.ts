@@ -127,7 +127,10 @@ describe("startTracing", () => {
       }),
     ).rejects.toThrow("bang");
     // The SDK's spans are ReadableSpans too.
-    for (const [span, message] of [[sync, "boom"], [async, "bang"]] as [ReadableSpan, string][]) {
+    for (const [span, message] of [
+      [sync, "boom"],
+      [async, "bang"],
+    ] as [ReadableSpan, string][]) {
       expect(span.ended).toBe(true);
       expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message });
       expect(span.events.map((e) => e.name)).toEqual(["exception"]);

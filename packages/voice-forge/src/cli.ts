@@ -85,7 +85,10 @@ async function main(argv: string[]): Promise<number> {
   const onProgress = progressPrinter();
 
   if (args["if-missing"]) {
-    const only = args.only?.split(",").map((n) => n.trim()).filter(Boolean);
+    const only = args.only
+      ?.split(",")
+      .map((n) => n.trim())
+      .filter(Boolean);
     const voices = await ensureReferenceVoices(outDir, { onProgress, only });
     for (const v of voices) process.stdout.write(`${summary(v, REFERENCE_VOICES.find((r) => r.name === v.name)!.preset)}\n`);
     return 0;

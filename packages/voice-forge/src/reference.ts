@@ -54,10 +54,7 @@ export async function ensureReferenceVoices(
   return voices;
 }
 
-async function readCached(
-  dir: string,
-  v: { name: string; preset: VoicePreset; numSpeakers: number },
-): Promise<ForgedVoice | undefined> {
+async function readCached(dir: string, v: { name: string; preset: VoicePreset; numSpeakers: number }): Promise<ForgedVoice | undefined> {
   const onnxPath = join(dir, `${v.name}.onnx`);
   const configPath = `${onnxPath}.json`;
   try {

@@ -27,11 +27,8 @@ interface Run {
 /** Runs `tsx src/cli.ts ARGS` from `cwd` (the package by default). */
 function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = packageDir): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(
-      tsx,
-      [join(packageDir, "src/cli.ts"), ...args],
-      { cwd, env: { ...process.env, ...env } },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    execFile(tsx, [join(packageDir, "src/cli.ts"), ...args], { cwd, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -68,11 +65,7 @@ describe("voice-forge CLI", () => {
     const run = await cli(["--if-missing"], { VOICES_DIR: voices }, tmpdir());
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split("\n");
-    expect(lines.map((l) => l.split(":")[0])).toEqual([
-      "en_US-voxqueue_ref-medium",
-      "en_US-voxqueue_ref-x_low",
-      "en_US-voxqueue_ref_multi-x_low",
-    ]);
+    expect(lines.map((l) => l.split(":")[0])).toEqual(["en_US-voxqueue_ref-medium", "en_US-voxqueue_ref-x_low", "en_US-voxqueue_ref_multi-x_low"]);
     expect(lines[0]).toContain("(Piper medium: 15-20M parameters, 63.2 MB)");
     for (const name of ["en_US-voxqueue_ref-medium", "en_US-voxqueue_ref-x_low", "en_US-voxqueue_ref_multi-x_low"]) {
       expect(existsSync(join(voices, `${name}.onnx`))).toBe(true);
@@ -87,7 +80,12 @@ describe("voice-forge CLI", () => {
     const voices = join(dir, "only");
     const run = await cli(["--if-missing", "--only", "en_US-voxqueue_ref-x_low", "--out", voices]);
     expect(run.code).toBe(0);
-    expect(run.stdout.trim().split("\n").map((l) => l.split(":")[0])).toEqual(["en_US-voxqueue_ref-x_low"]);
+    expect(
+      run.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split(":")[0]),
+    ).toEqual(["en_US-voxqueue_ref-x_low"]);
     expect(existsSync(join(voices, "en_US-voxqueue_ref-medium.onnx"))).toBe(false);
     const bad = await cli(["--if-missing", "--only", "nope", "--out", voices]);
     expect(bad.code).toBe(2);

@@ -58,8 +58,7 @@ describe("forged x_low voices in Piper's format", () => {
     expect(Number(model.irVersion)).toBeGreaterThanOrEqual(7);
     expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([["", 15]]);
     const graph = model.graph!;
-    const dims = (v: onnx.IValueInfoProto) =>
-      v.type!.tensorType!.shape!.dim!.map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue)));
+    const dims = (v: onnx.IValueInfoProto) => v.type!.tensorType!.shape!.dim!.map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue)));
     expect(Object.fromEntries(graph.input!.map((v) => [v.name, [v.type!.tensorType!.elemType, dims(v)]]))).toEqual({
       input: [DataType.INT64, ["batch", "phonemes"]],
       input_lengths: [DataType.INT64, ["batch"]],
@@ -125,7 +124,11 @@ describe("forged x_low voices in Piper's format", () => {
     rows.forEach((r, i) => r.forEach((id, j) => (padded[i * width + j] = BigInt(id))));
     const results = await multiSession.run({
       input: new ort.Tensor("int64", padded, [rows.length, width]),
-      input_lengths: new ort.Tensor("int64", BigInt64Array.from(rows, (r) => BigInt(r.length)), [rows.length]),
+      input_lengths: new ort.Tensor(
+        "int64",
+        BigInt64Array.from(rows, (r) => BigInt(r.length)),
+        [rows.length],
+      ),
       scales: new ort.Tensor("float32", Float32Array.of(0, 1, 0), [3]),
       sid: new ort.Tensor("int64", BigInt64Array.of(0n, 3n, 1n), [rows.length]),
     });

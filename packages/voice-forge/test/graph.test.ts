@@ -78,7 +78,9 @@ describe("rational-quadratic spline inverse", () => {
     b.output(y, { name: "y", type: DataType.FLOAT, dims: [1, 1, "t"] });
     const xs = Float32Array.from({ length: t }, (_, i) => -6.5 + (13 * i) / (t - 1));
     const hs = fillNormal(streamFor(3, "spline"), new Float32Array((3 * nb - 1) * t), 2);
-    const out = await (await session(b)).run({
+    const out = await (
+      await session(b)
+    ).run({
       x: new ort.Tensor("float32", xs, [1, 1, t]),
       h: new ort.Tensor("float32", hs, [1, 3 * nb - 1, t]),
     });
@@ -128,7 +130,9 @@ describe("relative-position attention", () => {
       b.output(absoluteToRelative(b, abs, positions, 1), { name: "weights", type: DataType.FLOAT, dims: [1, 1, "t", k] });
       const relData = fillNormal(streamFor(t, "rel"), new Float32Array(t * k), 1);
       const absData = fillNormal(streamFor(t, "abs"), new Float32Array(t * t), 1);
-      const out = await (await session(b)).run({
+      const out = await (
+        await session(b)
+      ).run({
         rel: new ort.Tensor("float32", relData, [1, 1, t, k]),
         abs: new ort.Tensor("float32", absData, [1, 1, t, t]),
       });
@@ -147,7 +151,10 @@ describe("relative-position attention", () => {
       scores.forEach((v, i) => expect(v).toBeCloseTo(expectedScores[i]!, 5));
 
       // Values: VITS multiplies its relative weights by E_padded; compare where E is real.
-      const relWeights = vitsAbsToRel(Array.from({ length: t }, (_, i) => Array.from(absData.slice(i * t, (i + 1) * t))), t);
+      const relWeights = vitsAbsToRel(
+        Array.from({ length: t }, (_, i) => Array.from(absData.slice(i * t, (i + 1) * t))),
+        t,
+      );
       const weights = out.weights!.data as Float32Array;
       for (let i = 0; i < t; i++) {
         for (let r = 0; r < k; r++) {

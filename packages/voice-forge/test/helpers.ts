@@ -51,7 +51,11 @@ export const NO_NOISE: Scales = { noiseScale: 0, lengthScale: 1, noiseW: 0 };
 /** Runs a Piper-format session; returns the `output` tensor. */
 export async function synthesize(session: ort.InferenceSession, ids: number[], scales: Scales, sid?: number): Promise<ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {
-    input: new ort.Tensor("int64", BigInt64Array.from(ids, (v) => BigInt(v)), [1, ids.length]),
+    input: new ort.Tensor(
+      "int64",
+      BigInt64Array.from(ids, (v) => BigInt(v)),
+      [1, ids.length],
+    ),
     input_lengths: new ort.Tensor("int64", BigInt64Array.from([BigInt(ids.length)]), [1]),
     scales: new ort.Tensor("float32", Float32Array.from([scales.noiseScale, scales.lengthScale, scales.noiseW]), [3]),
   };

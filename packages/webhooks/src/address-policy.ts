@@ -56,5 +56,11 @@ export function normalizeHost(host: string): string {
  * addresses, and over plain http.
  */
 export function parseAllowedHosts(value: string | undefined): ReadonlySet<string> {
-  return new Set((value ?? "").split(",").map((h) => h.trim()).filter((h) => h !== "").map(normalizeHost));
+  return new Set(
+    (value ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter((h) => h !== "")
+      .map(normalizeHost),
+  );
 }

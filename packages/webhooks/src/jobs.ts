@@ -27,7 +27,13 @@ export async function addWithWebhook(
   job: { queue: string; id: string; data: SynthJobData; opts: JobsOptions; webhookUrl: string; baseUrl?: string | undefined; flow?: FlowJob },
   config: { QUEUE_NAME: string; WEBHOOK_MAX_ATTEMPTS: number; JOB_RETENTION_SECONDS: number },
 ): Promise<void> {
-  const data: WebhookJobData = { job_id: job.id, url: job.webhookUrl, queue: job.queue, trace: job.data.trace, ...(job.baseUrl !== undefined ? { base_url: job.baseUrl } : {}) };
+  const data: WebhookJobData = {
+    job_id: job.id,
+    url: job.webhookUrl,
+    queue: job.queue,
+    trace: job.data.trace,
+    ...(job.baseUrl !== undefined ? { base_url: job.baseUrl } : {}),
+  };
   await flow.add({
     name: WEBHOOK_JOB_NAME,
     queueName: webhookQueueName(config.QUEUE_NAME),
@@ -39,7 +45,12 @@ export async function addWithWebhook(
       removeOnComplete: { age: config.JOB_RETENTION_SECONDS },
       removeOnFail: { age: config.JOB_RETENTION_SECONDS },
     },
-    children: [{ ...(job.flow ?? { name: SYNTH_JOB_NAME, queueName: job.queue, data: job.data }), opts: { ...job.opts, jobId: job.id, ignoreDependencyOnFailure: true } }],
+    children: [
+      {
+        ...(job.flow ?? { name: SYNTH_JOB_NAME, queueName: job.queue, data: job.data }),
+        opts: { ...job.opts, jobId: job.id, ignoreDependencyOnFailure: true },
+      },
+    ],
   });
 }
 

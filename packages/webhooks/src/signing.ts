@@ -17,7 +17,10 @@ export class WebhookSecretError extends Error {
  * @throws WebhookSecretError naming the position of a malformed secret
  */
 export function parseWebhookSecrets(value: string): string[] {
-  const secrets = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const secrets = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (secrets.length === 0) throw new WebhookSecretError("no secret given (expected whsec_<base64>, comma-separated for a rotation)");
   secrets.forEach((secret, i) => {
     const where = secrets.length > 1 ? `secret ${i + 1} of ${secrets.length}` : "the secret";
@@ -25,7 +28,8 @@ export function parseWebhookSecrets(value: string): string[] {
     const base64 = secret.slice(SECRET_PREFIX.length);
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64) || base64.length % 4 !== 0) throw new WebhookSecretError(`${where} is not ${SECRET_PREFIX} followed by base64`);
     const bytes = Buffer.from(base64, "base64").length;
-    if (bytes < KEY_BYTES.min || bytes > KEY_BYTES.max) throw new WebhookSecretError(`${where} decodes to ${bytes} bytes; use ${KEY_BYTES.min} to ${KEY_BYTES.max}`);
+    if (bytes < KEY_BYTES.min || bytes > KEY_BYTES.max)
+      throw new WebhookSecretError(`${where} decodes to ${bytes} bytes; use ${KEY_BYTES.min} to ${KEY_BYTES.max}`);
   });
   return secrets;
 }

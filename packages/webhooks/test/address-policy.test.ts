@@ -66,7 +66,10 @@ describe("checkWebhookTarget (submit time)", () => {
   });
 
   it("refuses a host name whose addresses include a refused one", async () => {
-    const resolve = async () => [{ address: "93.184.215.14", family: 4 }, { address: "10.1.2.3", family: 4 }];
+    const resolve = async () => [
+      { address: "93.184.215.14", family: 4 },
+      { address: "10.1.2.3", family: 4 },
+    ];
     expect(await refusedWith("https://mixed.example/hook", "", resolve)).toMatch(/mixed\.example resolves to a private address/);
   });
 

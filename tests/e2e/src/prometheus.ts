@@ -36,7 +36,9 @@ export interface PrometheusTargets {
 export function requirePrometheus(): void {
   const r = spawnSync("prometheus", ["--version"], { encoding: "utf8" });
   if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
-    throw new Error("prometheus not found on PATH: install Debian's `prometheus` package (apt-get install -y prometheus); this test needs the real server and never skips");
+    throw new Error(
+      "prometheus not found on PATH: install Debian's `prometheus` package (apt-get install -y prometheus); this test needs the real server and never skips",
+    );
   }
   if (r.error) throw r.error;
 }
@@ -61,9 +63,13 @@ export async function startPrometheus(targets: PrometheusTargets): Promise<Prome
   await writeFile(configFile, await renderLocalConfig(targets));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn("prometheus", [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`, `--storage.tsdb.path=${join(dir, "data")}`, "--log.level=warn"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    "prometheus",
+    [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`, `--storage.tsdb.path=${join(dir, "data")}`, "--log.level=warn"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -78,7 +84,9 @@ export async function startPrometheus(targets: PrometheusTargets): Promise<Prome
   const server: PrometheusServer = {
     url,
     async query(expr) {
-      const data = await api<{ resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const data = await api<{ resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] }>(
+        `/api/v1/query?query=${encodeURIComponent(expr)}`,
+      );
       if (data.resultType !== "vector") throw new Error(`${expr}: expected an instant vector, got ${data.resultType}`);
       return data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
     },

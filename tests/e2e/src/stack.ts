@@ -56,7 +56,15 @@ export async function startStack(opts: StackOptions): Promise<TestStack> {
   const workerMetricsUrls: string[] = [];
   const addWorker = async (env: Record<string, string> = {}) => {
     const port = await freePort();
-    const w = startApp("worker", { ...shared, VOICES_DIR: dir, WORKER_METRICS_PORT: String(port), WORKER_METRICS_HOST: "127.0.0.1", HEARTBEAT_INTERVAL_MS: "1000", ...opts.workerEnv, ...env });
+    const w = startApp("worker", {
+      ...shared,
+      VOICES_DIR: dir,
+      WORKER_METRICS_PORT: String(port),
+      WORKER_METRICS_HOST: "127.0.0.1",
+      HEARTBEAT_INTERVAL_MS: "1000",
+      ...opts.workerEnv,
+      ...env,
+    });
     workers.push(w);
     workerMetricsUrls.push(`http://127.0.0.1:${port}`);
     await until("worker metrics", async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined), 120_000);

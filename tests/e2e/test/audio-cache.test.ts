@@ -56,7 +56,12 @@ describe("audio cache (real API, worker and Redis)", () => {
     expect(second.status).toBe("completed");
     expect(second.id).not.toBe(first.id);
     const secondView = (await (await fetch(`${stack.apiUrl}/v1/jobs/${second.id}`)).json()) as JobView;
-    expect(secondView).toMatchObject({ id: second.id, status: "completed", attempts: 0, result: { cached: true, synthesis_s: 0, audio_duration_s: firstView.result!.audio_duration_s } });
+    expect(secondView).toMatchObject({
+      id: second.id,
+      status: "completed",
+      attempts: 0,
+      result: { cached: true, synthesis_s: 0, audio_duration_s: firstView.result!.audio_duration_s },
+    });
     // The first job's word timings come with it (same text, same audio): its captions too.
     expect(secondView.result?.word_timings).toBe("model_durations");
     expect(secondView.result?.words).toEqual(firstView.result?.words);
@@ -85,7 +90,7 @@ describe("audio cache (real API, worker and Redis)", () => {
     expect(spacedView.result!.audio_duration_s).not.toBe(listView.result!.audio_duration_s);
 
     // <speak> read as SSML, or literally (text_type text): two audios.
-    const ssml = "<speak>Two <break time=\"500ms\"/> readings.</speak>";
+    const ssml = '<speak>Two <break time="500ms"/> readings.</speak>';
     await ended((await submit({ text: ssml, voice: VOICE })).id);
     expect((await submit({ text: ssml, voice: VOICE, text_type: "text" })).status).toBe("queued");
     expect((await submit({ text: ssml, voice: VOICE })).status).toBe("completed");
@@ -99,7 +104,11 @@ describe("audio cache (real API, worker and Redis)", () => {
 
   it("answers a repeated OpenAI speech request from the cache, as a job of the jobs API", async () => {
     const speech = async (body: Record<string, unknown>) => {
-      const res = await fetch(`${stack.apiUrl}/v1/audio/speech`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "tts-1", voice: VOICE, ...body }) });
+      const res = await fetch(`${stack.apiUrl}/v1/audio/speech`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "tts-1", voice: VOICE, ...body }),
+      });
       expect(res.status, res.status === 200 ? "" : await res.clone().text()).toBe(200);
       return { id: res.headers.get("x-voxqueue-job-id")!, bytes: Buffer.from(await res.arrayBuffer()), type: res.headers.get("content-type") };
     };
@@ -123,7 +132,10 @@ describe("audio cache (real API, worker and Redis)", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ model: "tts-1", voice: VOICE, input, response_format: "pcm", stream_format: "sse" }),
     });
-    const events = (await sse.text()).split("\n\n").filter(Boolean).map((b) => JSON.parse(b.replace(/^data: /, "")) as { type: string; audio?: string });
+    const events = (await sse.text())
+      .split("\n\n")
+      .filter(Boolean)
+      .map((b) => JSON.parse(b.replace(/^data: /, "")) as { type: string; audio?: string });
     expect(events.map((e) => e.type)).toEqual(["speech.audio.delta", "speech.audio.done"]);
     expect(Buffer.from(events[0]!.audio!, "base64").equals(streamed.bytes)).toBe(true);
     expect(await cacheCounts()).toEqual({ hit: before.hit + 3, miss: before.miss + 2 });

@@ -29,7 +29,10 @@ let browser: Browser;
 beforeAll(async () => {
   mkdirSync(E2E_OUTPUT_DIR, { recursive: true });
   const keysFile = join(mkdtempSync(join(tmpdir(), "vq-console-keys-")), "api-keys");
-  const lines = [["alice", KEY_ALICE], ["admin", KEY_ADMIN]].map(([name, key]) => formatApiKeyLine({ name: name!, sha256: hashApiKey(key!) }));
+  const lines = [
+    ["alice", KEY_ALICE],
+    ["admin", KEY_ADMIN],
+  ].map(([name, key]) => formatApiKeyLine({ name: name!, sha256: hashApiKey(key!) }));
   writeFileSync(keysFile, `${lines.join("\n")}\n`, { mode: 0o600 });
   [stack, browser] = await Promise.all([
     startStack({ redisUrl: REDIS_URL, apiEnv: { API_KEYS_FILE: keysFile } }),
@@ -43,9 +46,10 @@ afterAll(async () => {
 });
 
 /** A page whose requests to any other origin are aborted and recorded, with its console errors recorded. */
-async function openPage(
-  httpCredentials?: { username: string; password: string },
-): Promise<{ context: BrowserContext; page: Page; foreign: string[]; errors: string[] }> {
+async function openPage(httpCredentials?: {
+  username: string;
+  password: string;
+}): Promise<{ context: BrowserContext; page: Page; foreign: string[]; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: "light", ...(httpCredentials ? { httpCredentials } : {}) });
   const foreign: string[] = [];
   const origin = new URL(stack.apiUrl).origin;
@@ -75,9 +79,7 @@ describe("web console in a real browser (Debian chromium, playwright-core)", () 
       await page.keyboard.type(KEY_ALICE);
       await page.keyboard.press("Enter");
       expect(await page.evaluate(() => localStorage.getItem("voxqueue.apiKey"))).toBe(KEY_ALICE);
-      await expect.poll(() => page.locator("#voice option").allTextContents()).toEqual(
-        expect.arrayContaining([expect.stringContaining(MULTI_VOICE)]),
-      );
+      await expect.poll(() => page.locator("#voice option").allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining(MULTI_VOICE)]));
       // Every form control has a label.
       expect(await page.$$eval("input, select, textarea", (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.id))).toEqual([]);
 
@@ -106,10 +108,14 @@ describe("web console in a real browser (Debian chromium, playwright-core)", () 
       expect(job.result).toMatchObject({ voice: MULTI_VOICE, speaker: "speaker_2" });
 
       // The audio element has a playable source: the browser decoded its header and knows its length.
-      const audio = await page.waitForFunction(() => {
-        const a = document.querySelector<HTMLAudioElement>("#player");
-        return a && a.readyState >= HTMLMediaElement.HAVE_METADATA && a.duration > 0 ? { src: a.currentSrc, duration: a.duration, error: a.error } : null;
-      }, undefined, { timeout: 30_000 });
+      const audio = await page.waitForFunction(
+        () => {
+          const a = document.querySelector<HTMLAudioElement>("#player");
+          return a && a.readyState >= HTMLMediaElement.HAVE_METADATA && a.duration > 0 ? { src: a.currentSrc, duration: a.duration, error: a.error } : null;
+        },
+        undefined,
+        { timeout: 30_000 },
+      );
       const { src, duration, error } = (await audio.jsonValue())!;
       expect(error).toBeNull();
       expect(src).toMatch(/^blob:/);
@@ -137,10 +143,14 @@ describe("web console in a real browser (Debian chromium, playwright-core)", () 
       await page.getByLabel("Format").selectOption("mp3");
       await page.locator(`#recent-table tr[data-job-id="${id}"] button`).click();
       await expect.poll(() => page.locator("#download").getAttribute("download"), { timeout: 30_000 }).toBe(`${id}.mp3`);
-      const mp3 = await page.waitForFunction(() => {
-        const a = document.querySelector<HTMLAudioElement>("#player");
-        return a && a.readyState >= HTMLMediaElement.HAVE_METADATA && a.duration > 0 ? a.duration : null;
-      }, undefined, { timeout: 30_000 });
+      const mp3 = await page.waitForFunction(
+        () => {
+          const a = document.querySelector<HTMLAudioElement>("#player");
+          return a && a.readyState >= HTMLMediaElement.HAVE_METADATA && a.duration > 0 ? a.duration : null;
+        },
+        undefined,
+        { timeout: 30_000 },
+      );
       // MP3 frames round the length up a little (encoder delay and padding).
       expect(Math.abs((await mp3.jsonValue())! - job.result!.audio_duration_s) / job.result!.audio_duration_s).toBeLessThan(0.02);
 

@@ -35,7 +35,12 @@ let oneJobApiUrl: string;
 beforeAll(async () => {
   // One inference thread with one onnxruntime thread per worker: the same arithmetic in every process.
   const workerEnv = { WORKER_CONCURRENCY: "1", INFERENCE_THREADS: "1", ORT_INTRA_OP_THREADS: "1", MAX_AUDIO_SECONDS: "240" };
-  stack = await startStack({ redisUrl: REDIS_URL, workers: 2, workerEnv, apiEnv: { MAX_TEXT_CHARS: String(MAX_TEXT_CHARS), LONGFORM_CHUNK_CHARS: String(CHUNK_CHARS) } });
+  stack = await startStack({
+    redisUrl: REDIS_URL,
+    workers: 2,
+    workerEnv,
+    apiEnv: { MAX_TEXT_CHARS: String(MAX_TEXT_CHARS), LONGFORM_CHUNK_CHARS: String(CHUNK_CHARS) },
+  });
   const port = await freePort();
   oneJobApi = startApp("api", { REDIS_URL, QUEUE_NAME: stack.queueName, PORT: String(port), HOST: "127.0.0.1", MAX_TEXT_CHARS: "10000" });
   oneJobApiUrl = `http://127.0.0.1:${port}`;
@@ -53,11 +58,16 @@ async function submit(apiUrl: string, body: Record<string, unknown>): Promise<st
 
 /** Polls the job's view until it ends, keeping every view seen. */
 async function finished(apiUrl: string, id: string, seen: JobView[] = []): Promise<JobView> {
-  return until(`job ${id}`, async () => {
-    const view = (await (await fetch(`${apiUrl}/v1/jobs/${id}`)).json()) as JobView;
-    seen.push(view);
-    return view.status === "completed" || view.status === "failed" ? view : undefined;
-  }, 170_000, 100);
+  return until(
+    `job ${id}`,
+    async () => {
+      const view = (await (await fetch(`${apiUrl}/v1/jobs/${id}`)).json()) as JobView;
+      seen.push(view);
+      return view.status === "completed" || view.status === "failed" ? view : undefined;
+    },
+    170_000,
+    100,
+  );
 }
 
 async function audioOf(apiUrl: string, id: string): Promise<Buffer> {
@@ -93,7 +103,10 @@ describe("long-form jobs: a text over MAX_TEXT_CHARS split into chunk jobs and s
     }
     const ran = stack.workers.map((w) => w.logs().filter((l) => l.msg === "job synthesized" && String(l.job_id).startsWith(`${id}-chunk-`)).length);
     expect(ran.reduce((a, b) => a + b, 0)).toBe(total);
-    expect(ran.every((n) => n > 0), `chunks per worker: ${ran.join(", ")}`).toBe(true);
+    expect(
+      ran.every((n) => n > 0),
+      `chunks per worker: ${ran.join(", ")}`,
+    ).toBe(true);
 
     const longform = await audioOf(stack.apiUrl, id);
     const single = await finished(oneJobApiUrl, await submit(oneJobApiUrl, body));

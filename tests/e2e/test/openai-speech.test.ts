@@ -58,8 +58,12 @@ describe("POST /v1/audio/speech with the openai SDK", () => {
 
   it("maps voices and speed: an installed voice id works directly, OpenAI names pick a speaker, speed 2 halves the audio", async () => {
     const speak = async (body: Partial<OpenAI.Audio.SpeechCreateParams>) => {
-      const { data, response } = await client.audio.speech.create({ model: "tts-1", voice: "alloy", input: TEXT, response_format: "wav", ...body }).withResponse();
-      const job = (await (await fetch(`${stack.apiUrl}/v1/jobs/${response.headers.get("x-voxqueue-job-id")}`)).json()) as { result: { voice: string; speaker: string | null; audio_duration_s: number } };
+      const { data, response } = await client.audio.speech
+        .create({ model: "tts-1", voice: "alloy", input: TEXT, response_format: "wav", ...body })
+        .withResponse();
+      const job = (await (await fetch(`${stack.apiUrl}/v1/jobs/${response.headers.get("x-voxqueue-job-id")}`)).json()) as {
+        result: { voice: string; speaker: string | null; audio_duration_s: number };
+      };
       expect((await decodeAudio(new Uint8Array(await data.arrayBuffer()))).seconds).toBeCloseTo(job.result.audio_duration_s, 2);
       return job.result;
     };
@@ -75,7 +79,9 @@ describe("POST /v1/audio/speech with the openai SDK", () => {
   it("answers bad requests 400 in OpenAI's error shape naming the param, and queues nothing", async () => {
     const before = await jobsQueued();
     const bad = async (body: Record<string, unknown>) => {
-      const err = await client.audio.speech.create({ model: "tts-1", voice: "alloy", input: TEXT, ...body } as OpenAI.Audio.SpeechCreateParams).catch((e: unknown) => e);
+      const err = await client.audio.speech
+        .create({ model: "tts-1", voice: "alloy", input: TEXT, ...body } as OpenAI.Audio.SpeechCreateParams)
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.BadRequestError);
       const e = err as InstanceType<typeof OpenAI.BadRequestError>;
       expect(e.status).toBe(400);

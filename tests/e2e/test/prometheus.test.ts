@@ -79,7 +79,11 @@ beforeAll(async () => {
   await once(receiver, "listening");
   // The audio cache is on (the e2e default is off), so a repeated request can hit it.
   const cacheEnv = { AUDIO_CACHE_MAX_BYTES: String(64 * MIB) };
-  stack = await startStack({ redisUrl: REDIS_URL, apiEnv: { ...WEBHOOK_ENV, ...cacheEnv }, workerEnv: { ...WEBHOOK_ENV, ...cacheEnv, WORKER_CONCURRENCY: "1", PATH: cpuPath } });
+  stack = await startStack({
+    redisUrl: REDIS_URL,
+    apiEnv: { ...WEBHOOK_ENV, ...cacheEnv },
+    workerEnv: { ...WEBHOOK_ENV, ...cacheEnv, WORKER_CONCURRENCY: "1", PATH: cpuPath },
+  });
   fakeGpuDir = fakeNvidiaSmiDir();
   await stack.addWorker({ PATH: `${fakeGpuDir}${delimiter}${cpuPath}` });
   prom = await startPrometheus({ api: hostPort(stack.apiUrl), workers: stack.workerMetricsUrls.map(hostPort) });
@@ -96,10 +100,15 @@ afterAll(async () => {
 async function queryUntil(expr: string, ok: (samples: PromSample[]) => boolean, timeoutMs = 90_000): Promise<PromSample[]> {
   let last: PromSample[] = [];
   try {
-    return await until(`Prometheus: ${expr}`, async () => {
-      last = await prom.query(expr);
-      return ok(last) ? last : undefined;
-    }, timeoutMs, 250);
+    return await until(
+      `Prometheus: ${expr}`,
+      async () => {
+        last = await prom.query(expr);
+        return ok(last) ? last : undefined;
+      },
+      timeoutMs,
+      250,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; last result ${JSON.stringify(last)}`);
   }
@@ -119,10 +128,15 @@ async function submit(body: Record<string, unknown>): Promise<string> {
 }
 
 async function finished(id: string): Promise<JobView> {
-  return until(`job ${id}`, async () => {
-    const job = (await (await fetch(`${stack.apiUrl}/v1/jobs/${id}`)).json()) as JobView;
-    return job.status === "completed" || job.status === "failed" ? job : undefined;
-  }, undefined, 200);
+  return until(
+    `job ${id}`,
+    async () => {
+      const job = (await (await fetch(`${stack.apiUrl}/v1/jobs/${id}`)).json()) as JobView;
+      return job.status === "completed" || job.status === "failed" ? job : undefined;
+    },
+    undefined,
+    200,
+  );
 }
 
 describe("Prometheus against the live API and workers", () => {
@@ -180,7 +194,9 @@ describe("Prometheus against the live API and workers", () => {
     expect(await scalar(`sum(tts_requests_total{${model},status="success"})`)).toBe(12);
     expect(await scalar(`sum(tts_requests_total{${model},status="error"})`)).toBe(1);
     expect(await scalar('sum(tts_errors_total{job="voxqueue-worker",error_type="invalid_input"})')).toBe(1);
-    expect(await scalar(`sum(increase(tts_synthesis_duration_seconds_sum{${model}}[5m])) / sum(increase(tts_audio_duration_seconds_sum{${model}}[5m]))`)).toBeCloseTo(rtf, 2);
+    expect(
+      await scalar(`sum(increase(tts_synthesis_duration_seconds_sum{${model}}[5m])) / sum(increase(tts_audio_duration_seconds_sum{${model}}[5m]))`),
+    ).toBeCloseTo(rtf, 2);
 
     // increase()/rate() extrapolate: not towards the window's start (every series
     // started at 0, and Prometheus never extrapolates a counter below zero), but up to
@@ -192,7 +208,9 @@ describe("Prometheus against the live API and workers", () => {
     const extrapolation = 1 + (1.1 * 1.5) / scrapedSeconds;
     const within = (value: number, expected: number) => {
       expect(value).toBeGreaterThanOrEqual(expected * 0.999);
-      expect(value, `at most x${extrapolation.toFixed(3)} of ${expected} (series scraped for ${scrapedSeconds.toFixed(1)} s)`).toBeLessThanOrEqual(expected * extrapolation);
+      expect(value, `at most x${extrapolation.toFixed(3)} of ${expected} (series scraped for ${scrapedSeconds.toFixed(1)} s)`).toBeLessThanOrEqual(
+        expected * extrapolation,
+      );
     };
     within(await scalar("sum(increase(tts_requests_total[5m]))"), 13);
     within(await scalar('sum(increase(tts_errors_total{job="voxqueue-worker",error_type="invalid_input"}[5m]))'), 1);
@@ -232,13 +250,22 @@ describe("Prometheus against the live API and workers", () => {
     expect(JSON.parse(deliveries[0]!)).toMatchObject({ type: "job.completed", data: { id: hooked.id } });
 
     // The same request as a completed job: answered from the audio cache at once.
-    const res = await fetch(`${stack.apiUrl}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: TEXTS[0], voice: VOICE }) });
+    const res = await fetch(`${stack.apiUrl}/v1/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: TEXTS[0], voice: VOICE }),
+    });
     expect(await res.json()).toMatchObject({ status: "completed" });
 
     const speech = await fetch(`${stack.apiUrl}/v1/audio/speech`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "tts-1", input: "Streamed speech starts with its first sentence. Then the second follows.", voice: VOICE, response_format: "pcm" }),
+      body: JSON.stringify({
+        model: "tts-1",
+        input: "Streamed speech starts with its first sentence. Then the second follows.",
+        voice: VOICE,
+        response_format: "pcm",
+      }),
     });
     expect(speech.status).toBe(200);
     expect((await speech.arrayBuffer()).byteLength).toBeGreaterThan(0);
@@ -295,7 +322,27 @@ describe("Prometheus against the live API and workers", () => {
   it("labels carry no job id and no text", async () => {
     const series = await prom.series('{__name__=~"tts_.+"}', startedAtSeconds);
     expect(series.length).toBeGreaterThan(50);
-    const allowed = new Set(["__name__", "job", "instance", "queue", "state", "model", "language", "status", "error_type", "gpu_id", "le", "method", "route", "status_code", "result", "reason", "format", "outcome", "execution_provider"]);
+    const allowed = new Set([
+      "__name__",
+      "job",
+      "instance",
+      "queue",
+      "state",
+      "model",
+      "language",
+      "status",
+      "error_type",
+      "gpu_id",
+      "le",
+      "method",
+      "route",
+      "status_code",
+      "result",
+      "reason",
+      "format",
+      "outcome",
+      "execution_provider",
+    ]);
     const values = new Set<string>();
     for (const labels of series) {
       for (const [name, value] of Object.entries(labels)) {
@@ -315,7 +362,9 @@ describe("Prometheus against the live API and workers", () => {
     const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     const queue = new Queue(stack.queueName, { connection });
     try {
-      await queue.addBulk(Array.from({ length: 5 }, (_, i) => ({ name: SYNTH_JOB_NAME, data: { text: `delayed ${i}`, voice: VOICE }, opts: { delay: 600_000 } })));
+      await queue.addBulk(
+        Array.from({ length: 5 }, (_, i) => ({ name: SYNTH_JOB_NAME, data: { text: `delayed ${i}`, voice: VOICE }, opts: { delay: 600_000 } })),
+      );
       const counts = await queue.getJobCounts("waiting", "prioritized", "delayed");
       const backlog = Object.values(counts).reduce((n, c) => n + c, 0);
       expect(backlog).toBe(5);

@@ -48,7 +48,9 @@ async function readAll(body: ReadableStream<Uint8Array>, first?: () => Promise<v
 describe("sentence streaming", () => {
   it("the openai SDK's response body arrives chunk by chunk while the job is still running (pcm)", async () => {
     const t0 = performance.now();
-    const { data: response, response: raw } = await client.audio.speech.create({ model: "tts-1", voice: "alloy", input: TEN, response_format: "pcm" }).withResponse();
+    const { data: response, response: raw } = await client.audio.speech
+      .create({ model: "tts-1", voice: "alloy", input: TEN, response_format: "pcm" })
+      .withResponse();
     const id = raw.headers.get("x-voxqueue-job-id")!;
     let statusAtFirst = "";
     let firstAt = 0;
@@ -75,7 +77,10 @@ describe("sentence streaming", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const text = await res.text();
-    const events = text.split("\n\n").filter(Boolean).map((block) => JSON.parse(block.replace(/^data: /, "")) as { type: string; audio?: string; usage?: object });
+    const events = text
+      .split("\n\n")
+      .filter(Boolean)
+      .map((block) => JSON.parse(block.replace(/^data: /, "")) as { type: string; audio?: string; usage?: object });
     expect(events.length).toBeGreaterThan(2);
     expect(events.slice(0, -1).every((e) => e.type === "speech.audio.delta")).toBe(true);
     expect(events.at(-1)).toMatchObject({ type: "speech.audio.done", usage: { input_tokens: TEN.length } });
@@ -106,7 +111,11 @@ describe("sentence streaming", () => {
   });
 
   it("GET /v1/jobs/:id/audio/stream streams a job of the jobs API while it is active, then its stored audio once it is done", async () => {
-    const submitted = await fetch(`${stack.apiUrl}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: TEN }) });
+    const submitted = await fetch(`${stack.apiUrl}/v1/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: TEN }),
+    });
     const { id } = (await submitted.json()) as { id: string };
     const res = await fetch(`${stack.apiUrl}/v1/jobs/${id}/audio/stream?format=aac`);
     expect(res.status).toBe(200);

@@ -33,10 +33,15 @@ async function submit(body: Record<string, unknown>): Promise<string> {
 }
 
 async function finished(id: string): Promise<JobView> {
-  return until(`job ${id}`, async () => {
-    const job = (await (await fetch(`${stack.apiUrl}/v1/jobs/${id}`)).json()) as JobView;
-    return job.status === "completed" || job.status === "failed" ? job : undefined;
-  }, 150_000, 200);
+  return until(
+    `job ${id}`,
+    async () => {
+      const job = (await (await fetch(`${stack.apiUrl}/v1/jobs/${id}`)).json()) as JobView;
+      return job.status === "completed" || job.status === "failed" ? job : undefined;
+    },
+    150_000,
+    200,
+  );
 }
 
 function soxi(file: string, flag: string): number {
@@ -105,6 +110,9 @@ describe("HTTP submit → queue → worker → audio (real processes, real Redis
     expect(job.attempts).toBe(1);
     const audio = await fetch(`${stack.apiUrl}/v1/jobs/${id}/audio`);
     expect(audio.status).toBe(410);
-    expect(((await audio.json()) as { error: { type: string; message: string } }).error).toMatchObject({ type: "job_failed", message: expect.stringContaining("invalid_input: ") });
+    expect(((await audio.json()) as { error: { type: string; message: string } }).error).toMatchObject({
+      type: "job_failed",
+      message: expect.stringContaining("invalid_input: "),
+    });
   });
 });

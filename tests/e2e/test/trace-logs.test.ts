@@ -34,7 +34,8 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]
         const request = JSON.parse(body) as { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: Omit<ReceivedSpan, "service">[] }[] }[] };
         for (const rs of request.resourceSpans) {
           const service = rs.resource.attributes.find((a) => a.key === "service.name")?.value.stringValue ?? "";
-          for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, name: s.name, kind: s.kind });
+          for (const ss of rs.scopeSpans)
+            for (const s of ss.spans) spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, name: s.name, kind: s.kind });
         }
       }
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
@@ -79,17 +80,24 @@ describe("traces and logs of real processes", () => {
     });
     expect(res.status).toBe(202);
     const id = ((await res.json()) as { id: string }).id;
-    const view = await until(`job ${id}`, async () => {
-      const job = (await (await fetch(`${stack.apiUrl}/v1/jobs/${id}`)).json()) as JobView;
-      return job.status === "completed" || job.status === "failed" ? job : undefined;
-    }, 120_000, 200);
+    const view = await until(
+      `job ${id}`,
+      async () => {
+        const job = (await (await fetch(`${stack.apiUrl}/v1/jobs/${id}`)).json()) as JobView;
+        return job.status === "completed" || job.status === "failed" ? job : undefined;
+      },
+      120_000,
+      200,
+    );
     expect(view.status, JSON.stringify(view.error)).toBe("completed");
 
     // API: the request line (server span) and "job accepted" (producer span).
     expect(stack.api.logs().find((l) => l.msg === "listening on " + stack.apiUrl)).toMatchObject({ tracing: "no-export" });
     const accepted = line(stack.api.logs(), "job accepted", id);
     expect(accepted).toMatchObject({ trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
-    const request = await until("request log line", async () => stack.api.logs().find((l) => l.msg === "request" && l.route === "/v1/jobs" && l.trace_id === traceId));
+    const request = await until("request log line", async () =>
+      stack.api.logs().find((l) => l.msg === "request" && l.route === "/v1/jobs" && l.trace_id === traceId),
+    );
     expect(request.span_id).not.toBe(accepted!.span_id);
 
     // Worker: every line of the job carries the same trace id and its job id.
@@ -101,10 +109,14 @@ describe("traces and logs of real processes", () => {
 
     // Exported: the worker's spans, in the same trace, the consumer under the API's
     // producer span (whose id only the API's "job accepted" line tells).
-    const exported = await until("exported worker spans", async () => {
-      const spans = receiver.spans.filter((s) => s.traceId === traceId);
-      return spans.some((s) => s.name === "postprocess") && spans.some((s) => s.name.startsWith("process ")) ? spans : undefined;
-    }, 30_000);
+    const exported = await until(
+      "exported worker spans",
+      async () => {
+        const spans = receiver.spans.filter((s) => s.traceId === traceId);
+        return spans.some((s) => s.name === "postprocess") && spans.some((s) => s.name.startsWith("process ")) ? spans : undefined;
+      },
+      30_000,
+    );
     const consumer = exported.find((s) => s.name === `process ${stack.queueName}`)!;
     expect(consumer).toMatchObject({ service: "voxqueue-worker", kind: 5 /* CONSUMER */, parentSpanId: accepted!.span_id, spanId: started.span_id });
     const stages = exported.filter((s) => s.parentSpanId === consumer.spanId).map((s) => s.name);

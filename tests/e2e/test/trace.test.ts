@@ -145,7 +145,10 @@ function traceOf(id: string) {
   const named = (name: string) => spans.filter((s) => s.name === name);
   const one = (name: string) => {
     const found = named(name);
-    expect(found.map((s) => s.name), name).toHaveLength(1);
+    expect(
+      found.map((s) => s.name),
+      name,
+    ).toHaveLength(1);
     return found[0]!;
   };
   const childrenOf = (parent: ReadableSpan) => spans.filter((s) => s.parentSpanContext?.spanId === parent.spanContext().spanId);
@@ -165,13 +168,31 @@ describe("one job, one trace: API request → producer → consumer → stages",
     const consumer = t.one(`process ${QUEUE}`);
     const [preprocess, inference, postprocess] = [t.one(SPAN.preprocess), t.one(SPAN.inference), t.one(SPAN.postprocess)];
     expect(t.spans.map((s) => s.name).sort()).toEqual(
-      ["POST /v1/jobs", "audio cache lookup", `send ${QUEUE}`, `process ${QUEUE}`, "preprocess", "inference", "inference.sentence", "inference.sentence", "inference.sentence", "postprocess", "encode", "store"].sort(),
+      [
+        "POST /v1/jobs",
+        "audio cache lookup",
+        `send ${QUEUE}`,
+        `process ${QUEUE}`,
+        "preprocess",
+        "inference",
+        "inference.sentence",
+        "inference.sentence",
+        "inference.sentence",
+        "postprocess",
+        "encode",
+        "store",
+      ].sort(),
     );
 
     // Request span: the root, named after the route pattern.
     expect(server.kind).toBe(SpanKind.SERVER);
     expect(server.parentSpanContext).toBeUndefined();
-    expect(server.attributes).toMatchObject({ [ATTR.httpRequestMethod]: "POST", [ATTR.httpRoute]: "/v1/jobs", [ATTR.httpResponseStatusCode]: 202, [ATTR.urlPath]: "/v1/jobs" });
+    expect(server.attributes).toMatchObject({
+      [ATTR.httpRequestMethod]: "POST",
+      [ATTR.httpRoute]: "/v1/jobs",
+      [ATTR.httpResponseStatusCode]: 202,
+      [ATTR.urlPath]: "/v1/jobs",
+    });
 
     // Producer under the request; consumer under the producer (through the job's data).
     expect(t.producer.name).toBe(`send ${QUEUE}`);
@@ -265,7 +286,10 @@ describe("one job, one trace: API request → producer → consumer → stages",
     await request(app).get("/healthz").expect(200);
     await request(app).get("/metrics").expect(200);
     const servers = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER);
-    expect(servers.find((s) => s.attributes[ATTR.urlPath] === `/v1/jobs/${id}`)).toMatchObject({ name: "GET /v1/jobs/:id", attributes: { [ATTR.httpRoute]: "/v1/jobs/:id" } });
+    expect(servers.find((s) => s.attributes[ATTR.urlPath] === `/v1/jobs/${id}`)).toMatchObject({
+      name: "GET /v1/jobs/:id",
+      attributes: { [ATTR.httpRoute]: "/v1/jobs/:id" },
+    });
     expect(servers.map((s) => s.attributes[ATTR.urlPath])).not.toContain("/healthz");
     expect(servers.map((s) => s.attributes[ATTR.urlPath])).not.toContain("/metrics");
   });
@@ -282,7 +306,11 @@ describe("one job, one trace: API request → producer → consumer → stages",
     // Preprocessing ran and found nothing to say; inference never started.
     expect(t.childrenOf(consumer).map((s) => s.name)).toEqual([SPAN.preprocess]);
     expect(t.one(SPAN.preprocess).attributes[ATTR.sentences]).toBe(0);
-    expect(lineOf(workerLogs.lines, "job failed", id)).toMatchObject({ trace_id: t.traceId, span_id: consumer.spanContext().spanId, error_type: "invalid_input" });
+    expect(lineOf(workerLogs.lines, "job failed", id)).toMatchObject({
+      trace_id: t.traceId,
+      span_id: consumer.spanContext().spanId,
+      error_type: "invalid_input",
+    });
   });
 
   it("keeps the trace across retries: every attempt's consumer span is a child of the one producer span", async () => {

@@ -55,7 +55,10 @@ export async function runBurst(opts: BurstOptions): Promise<BurstReport> {
   const say = opts.progress ?? (() => undefined);
   const server = await startRedisServer();
   const redis = new Redis(server.url());
-  const stack = await startStack({ redisUrl: server.url(), workerEnv: { WORKER_CONCURRENCY: String(opts.workerConcurrency ?? 1), INFERENCE_THREADS: String(opts.inferenceThreads ?? 2), LOG_LEVEL: "warn" } });
+  const stack = await startStack({
+    redisUrl: server.url(),
+    workerEnv: { WORKER_CONCURRENCY: String(opts.workerConcurrency ?? 1), INFERENCE_THREADS: String(opts.inferenceThreads ?? 2), LOG_LEVEL: "warn" },
+  });
   const sampler = new Sampler(redis, () => [stack.workers[0]!.child.pid!, stack.api.child.pid!]).start();
   try {
     const ids: string[] = [];

@@ -19,7 +19,13 @@ of the latency of a 202 with and without WAIT (median, p95, mean, ms).
   --out FILE    report path (default out/durability-report.json)
   --help        this text`;
 
-const { values } = parseArgs({ options: { submits: { type: "string", default: "300" }, out: { type: "string", default: "out/durability-report.json" }, help: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: {
+    submits: { type: "string", default: "300" },
+    out: { type: "string", default: "out/durability-report.json" },
+    help: { type: "boolean", default: false },
+  },
+});
 if (values.help) {
   console.log(HELP);
   process.exit(0);

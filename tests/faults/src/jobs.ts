@@ -34,7 +34,11 @@ export function bullKey(queue: string, suffix: string, prefix = "bull"): string 
 }
 
 /** Jobs of `queue` per BullMQ state, read straight from its keys (one slot on a Cluster: the prefix's hash tag). */
-export async function queueCounts(redis: Redis, queue: string, prefix?: string): Promise<{ waiting: number; prioritized: number; delayed: number; active: number; completed: number; failed: number }> {
+export async function queueCounts(
+  redis: Redis,
+  queue: string,
+  prefix?: string,
+): Promise<{ waiting: number; prioritized: number; delayed: number; active: number; completed: number; failed: number }> {
   const key = (suffix: string) => bullKey(queue, suffix, prefix);
   const [waiting, prioritized, delayed, active, completed, failed] = (await redis
     .multi()
@@ -52,7 +56,13 @@ export async function queueCounts(redis: Redis, queue: string, prefix?: string):
 }
 
 /** Waits until `expected` jobs of `queue` have finished (completed or failed) and none is left to run. */
-export async function waitForDrain(redis: Redis, queue: string, expected: number, timeoutMs: number, prefix?: string): Promise<Awaited<ReturnType<typeof queueCounts>>> {
+export async function waitForDrain(
+  redis: Redis,
+  queue: string,
+  expected: number,
+  timeoutMs: number,
+  prefix?: string,
+): Promise<Awaited<ReturnType<typeof queueCounts>>> {
   return until(
     `${expected} jobs of ${queue} to finish`,
     async () => {
@@ -89,6 +99,9 @@ export function completionsByJob(workers: readonly AppProcess[]): Map<string, nu
  */
 export async function auditJobs(redis: Redis, queue: string, ids: readonly string[], prefix?: string): Promise<{ notCompleted: string[]; audioKeys: number }> {
   const completed = bullKey(queue, "completed", prefix);
-  const [scores, exists] = await Promise.all([Promise.all(ids.map((id) => redis.zscore(completed, id))), Promise.all(ids.map((id) => redis.exists(audioKey(id))))]);
+  const [scores, exists] = await Promise.all([
+    Promise.all(ids.map((id) => redis.zscore(completed, id))),
+    Promise.all(ids.map((id) => redis.exists(audioKey(id)))),
+  ]);
   return { notCompleted: ids.filter((_, i) => scores[i] === null), audioKeys: exists.reduce((a, b) => a + b, 0) };
 }

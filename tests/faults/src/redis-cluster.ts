@@ -26,7 +26,9 @@ export interface RedisCluster {
  * fixed ports), else free ports whose bus port (+10000) is free too.
  */
 async function clusterPorts(count: number): Promise<number[]> {
-  const fixed = process.env.FAULTS_CLUSTER_PORTS?.split(",").map((p) => Number(p.trim())).filter((p) => p > 0);
+  const fixed = process.env.FAULTS_CLUSTER_PORTS?.split(",")
+    .map((p) => Number(p.trim()))
+    .filter((p) => p > 0);
   if (fixed?.length) {
     if (fixed.length !== count) throw new Error(`FAULTS_CLUSTER_PORTS names ${fixed.length} ports; the cluster needs ${count}`);
     return fixed;
@@ -62,21 +64,28 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   };
   try {
     for (const port of ports) {
-      servers.push(await startRedisServer({ port, args: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"] }));
+      servers.push(
+        await startRedisServer({ port, args: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"] }),
+      );
     }
     await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"]);
     for (const port of ports) {
-      await until(`cluster node ${port}: cluster_state:ok with 3 nodes`, async () => {
-        const node = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-        node.on("error", () => undefined);
-        try {
-          await node.connect();
-          const info = (await node.call("CLUSTER", "INFO")) as string;
-          return /cluster_state:ok/.test(info) && /cluster_known_nodes:3\b/.test(info) ? true : undefined;
-        } finally {
-          node.disconnect();
-        }
-      }, 60_000, 200);
+      await until(
+        `cluster node ${port}: cluster_state:ok with 3 nodes`,
+        async () => {
+          const node = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+          node.on("error", () => undefined);
+          try {
+            await node.connect();
+            const info = (await node.call("CLUSTER", "INFO")) as string;
+            return /cluster_state:ok/.test(info) && /cluster_known_nodes:3\b/.test(info) ? true : undefined;
+          } finally {
+            node.disconnect();
+          }
+        },
+        60_000,
+        200,
+      );
     }
   } catch (err) {
     await destroy();

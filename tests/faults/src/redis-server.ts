@@ -43,13 +43,20 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
   const port = opts.port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), "vq-redis-"));
   const args = [
-    "--port", String(port),
-    "--bind", "127.0.0.1",
-    "--dir", dir,
-    "--save", "",
-    "--appendonly", opts.appendonly === false ? "no" : "yes",
-    "--appendfsync", "everysec",
-    "--maxmemory-policy", "noeviction",
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    opts.appendonly === false ? "no" : "yes",
+    "--appendfsync",
+    "everysec",
+    "--maxmemory-policy",
+    "noeviction",
     ...(opts.args ?? []),
   ];
   let child: ChildProcess | null = null;
@@ -67,19 +74,24 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     void exited.then(() => {
       if (child === proc) child = null;
     });
-    await until(`redis-server on port ${port}`, async () => {
-      if (child !== proc) throw new Error(`redis-server exited: ${out.slice(-500)}`);
-      const probe = new Redis(url(), { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on("error", () => undefined); // connect() rejects with it
-      try {
-        await probe.connect();
-        // PING answers while the AOF is still loading; wait for the data too.
-        const info = await probe.info("persistence");
-        return /loading:0/.test(info) ? true : undefined;
-      } finally {
-        probe.disconnect();
-      }
-    }, 30_000, 50);
+    await until(
+      `redis-server on port ${port}`,
+      async () => {
+        if (child !== proc) throw new Error(`redis-server exited: ${out.slice(-500)}`);
+        const probe = new Redis(url(), { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        probe.on("error", () => undefined); // connect() rejects with it
+        try {
+          await probe.connect();
+          // PING answers while the AOF is still loading; wait for the data too.
+          const info = await probe.info("persistence");
+          return /loading:0/.test(info) ? true : undefined;
+        } finally {
+          probe.disconnect();
+        }
+      },
+      30_000,
+      50,
+    );
   };
   const signal = async (sig: NodeJS.Signals) => {
     const proc = child;

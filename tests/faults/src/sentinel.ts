@@ -58,36 +58,49 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await until("replica in sync", () => ask(replica.port, async (r) => (/master_link_status:up/.test(await r.info("replication")) ? true : undefined)), 30_000);
+    await until(
+      "replica in sync",
+      () => ask(replica.port, async (r) => (/master_link_status:up/.test(await r.info("replication")) ? true : undefined)),
+      30_000,
+    );
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
       const conf = join(dir, `sentinel-${port}.conf`);
-      await writeFile(conf, [
-        `port ${port}`,
-        "bind 127.0.0.1",
-        `dir ${dir}`,
-        `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${primary.port} 2`,
-        `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} 1000`,
-        `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 10000`,
-        "",
-      ].join("\n"));
+      await writeFile(
+        conf,
+        [
+          `port ${port}`,
+          "bind 127.0.0.1",
+          `dir ${dir}`,
+          `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${primary.port} 2`,
+          `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} 1000`,
+          `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 10000`,
+          "",
+        ].join("\n"),
+      );
       const child = spawn("redis-server", [conf, "--sentinel"], { stdio: "ignore" });
       sentinels.push(child);
       sentinelPorts.push(port);
     }
     for (const port of sentinelPorts) {
-      await until(`sentinel ${port} knows the replica and the other sentinels`, () =>
-        ask(port, async (r) => {
-          const [master] = (await r.call("SENTINEL", "MASTERS")) as string[][];
-          const f = Object.fromEntries(master!.flatMap((_, i, a) => (i % 2 === 0 ? [[a[i], a[i + 1]]] : [])));
-          return Number(f["num-slaves"]) >= 1 && Number(f["num-other-sentinels"]) >= 2 ? true : undefined;
-        }).catch(() => undefined), 60_000, 200);
+      await until(
+        `sentinel ${port} knows the replica and the other sentinels`,
+        () =>
+          ask(port, async (r) => {
+            const [master] = (await r.call("SENTINEL", "MASTERS")) as string[][];
+            const f = Object.fromEntries(master!.flatMap((_, i, a) => (i % 2 === 0 ? [[a[i], a[i + 1]]] : [])));
+            return Number(f["num-slaves"]) >= 1 && Number(f["num-other-sentinels"]) >= 2 ? true : undefined;
+          }).catch(() => undefined),
+        60_000,
+        200,
+      );
     }
   } catch (err) {
     await destroy();
     throw err;
   }
-  const primaryPort = () => ask(sentinelPorts[0]!, async (r) => Number(((await r.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", SENTINEL_MASTER_NAME)) as string[])[1]));
+  const primaryPort = () =>
+    ask(sentinelPorts[0]!, async (r) => Number(((await r.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", SENTINEL_MASTER_NAME)) as string[])[1]));
   return {
     servers,
     sentinelPorts,
@@ -100,27 +113,55 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
       // and so is one that was accepted but aborted (on a loaded machine the promotion can time out): until
       // the first Sentinel names the new primary, the request is repeated every 15 s.
       let askedAt = 0;
-      await until(`sentinel ${sentinelPorts[0]} names ${next} primary after a failover`, async () => {
-        const current = await primaryPort().catch(() => undefined);
-        if (current === next) return true;
-        if (Date.now() - askedAt > 15_000) {
-          const accepted = await ask(sentinelPorts[0]!, (r) => r.call("SENTINEL", "FAILOVER", SENTINEL_MASTER_NAME)).then(() => true, () => false);
-          if (accepted) askedAt = Date.now();
-        }
-        return undefined;
-      }, 120_000, 250);
+      await until(
+        `sentinel ${sentinelPorts[0]} names ${next} primary after a failover`,
+        async () => {
+          const current = await primaryPort().catch(() => undefined);
+          if (current === next) return true;
+          if (Date.now() - askedAt > 15_000) {
+            const accepted = await ask(sentinelPorts[0]!, (r) => r.call("SENTINEL", "FAILOVER", SENTINEL_MASTER_NAME)).then(
+              () => true,
+              () => false,
+            );
+            if (accepted) askedAt = Date.now();
+          }
+          return undefined;
+        },
+        120_000,
+        250,
+      );
       for (const port of sentinelPorts) {
-        await until(`sentinel ${port} names ${next} primary`, () => ask(port, async (r) => (Number(((await r.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", SENTINEL_MASTER_NAME)) as string[])[1]) === next ? true : undefined)).catch(() => undefined), 60_000, 100);
+        await until(
+          `sentinel ${port} names ${next} primary`,
+          () =>
+            ask(port, async (r) =>
+              Number(((await r.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", SENTINEL_MASTER_NAME)) as string[])[1]) === next ? true : undefined,
+            ).catch(() => undefined),
+          60_000,
+          100,
+        );
       }
-      await until(`old primary ${old} replicates ${next}`, () => ask(old, async (r) => {
-        const info = await r.info("replication");
-        return info.includes(`master_port:${next}`) && /master_link_status:up/.test(info) ? true : undefined;
-      }).catch(() => undefined), 60_000, 100);
+      await until(
+        `old primary ${old} replicates ${next}`,
+        () =>
+          ask(old, async (r) => {
+            const info = await r.info("replication");
+            return info.includes(`master_port:${next}`) && /master_link_status:up/.test(info) ? true : undefined;
+          }).catch(() => undefined),
+        60_000,
+        100,
+      );
       for (const port of sentinelPorts) {
-        await until(`sentinel ${port} sees ${old} as replica`, () => ask(port, async (r) => {
-          const replicas = (await r.call("SENTINEL", "REPLICAS", SENTINEL_MASTER_NAME)) as string[][];
-          return replicas.some((rep) => rep.includes(String(old)) && !rep.some((v) => /s_down|o_down|disconnected/.test(v))) ? true : undefined;
-        }).catch(() => undefined), 60_000, 200);
+        await until(
+          `sentinel ${port} sees ${old} as replica`,
+          () =>
+            ask(port, async (r) => {
+              const replicas = (await r.call("SENTINEL", "REPLICAS", SENTINEL_MASTER_NAME)) as string[][];
+              return replicas.some((rep) => rep.includes(String(old)) && !rep.some((v) => /s_down|o_down|disconnected/.test(v))) ? true : undefined;
+            }).catch(() => undefined),
+          60_000,
+          200,
+        );
       }
       return next;
     },

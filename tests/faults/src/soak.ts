@@ -47,7 +47,9 @@ const rate = Number(values.rate);
 const retention = Number(values.retention);
 const warmUpSeconds = retention + 30;
 if (!(minutes > 0) || !(rate > 0) || !Number.isInteger(retention) || retention < 60 || minutes * 60 < warmUpSeconds + 60) {
-  console.error(`invalid arguments: need --rate > 0, an integer --retention >= 60, and --minutes >= ${Math.ceil((warmUpSeconds + 60) / 60)} for this retention\n\n${HELP}`);
+  console.error(
+    `invalid arguments: need --rate > 0, an integer --retention >= 60, and --minutes >= ${Math.ceil((warmUpSeconds + 60) / 60)} for this retention\n\n${HELP}`,
+  );
   process.exit(2);
 }
 const say = (line: string) => console.error(`[soak] ${line}`);
@@ -82,7 +84,15 @@ try {
       redis.xlen(bullKey(stack.queueName, "events")),
       queueCounts(redis, stack.queueName),
     ]);
-    samples.push({ t: elapsed(), worker_rss: workerRss, api_rss: apiRss, used_memory: stats.usedMemoryBytes, keys: stats.keys, events, waiting: counts.waiting + counts.prioritized + counts.delayed });
+    samples.push({
+      t: elapsed(),
+      worker_rss: workerRss,
+      api_rss: apiRss,
+      used_memory: stats.usedMemoryBytes,
+      keys: stats.keys,
+      events,
+      waiting: counts.waiting + counts.prioritized + counts.delayed,
+    });
   };
   const sampler = setInterval(() => void sample().catch(() => undefined), 2000);
   const total = Math.round(minutes * 60 * rate);
@@ -99,17 +109,24 @@ try {
     );
     if (i % Math.round(rate * 30) === 0 && samples.length > 0) {
       const s = samples[samples.length - 1]!;
-      say(`t=${Math.round(elapsed())} s submitted=${i} keys=${s.keys} used_memory=${mib(s.used_memory)} MiB worker_rss=${mib(s.worker_rss ?? 0)} MiB waiting=${s.waiting}`);
+      say(
+        `t=${Math.round(elapsed())} s submitted=${i} keys=${s.keys} used_memory=${mib(s.used_memory)} MiB worker_rss=${mib(s.worker_rss ?? 0)} MiB waiting=${s.waiting}`,
+      );
     }
   }
   await Promise.all(pending);
   const loadSeconds = elapsed();
   say(`load done after ${Math.round(loadSeconds)} s; draining`);
   // Finished jobs older than the retention are gone: wait for nothing left to run.
-  const counts = await until("the queue to drain", async () => {
-    const c = await queueCounts(redis, stack.queueName);
-    return c.waiting + c.prioritized + c.delayed + c.active === 0 ? c : undefined;
-  }, 5 * 60_000, 500);
+  const counts = await until(
+    "the queue to drain",
+    async () => {
+      const c = await queueCounts(redis, stack.queueName);
+      return c.waiting + c.prioritized + c.delayed + c.active === 0 ? c : undefined;
+    },
+    5 * 60_000,
+    500,
+  );
   clearInterval(sampler);
   await sample();
   // Audit only jobs young enough to still be retained.

@@ -23,10 +23,15 @@ afterAll(async () => {
 });
 
 async function finished(id: string): Promise<JobView> {
-  return until(`job ${id}`, async () => {
-    const job = (await (await fetch(`${stack.apiUrl}/v1/jobs/${id}`)).json()) as JobView;
-    return job.status === "completed" || job.status === "failed" ? job : undefined;
-  }, 120_000, 200);
+  return until(
+    `job ${id}`,
+    async () => {
+      const job = (await (await fetch(`${stack.apiUrl}/v1/jobs/${id}`)).json()) as JobView;
+      return job.status === "completed" || job.status === "failed" ? job : undefined;
+    },
+    120_000,
+    200,
+  );
 }
 
 describe("per-job synthesis timeout", () => {

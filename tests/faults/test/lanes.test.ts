@@ -20,7 +20,11 @@ let world: Partial<FaultStack> = {};
 beforeAll(async () => {
   // Two batch jobs at once on one inference thread: batch sentences always wait for the
   // thread, so the interactive job's sentences must get ahead of them (BATCH_SHARE_EVERY 4).
-  world = await startFaultStack({ workers: 1, workerEnv: { WORKER_CONCURRENCY: "2", INFERENCE_THREADS: "1", LOG_LEVEL: "warn" }, apiEnv: { LOG_LEVEL: "warn" } });
+  world = await startFaultStack({
+    workers: 1,
+    workerEnv: { WORKER_CONCURRENCY: "2", INFERENCE_THREADS: "1", LOG_LEVEL: "warn" },
+    apiEnv: { LOG_LEVEL: "warn" },
+  });
 });
 afterAll(() => stopFaultStack(world));
 
@@ -47,11 +51,21 @@ describe(`a ${BATCH_JOBS}-job batch backlog and one interactive job on one worke
       expect(sub.status, sub.errorType).toBe(202);
       batchIds.push(sub.id!);
     }
-    await until("the batch backlog to be under way", async () => ((await queueCounts(redis, batchQueue)).completed >= BACKLOG_STARTED ? true : undefined), 600_000, 50);
+    await until(
+      "the batch backlog to be under way",
+      async () => ((await queueCounts(redis, batchQueue)).completed >= BACKLOG_STARTED ? true : undefined),
+      600_000,
+      50,
+    );
     const sub = await submitJob(stack.apiUrl, { text: INTERACTIVE_TEXT });
     expect(sub.status, sub.errorType).toBe(202);
     const interactiveId = sub.id!;
-    await until("the interactive job to complete", async () => ((await redis.hget(bullKey(interactiveQueue, interactiveId), "finishedOn")) ? true : undefined), 600_000, 50);
+    await until(
+      "the interactive job to complete",
+      async () => ((await redis.hget(bullKey(interactiveQueue, interactiveId), "finishedOn")) ? true : undefined),
+      600_000,
+      50,
+    );
     const interactive = await times(interactiveQueue, interactiveId);
 
     const drained = await waitForDrain(redis, batchQueue, BATCH_JOBS, 1_200_000);

@@ -20,10 +20,15 @@ beforeAll(async () => {
 afterAll(() => stopFaultStack({ server, redis, stack }));
 
 async function finished(id: string): Promise<JobView> {
-  return until(`job ${id}`, async () => {
-    const job = (await (await fetch(`${stack.apiUrl}/v1/jobs/${id}`)).json()) as JobView;
-    return job.status === "completed" || job.status === "failed" ? job : undefined;
-  }, 240_000, 250);
+  return until(
+    `job ${id}`,
+    async () => {
+      const job = (await (await fetch(`${stack.apiUrl}/v1/jobs/${id}`)).json()) as JobView;
+      return job.status === "completed" || job.status === "failed" ? job : undefined;
+    },
+    240_000,
+    250,
+  );
 }
 
 /** Checks the job's WAV: RIFF/WAVE, 16-bit mono PCM at the result's rate, length = its duration. */
@@ -100,7 +105,17 @@ describe("odd texts: valid audio or a clear invalid_input, never a crashed worke
     expect(job.status, JSON.stringify(job.error)).toBe("completed");
     await checkAudio(job);
     const wavMib = mib(44 + job.result!.audio_duration_s * job.result!.sample_rate * 2);
-    console.log(JSON.stringify({ test: "longest-text", chars: text.length, audio_s: job.result!.audio_duration_s, synthesis_s: job.result!.synthesis_s, wav_mib: wavMib, rss_before_mib: mib(before), peak_rss_mib: mib(sampler.peakRss()) }));
+    console.log(
+      JSON.stringify({
+        test: "longest-text",
+        chars: text.length,
+        audio_s: job.result!.audio_duration_s,
+        synthesis_s: job.result!.synthesis_s,
+        wav_mib: wavMib,
+        rss_before_mib: mib(before),
+        peak_rss_mib: mib(sampler.peakRss()),
+      }),
+    );
     // The sentences, the WAV and some slack: nothing proportional to more than that.
     expect(mib(sampler.peakRss() - before)).toBeLessThan(64 + 4 * wavMib);
   });

@@ -108,7 +108,9 @@ describe("Redis Cluster (three primaries): the end-to-end path", () => {
     const job = await submit({ text: "Which node holds this?", voice: VOICE });
     await ended(job.id);
     const slot = async (key: string) => (await redis.call("CLUSTER", "KEYSLOT", key)) as number;
-    const queueSlots = new Set(await Promise.all(["wait", "active", "completed", "events", job.id].map((s) => slot(`${CLUSTER_QUEUE_PREFIX}:${stack.queueName}:${s}`))));
+    const queueSlots = new Set(
+      await Promise.all(["wait", "active", "completed", "events", job.id].map((s) => slot(`${CLUSTER_QUEUE_PREFIX}:${stack.queueName}:${s}`))),
+    );
     expect(queueSlots.size).toBe(1);
     expect(await redis.exists(`${CLUSTER_QUEUE_PREFIX}:${stack.queueName}:${job.id}`)).toBe(1);
     expect(await redis.exists(audioKey(job.id))).toBe(1);
@@ -166,7 +168,9 @@ describe("Redis Cluster (three primaries): the end-to-end path", () => {
   });
 
   it("sends one signed webhook per job (a BullMQ flow across two queues of the same slot)", async () => {
-    const jobs = await Promise.all(Array.from({ length: 3 }, (_, i) => submit({ text: `Webhook number ${i} arrives once.`, voice: VOICE, webhook_url: hookUrl })));
+    const jobs = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => submit({ text: `Webhook number ${i} arrives once.`, voice: VOICE, webhook_url: hookUrl })),
+    );
     for (const job of jobs) expect((await ended(job.id)).status).toBe("completed");
     const delivered = async (id: string) => {
       for (;;) {
@@ -186,9 +190,21 @@ describe("Redis Cluster (three primaries): the end-to-end path", () => {
     const counts = await queueCounts(redis, stack.queueName, CLUSTER_QUEUE_PREFIX);
     // Jobs answered from the cache have no BullMQ job; the rest completed there.
     const { notCompleted, audioKeys } = await auditJobs(redis, stack.queueName, ids, CLUSTER_QUEUE_PREFIX);
-    const fromCache = (await Promise.all(notCompleted.map(async (id) => ((await (await get(`/v1/jobs/${id}`)).json()) as JobView).result?.cached === true))).filter(Boolean).length;
+    const fromCache = (
+      await Promise.all(notCompleted.map(async (id) => ((await (await get(`/v1/jobs/${id}`)).json()) as JobView).result?.cached === true))
+    ).filter(Boolean).length;
     const lost = notCompleted.length - fromCache;
-    console.log(JSON.stringify({ test: "redis-cluster", primaries: 3, accepted: ids.length, completed: counts.completed, from_cache: fromCache, lost, failed: counts.failed }));
+    console.log(
+      JSON.stringify({
+        test: "redis-cluster",
+        primaries: 3,
+        accepted: ids.length,
+        completed: counts.completed,
+        from_cache: fromCache,
+        lost,
+        failed: counts.failed,
+      }),
+    );
     expect(lost).toBe(0);
     expect(counts.failed).toBe(0);
     expect(audioKeys).toBe(ids.length);

@@ -1,7 +1,17 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until, type TestStack } from "@voxqueue/e2e";
-import { auditJobs, bullKey, completionsByJob, startFaultStack, stopFaultStack, submitJob, waitForDrain, type RedisServer, type Submission } from "../src/index.js";
+import {
+  auditJobs,
+  bullKey,
+  completionsByJob,
+  startFaultStack,
+  stopFaultStack,
+  submitJob,
+  waitForDrain,
+  type RedisServer,
+  type Submission,
+} from "../src/index.js";
 
 const VOICE = "en_US-voxqueue_ref-x_low";
 const DOWN_MS = 3000;
@@ -37,7 +47,11 @@ describe("Redis restart (AOF) while jobs flow", () => {
     await server.start();
     const upAt = Date.now();
     const acceptedBefore = submissions.filter((s) => s.status === 202).length;
-    await until("30 more accepted jobs after the restart", async () => (submissions.filter((s) => s.status === 202).length >= acceptedBefore + 30 ? true : undefined), 60_000);
+    await until(
+      "30 more accepted jobs after the restart",
+      async () => (submissions.filter((s) => s.status === 202).length >= acceptedBefore + 30 ? true : undefined),
+      60_000,
+    );
     stop = true;
     await submitter;
 
@@ -59,11 +73,25 @@ describe("Redis restart (AOF) while jobs flow", () => {
     const counts = await waitForDrain(redis, stack.queueName, accepted.length, 120_000);
     const { notCompleted, audioKeys } = await auditJobs(redis, stack.queueName, accepted);
     // A worker logs `job completed` after Redis has the job completed: on a loaded machine the line may lag the count.
-    const completions = await until("a job completed line for every accepted job", async () => {
-      const byJob = completionsByJob(stack.workers);
-      return accepted.every((id) => byJob.has(id)) ? byJob : undefined;
-    }, 60_000);
-    console.log(JSON.stringify({ test: "redis-restart", accepted: accepted.length, refused_503: refused.length, down_s: (upAt - downAt) / 1000, lost: notCompleted.length, failed: counts.failed, unacknowledged: completions.size - accepted.length }));
+    const completions = await until(
+      "a job completed line for every accepted job",
+      async () => {
+        const byJob = completionsByJob(stack.workers);
+        return accepted.every((id) => byJob.has(id)) ? byJob : undefined;
+      },
+      60_000,
+    );
+    console.log(
+      JSON.stringify({
+        test: "redis-restart",
+        accepted: accepted.length,
+        refused_503: refused.length,
+        down_s: (upAt - downAt) / 1000,
+        lost: notCompleted.length,
+        failed: counts.failed,
+        unacknowledged: completions.size - accepted.length,
+      }),
+    );
     expect(notCompleted).toEqual([]);
     expect(counts.failed).toBe(0);
     expect(audioKeys).toBe(accepted.length);

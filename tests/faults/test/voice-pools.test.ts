@@ -69,11 +69,24 @@ describe("voice pools across worker processes", () => {
     for (const id of stranded) expect(completedBy(xlowWorker).has(id)).toBe(false);
 
     // Once the catalog forgets the dead worker, a submit for its voice is refused: 400 naming the voice.
-    const refused = await until("a submit for the unhosted voice refused", async () => {
-      const res = await submitJob(stack.apiUrl, { text: TEXT, voice: MULTI });
-      return res.status === 400 ? res : undefined;
-    }, 60_000, 500);
+    const refused = await until(
+      "a submit for the unhosted voice refused",
+      async () => {
+        const res = await submitJob(stack.apiUrl, { text: TEXT, voice: MULTI });
+        return res.status === 400 ? res : undefined;
+      },
+      60_000,
+      500,
+    );
     expect(refused.errorType).toBe("invalid_input");
-    console.log(JSON.stringify({ test: "voice-pools", xlow_jobs: xlowIds.length + after.length, multi_jobs: multiIds.length, stranded: stranded.length, refused_after_s: (Date.now() - t0) / 1000 }));
+    console.log(
+      JSON.stringify({
+        test: "voice-pools",
+        xlow_jobs: xlowIds.length + after.length,
+        multi_jobs: multiIds.length,
+        stranded: stranded.length,
+        refused_after_s: (Date.now() - t0) / 1000,
+      }),
+    );
   });
 });

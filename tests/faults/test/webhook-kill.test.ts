@@ -40,7 +40,13 @@ beforeAll(async () => {
   ({ server, redis, stack } = await startFaultStack({
     workers: 2,
     apiEnv: webhookEnv,
-    workerEnv: { ...webhookEnv, LOCK_DURATION_MS: String(LOCK_DURATION_MS), STALLED_INTERVAL_MS: String(STALLED_INTERVAL_MS), WORKER_CONCURRENCY: "1", WEBHOOK_BACKOFF_MS: "100" },
+    workerEnv: {
+      ...webhookEnv,
+      LOCK_DURATION_MS: String(LOCK_DURATION_MS),
+      STALLED_INTERVAL_MS: String(STALLED_INTERVAL_MS),
+      WORKER_CONCURRENCY: "1",
+      WEBHOOK_BACKOFF_MS: "100",
+    },
   }));
 });
 afterAll(async () => {
@@ -78,20 +84,30 @@ describe("webhook exactly once across worker SIGKILLs", () => {
     while (killed.size < KILLS) {
       // Keep work queued while we kill.
       if ((await queueCounts(redis, stack.queueName)).waiting < 4) await submit(4);
-      const victim = await until("a worker in the middle of a job not killed before", async () => {
-        for (const w of stack.workers.filter(alive)) {
-          const job = runningJob(w);
-          if (job && !killed.has(job) && (await redis.lpos(bullKey(stack.queueName, "active"), job)) !== null) return { w, job };
-        }
-        return undefined;
-      }, 60_000, 20);
+      const victim = await until(
+        "a worker in the middle of a job not killed before",
+        async () => {
+          for (const w of stack.workers.filter(alive)) {
+            const job = runningJob(w);
+            if (job && !killed.has(job) && (await redis.lpos(bullKey(stack.queueName, "active"), job)) !== null) return { w, job };
+          }
+          return undefined;
+        },
+        60_000,
+        20,
+      );
       victim.w.child.kill("SIGKILL");
       killed.add(victim.job);
       await victim.w.exited;
       await stack.addWorker();
     }
     // Every job's event arrives (deliveries follow completion), then a quiet second for strays.
-    await until("an event for every job", async () => (new Set(received.map((r) => r.headers["webhook-id"])).size >= ids.length ? true : undefined), 120_000, 100);
+    await until(
+      "an event for every job",
+      async () => (new Set(received.map((r) => r.headers["webhook-id"])).size >= ids.length ? true : undefined),
+      120_000,
+      100,
+    );
     await new Promise((r) => setTimeout(r, 2_000));
     const counts = await queueCounts(redis, stack.queueName);
     const perJob = new Map<string, number>();
@@ -100,7 +116,17 @@ describe("webhook exactly once across worker SIGKILLs", () => {
       perJob.set(id, (perJob.get(id) ?? 0) + 1);
     }
     const killedEvents = [...killed].map((id) => perJob.get(id) ?? 0);
-    console.log(JSON.stringify({ test: "webhook-kill", jobs: ids.length, kills: killed.size, events: received.length, jobs_with_events: perJob.size, events_per_killed_job: killedEvents, completed: counts.completed }));
+    console.log(
+      JSON.stringify({
+        test: "webhook-kill",
+        jobs: ids.length,
+        kills: killed.size,
+        events: received.length,
+        jobs_with_events: perJob.size,
+        events_per_killed_job: killedEvents,
+        completed: counts.completed,
+      }),
+    );
 
     expect(counts.completed).toBe(ids.length);
     expect(perJob.size).toBe(ids.length);

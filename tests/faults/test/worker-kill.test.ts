@@ -56,13 +56,18 @@ describe("SIGKILL of workers mid-job", () => {
       // Keep work queued while we kill.
       const counts = await queueCounts(redis, stack.queueName);
       if (counts.waiting < 6) await submit(10);
-      const victim = await until("a worker in the middle of a job not killed before", async () => {
-        for (const w of [...ready].filter(alive)) {
-          const job = runningJob(w);
-          if (job && !killed.has(job) && (await redis.lpos(bullKey(stack.queueName, "active"), job)) !== null) return { w, job };
-        }
-        return undefined;
-      }, 180_000, 20);
+      const victim = await until(
+        "a worker in the middle of a job not killed before",
+        async () => {
+          for (const w of [...ready].filter(alive)) {
+            const job = runningJob(w);
+            if (job && !killed.has(job) && (await redis.lpos(bullKey(stack.queueName, "active"), job)) !== null) return { w, job };
+          }
+          return undefined;
+        },
+        180_000,
+        20,
+      );
       victim.w.child.kill("SIGKILL");
       killed.set(victim.job, Date.now());
       await victim.w.exited;
@@ -80,7 +85,18 @@ describe("SIGKILL of workers mid-job", () => {
     const twice = [...completions].filter(([, n]) => n !== 1);
     // How long a kill delayed its job: kill → completion (BullMQ's finishedOn).
     const delays = await Promise.all([...killed].map(async ([id, at]) => (Number(await redis.hget(bullKey(stack.queueName, id), "finishedOn")) - at) / 1000));
-    console.log(JSON.stringify({ test: "worker-kill", jobs: ids.length, kills: killed.size, kill_phase_s: killSeconds, lost: notCompleted.length, failed: counts.failed, audio_keys: audioKeys, max_kill_delay_s: Math.max(...delays) }));
+    console.log(
+      JSON.stringify({
+        test: "worker-kill",
+        jobs: ids.length,
+        kills: killed.size,
+        kill_phase_s: killSeconds,
+        lost: notCompleted.length,
+        failed: counts.failed,
+        audio_keys: audioKeys,
+        max_kill_delay_s: Math.max(...delays),
+      }),
+    );
 
     expect(notCompleted).toEqual([]);
     expect(counts.failed).toBe(0);

@@ -60,7 +60,12 @@ function parseCli() {
   const dash = process.argv.indexOf("--");
   const libFuzzerArgs = dash >= 0 ? process.argv.slice(dash + 1) : [];
   const names = dash >= 0 ? positionals.slice(0, positionals.length - libFuzzerArgs.length) : positionals;
-  const targets = names.length === 0 ? FUZZ_TARGETS : names.map((name) => FUZZ_TARGETS.find((t) => t.name === name) ?? fail(`unknown target "${name}"; targets: ${FUZZ_TARGETS.map((t) => t.name).join(", ")}`));
+  const targets =
+    names.length === 0
+      ? FUZZ_TARGETS
+      : names.map(
+          (name) => FUZZ_TARGETS.find((t) => t.name === name) ?? fail(`unknown target "${name}"; targets: ${FUZZ_TARGETS.map((t) => t.name).join(", ")}`),
+        );
   const seconds = Number(values.seconds);
   if (!Number.isInteger(seconds) || seconds < 1) fail("--seconds must be a whole number of seconds, 1 or more");
   return { ...values, seconds, targets, libFuzzerArgs, corpusDir: resolve(values["corpus-dir"]) };
@@ -101,7 +106,9 @@ async function runTarget(target: FuzzTarget, opts: { seconds: number; corpusDir:
     ...(readdirSync(join(PACKAGE_DIR, "corpus")).includes(`${target.name}.dict`) ? [`-dict=${dict}`] : []),
     ...opts.libFuzzerArgs,
   ];
-  console.log(`\n== ${target.name}: ${opts.regression ? "regression over the corpus" : `${opts.seconds} s`} (node ${nodeArgs.join(" ")} ${args.map((a) => (a.startsWith(REPO_ROOT) ? relative(process.cwd(), a) : a)).join(" ")})`);
+  console.log(
+    `\n== ${target.name}: ${opts.regression ? "regression over the corpus" : `${opts.seconds} s`} (node ${nodeArgs.join(" ")} ${args.map((a) => (a.startsWith(REPO_ROOT) ? relative(process.cwd(), a) : a)).join(" ")})`,
+  );
   const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: process.cwd(),
     env: { ...process.env, ...(addon ? { VOXQUEUE_JAZZER_ADDON: `${addon.original}\n${addon.patched}` } : {}) },
@@ -115,7 +122,9 @@ async function runTarget(target: FuzzTarget, opts: { seconds: number; corpusDir:
   });
   const exitCode = await new Promise<number | null>((done) => child.on("close", done));
   // libFuzzer names the file it wrote on stderr or stdout, depending on the kind of crash: read the folder.
-  const findings = readdirSync(findingsDir).filter((f) => !earlierFindings.has(f)).map((f) => join(findingsDir, f));
+  const findings = readdirSync(findingsDir)
+    .filter((f) => !earlierFindings.has(f))
+    .map((f) => join(findingsDir, f));
   return summarize(target.name, opts.seconds, output, exitCode, findings);
 }
 
@@ -139,7 +148,9 @@ function summarize(target: string, seconds: number, output: string, exitCode: nu
 /** Prints a finding's input so it can be read (and turned into a regression seed). */
 function printFinding(file: string): void {
   const bytes = readFileSync(file);
-  console.log(`finding: ${relative(process.cwd(), file)}\n  base64: ${bytes.toString("base64")}\n  as UTF-8: ${JSON.stringify(bytes.toString("utf8").slice(0, 400))}`);
+  console.log(
+    `finding: ${relative(process.cwd(), file)}\n  base64: ${bytes.toString("base64")}\n  as UTF-8: ${JSON.stringify(bytes.toString("utf8").slice(0, 400))}`,
+  );
 }
 
 async function replay(targetName: string | undefined, file: string): Promise<void> {
@@ -166,7 +177,18 @@ async function main(): Promise<void> {
   for (const target of opts.targets) summaries.push(await runTarget(target, opts));
   console.log("\n== summary");
   for (const s of summaries) {
-    console.log(JSON.stringify({ fuzz: s.target, seconds: opts.regression ? 0 : s.seconds, execs: s.execs, edges: s.edges, features: s.features, corpus: s.corpus, findings: s.findings.length, exit: s.exitCode }));
+    console.log(
+      JSON.stringify({
+        fuzz: s.target,
+        seconds: opts.regression ? 0 : s.seconds,
+        execs: s.execs,
+        edges: s.edges,
+        features: s.features,
+        corpus: s.corpus,
+        findings: s.findings.length,
+        exit: s.exitCode,
+      }),
+    );
     for (const file of s.findings) printFinding(file);
   }
   // libFuzzer exits non-zero on a finding, and Jazzer.js on an error loading the target.

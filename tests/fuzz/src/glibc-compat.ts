@@ -53,7 +53,13 @@ export function relaxGlibcRequirements(elf: Buffer): string[] {
   const sections: Section[] = [];
   for (let i = 0; i < shnum; i++) {
     const at = shoff + i * shentsize;
-    sections.push({ type: elf.readUInt32LE(at + 4), offset: Number(elf.readBigUInt64LE(at + 0x18)), size: Number(elf.readBigUInt64LE(at + 0x20)), link: elf.readUInt32LE(at + 0x28), info: elf.readUInt32LE(at + 0x2c) });
+    sections.push({
+      type: elf.readUInt32LE(at + 4),
+      offset: Number(elf.readBigUInt64LE(at + 0x18)),
+      size: Number(elf.readBigUInt64LE(at + 0x20)),
+      link: elf.readUInt32LE(at + 0x28),
+      info: elf.readUInt32LE(at + 0x2c),
+    });
   }
   const find = (type: number): Section => {
     const s = sections.find((x) => x.type === type);
@@ -97,7 +103,10 @@ export function relaxGlibcRequirements(elf: Buffer): string[] {
     elf.writeUInt16LE(base.index, versymAt);
     changed.push(classic);
   }
-  for (const [label, aux] of [["GLIBC_2.38", glibc238], ["GLIBCXX_3.4.32", glibcxx32]] as const) {
+  for (const [label, aux] of [
+    ["GLIBC_2.38", glibc238],
+    ["GLIBCXX_3.4.32", glibcxx32],
+  ] as const) {
     if (!aux) continue;
     elf.writeUInt16LE(elf.readUInt16LE(aux.flagsAt) | VER_FLG_WEAK, aux.flagsAt);
     changed.push(`${label} weak`);

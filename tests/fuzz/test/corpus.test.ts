@@ -25,8 +25,14 @@ describe("fuzz targets over their seed corpus", () => {
   it("under Jazzer.js: pnpm fuzz --regression runs every target over its seeds and exits 0", () => {
     // An empty generated corpus, so only the kept seeds run.
     const corpusDir = join(PACKAGE_DIR, ".jazzer", `regression-${process.pid}`);
-    const run = spawnSync(process.execPath, ["--import", "tsx", join(PACKAGE_DIR, "src", "cli.ts"), "--regression", "--corpus-dir", corpusDir], { cwd: PACKAGE_DIR, encoding: "utf8" });
-    const summaries = run.stdout.split("\n").filter((line) => line.startsWith('{"fuzz"')).map((line) => JSON.parse(line) as { fuzz: string; execs: number; edges: number; findings: number });
+    const run = spawnSync(process.execPath, ["--import", "tsx", join(PACKAGE_DIR, "src", "cli.ts"), "--regression", "--corpus-dir", corpusDir], {
+      cwd: PACKAGE_DIR,
+      encoding: "utf8",
+    });
+    const summaries = run.stdout
+      .split("\n")
+      .filter((line) => line.startsWith('{"fuzz"'))
+      .map((line) => JSON.parse(line) as { fuzz: string; execs: number; edges: number; findings: number });
     expect(run.status, run.stderr.slice(-3000)).toBe(0);
     expect(summaries.map((s) => s.fuzz)).toEqual(FUZZ_TARGETS.map((t) => t.name));
     for (const s of summaries) {

@@ -62,7 +62,8 @@ export function createChart(figure, opts) {
       d += run.map(([x, y], i) => `${i ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`).join("");
       const first = run[0];
       const last = run[run.length - 1];
-      if (first && last) fill += `M${first[0].toFixed(1)},${HEIGHT}${run.map(([x, y]) => `L${x.toFixed(1)},${y.toFixed(1)}`).join("")}L${last[0].toFixed(1)},${HEIGHT}Z`;
+      if (first && last)
+        fill += `M${first[0].toFixed(1)},${HEIGHT}${run.map(([x, y]) => `L${x.toFixed(1)},${y.toFixed(1)}`).join("")}L${last[0].toFixed(1)},${HEIGHT}Z`;
       run = [];
     };
     values.forEach((v, i) => {

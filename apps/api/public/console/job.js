@@ -169,7 +169,8 @@ export function createJobPanel(hooks = {}) {
         showTimings(job);
         try {
           await loadAudio(job, format);
-          if (mine === generation) say(`Job ${short} completed: ${seconds(job.result?.audio_duration_s)} of audio, RTF ${job.result?.rtf?.toFixed(3)}. Ready to play.`);
+          if (mine === generation)
+            say(`Job ${short} completed: ${seconds(job.result?.audio_duration_s)} of audio, RTF ${job.result?.rtf?.toFixed(3)}. Ready to play.`);
         } catch (err) {
           if (mine === generation) say(`Job ${short} completed, but its audio could not be loaded: ${/** @type {Error} */ (err).message}`, true);
         }

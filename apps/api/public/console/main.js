@@ -76,7 +76,10 @@ function fillSpeakers() {
     return;
   }
   const names = Array.isArray(voice.speakers) && voice.speakers.length ? voice.speakers : Array.from({ length: n }, (_, i) => String(i));
-  fill(speakerSelect, names.map((/** @type {string} */ s) => [s, s]));
+  fill(
+    speakerSelect,
+    names.map((/** @type {string} */ s) => [s, s]),
+  );
   speakerSelect.disabled = false;
 }
 

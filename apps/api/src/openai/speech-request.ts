@@ -10,7 +10,8 @@ export type SpeechRequestParser = (body: unknown) => SpeechRequest;
 export function createSpeechRequestParser(opts: { maxInputChars: number }): SpeechRequestParser {
   const schema = createSpeechRequestSchema(opts);
   return (body) => {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new VoxqueueError("invalid_input", "request body must be a JSON object", "body");
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      throw new VoxqueueError("invalid_input", "request body must be a JSON object", "body");
     const parsed = schema.safeParse(body);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;

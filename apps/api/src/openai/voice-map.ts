@@ -13,7 +13,10 @@ export interface VoiceChoice {
  */
 export function parseVoiceMap(setting: string): Map<string, VoiceChoice> {
   const map = new Map<string, VoiceChoice>();
-  for (const entry of setting.split(",").map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of setting
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const m = /^([^=\s]+)=([^:\s]+)(?::(\S+))?$/.exec(entry);
     if (!m) throw new Error(`OPENAI_VOICE_MAP: "${entry}" is not name=voice or name=voice:speaker`);
     map.set(m[1]!, m[3] === undefined ? { voice: m[2]! } : { voice: m[2]!, speaker: m[3] });
@@ -61,7 +64,11 @@ export function resolveSpeechVoice(model: string, voice: string, voices: readonl
   if (configured) return configured;
   const position = (OPENAI_VOICES as readonly string[]).indexOf(voice);
   if (position < 0) {
-    throw new VoxqueueError("invalid_input", `unknown voice; use an OpenAI voice name (${OPENAI_VOICES.join(", ")}) or an installed voice id (GET /v1/voices)`, "voice");
+    throw new VoxqueueError(
+      "invalid_input",
+      `unknown voice; use an OpenAI voice name (${OPENAI_VOICES.join(", ")}) or an installed voice id (GET /v1/voices)`,
+      "voice",
+    );
   }
   const pairs = modelVoicePairs(model as keyof typeof OPENAI_SPEECH_MODELS, voices);
   return pairs[position % pairs.length]!;

@@ -41,9 +41,6 @@ export function consoleRouter(): Router {
       res.sendFile("index.html", { root: CONSOLE_DIR }, (err) => err && next(err));
     })
     .all(methodNotAllowed(["GET"]));
-  router.use(
-    "/console",
-    express.static(`${CONSOLE_DIR}console`, { index: false, redirect: false, fallthrough: true, setHeaders: consoleHeaders }),
-  );
+  router.use("/console", express.static(`${CONSOLE_DIR}console`, { index: false, redirect: false, fallthrough: true, setHeaders: consoleHeaders }));
   return router;
 }

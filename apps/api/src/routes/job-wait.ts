@@ -73,7 +73,12 @@ export async function streamJobEvents(hub: JobEventHub, id: string, viewOf: (id:
   res.once("close", onClose); // the client went away (req's "close" fires once its body is read)
   try {
     let view = await viewOf(id); // a 404 here is still a JSON error: nothing written yet
-    res.status(200).set({ "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-transform", Connection: "keep-alive", "X-Accel-Buffering": "no" });
+    res.status(200).set({
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-cache, no-transform",
+      Connection: "keep-alive",
+      "X-Accel-Buffering": "no",
+    });
     res.flushHeaders();
     let seq = 0;
     let last = "";

@@ -74,7 +74,10 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       // The voice first: the job id names its pool (`QueuePool.newJobId`).
       const voices = await redisStep("read voice catalog", () => deps.fleet.voices(deps.config.VOICE_CATALOG_MAX_AGE_SECONDS * 1000));
       const owner = apiKeyOf(res);
-      const resolved = { ...resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() }), ...(owner !== undefined ? { owner } : {}) };
+      const resolved = {
+        ...resolveJobRequest(request, voices, { defaultVoice: config.DEFAULT_VOICE, now: Date.now() }),
+        ...(owner !== undefined ? { owner } : {}),
+      };
       let id: string = queues.newJobId(resolved.voice, randomUUID());
       const claim: { id: string; fingerprint: string } | null = idempotencyKey === null ? null : { id, fingerprint: fingerprintOf(request) };
       if (idempotencyKey !== null && claim) {
@@ -83,13 +86,21 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
           const job = await redisStep("read job", async () => (await queueOfJob(deps.redis, queues, found.id)).getJob(found.id));
           if (job) {
             const links = jobLinks(found.id);
-            res.status(200).location(links.self).set(REPLAYED_HEADER, "true").json({ id: found.id, status: found.status, links } satisfies JobAccepted);
+            res
+              .status(200)
+              .location(links.self)
+              .set(REPLAYED_HEADER, "true")
+              .json({ id: found.id, status: found.status, links } satisfies JobAccepted);
             return;
           }
           // The first request's add failed or is still running: add the job now (BullMQ adds a job id once),
           // on the queue its id names, which is its voice's unless the default voice moved to another pool since.
           if (queues.forJob(found.id) !== queues.forVoice(resolved.voice)) {
-            throw new VoxqueueError("idempotency_conflict", `this ${IDEMPOTENCY_HEADER} was used for a job of another voice pool (the default voice changed since); use a new key`, IDEMPOTENCY_HEADER);
+            throw new VoxqueueError(
+              "idempotency_conflict",
+              `this ${IDEMPOTENCY_HEADER} was used for a job of another voice pool (the default voice changed since); use a new key`,
+              IDEMPOTENCY_HEADER,
+            );
           }
           id = claim.id = found.id;
         }
@@ -98,9 +109,16 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       const accepted = async (status: JobAccepted["status"]) => {
         if (idempotencyKey !== null && claim) await idempotency.answered(ownerScope(res), idempotencyKey, claim, status);
         const links = jobLinks(id);
-        res.status(202).location(links.self).json({ id, status, links } satisfies JobAccepted);
+        res
+          .status(202)
+          .location(links.self)
+          .json({ id, status, links } satisfies JobAccepted);
       };
-      const chunks = await longformChunks(resolved, voices.find((v) => v.id === resolved.voice)!, config);
+      const chunks = await longformChunks(
+        resolved,
+        voices.find((v) => v.id === resolved.voice)!,
+        config,
+      );
       if (!chunks) assertAudioEstimateWithin([...resolved.text].length, resolved.length_scale, config.MAX_AUDIO_SECONDS);
       // A job with a webhook runs through the queue: its outcome event comes from there.
       if (cache.enabled && request.webhook_url === undefined && !chunks) {
@@ -121,7 +139,9 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       // With keys, a key sees its own jobs only (as GET /v1/jobs/:id).
       const owner = apiKeyOf(res);
       const include = deps.keys ? (job: Job<SynthJobData>) => job.data.owner === owner : undefined;
-      res.set("Cache-Control", "no-store").json(await redisStep("list jobs", () => listRecentJobs(queues.all(), limit, { logger, ...(include ? { include } : {}) })));
+      res
+        .set("Cache-Control", "no-store")
+        .json(await redisStep("list jobs", () => listRecentJobs(queues.all(), limit, { logger, ...(include ? { include } : {}) })));
     })
     .all(methodNotAllowed(["GET", "POST"]));
 
@@ -158,7 +178,8 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
         throw new VoxqueueError("job_failed", `job ${id} failed and has no audio (${failure.type}: ${failure.message})`);
       }
       if (format === "wav") {
-        if (!(await sendStoredWav(res, deps.audioStore, id, (read) => redisStep("read audio", read)))) throw new VoxqueueError("expired", `the audio of job ${id} has expired`);
+        if (!(await sendStoredWav(res, deps.audioStore, id, (read) => redisStep("read audio", read))))
+          throw new VoxqueueError("expired", `the audio of job ${id} has expired`);
         return;
       }
       const wav = await redisStep("read audio", () => deps.audioStore.get(id));
@@ -200,7 +221,10 @@ export function jobsRouter(deps: AppDeps, queues: QueuePool): Router {
       }
       if (view.status === "failed") throw new VoxqueueError("job_failed", `job ${id} failed and has no captions`);
       if (!view.result?.words) {
-        throw new VoxqueueError("not_found", `job ${id} has no word timings: its voice's model has no phoneme durations output (or it used text_normalization piper)`);
+        throw new VoxqueueError(
+          "not_found",
+          `job ${id} has no word timings: its voice's model has no phoneme durations output (or it used text_normalization piper)`,
+        );
       }
       res.type(format === "vtt" ? "text/vtt" : "application/x-subrip").send(captions(view.result.words, format as CaptionFormat));
     })

@@ -31,7 +31,12 @@ export function textRouter(deps: Pick<AppDeps, "config" | "fleet" | "redis">): R
       const mode = request.text_normalization ?? "standard";
       let segments;
       try {
-        segments = readText(request.text, { espeakVoice: voice.espeak_voice ?? voice.language.toLowerCase().replace("_", "-"), languageCode: voice.language, phonemeType: voice.phoneme_type }, mode, request.text_type);
+        segments = readText(
+          request.text,
+          { espeakVoice: voice.espeak_voice ?? voice.language.toLowerCase().replace("_", "-"), languageCode: voice.language, phonemeType: voice.phoneme_type },
+          mode,
+          request.text_type,
+        );
       } catch (err) {
         if (err instanceof EspeakNotFoundError) throw serviceUnavailable(`text preview needs libespeak-ng on the API host: ${err.message}`, err);
         if (err instanceof SsmlError) throw new VoxqueueError("invalid_input", err.message, "text");

@@ -22,7 +22,8 @@ export class SubmitAdmission {
     const { config, redis, metrics } = deps;
     this.rateLimit = config.SUBMIT_RATE_LIMIT > 0 ? new SubmitRateLimit(redis, config.SUBMIT_RATE_LIMIT, config.SUBMIT_RATE_WINDOW_SECONDS, metrics) : null;
     // A queued job waits at most until it is removed; a day past retention covers every wait.
-    this.inFlight = config.MAX_JOBS_IN_FLIGHT_PER_KEY > 0 ? new JobsInFlight(redis, config.MAX_JOBS_IN_FLIGHT_PER_KEY, config.JOB_RETENTION_SECONDS + 86_400) : null;
+    this.inFlight =
+      config.MAX_JOBS_IN_FLIGHT_PER_KEY > 0 ? new JobsInFlight(redis, config.MAX_JOBS_IN_FLIGHT_PER_KEY, config.JOB_RETENTION_SECONDS + 86_400) : null;
   }
 
   /** Counts the submit against its key's rate limit. @throws VoxqueueError `rate_limited` (429) */
@@ -61,6 +62,9 @@ export class SubmitAdmission {
     if (count === null) return;
     this.deps.metrics.requestsRefused.inc({ reason: "in_flight_limit" });
     res.set("Retry-After", String(this.deps.config.QUEUE_FULL_RETRY_AFTER_SECONDS));
-    throw new VoxqueueError("in_flight_limit", `this API key has ${count} jobs queued or active, the most MAX_JOBS_IN_FLIGHT_PER_KEY allows; retry when one finishes`);
+    throw new VoxqueueError(
+      "in_flight_limit",
+      `this API key has ${count} jobs queued or active, the most MAX_JOBS_IN_FLIGHT_PER_KEY allows; retry when one finishes`,
+    );
   }
 }

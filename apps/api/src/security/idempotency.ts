@@ -26,8 +26,16 @@ export type ClaimResult = { first: true; id: string } | { first: false; id: stri
 /** SHA-256 of `value` as JSON with object keys sorted, so key order and spacing do not matter. */
 export function fingerprintOf(value: unknown): string {
   const canonical = (v: unknown): unknown =>
-    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
-  return createHash("sha256").update(JSON.stringify(canonical(value))).digest("hex");
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+        )
+      : v;
+  return createHash("sha256")
+    .update(JSON.stringify(canonical(value)))
+    .digest("hex");
 }
 
 /**
@@ -70,7 +78,11 @@ export class Idempotency {
     if (stored === null) return this.claim(owner, key, fingerprint, id);
     const earlier = JSON.parse(stored) as Claim;
     if (earlier.fingerprint !== fingerprint) {
-      throw new VoxqueueError("idempotency_conflict", `this ${IDEMPOTENCY_HEADER} was used with a different request body; use a new key for a new request`, IDEMPOTENCY_HEADER);
+      throw new VoxqueueError(
+        "idempotency_conflict",
+        `this ${IDEMPOTENCY_HEADER} was used with a different request body; use a new key for a new request`,
+        IDEMPOTENCY_HEADER,
+      );
     }
     return { first: false, id: earlier.id, status: earlier.status ?? "queued" };
   }

@@ -24,7 +24,13 @@ export class SubmitRateLimit {
     private readonly metrics: Pick<ApiMetrics, "requestsRefused">,
   ) {
     // rejectIfRedisNotReady: while Redis is away a submit fails at once (503) instead of waiting.
-    this.limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: SUBMIT_RATE_LIMIT_PREFIX, points, duration: windowSeconds, rejectIfRedisNotReady: true });
+    this.limiter = new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix: SUBMIT_RATE_LIMIT_PREFIX,
+      points,
+      duration: windowSeconds,
+      rejectIfRedisNotReady: true,
+    });
   }
 
   /**
@@ -51,6 +57,9 @@ export class SubmitRateLimit {
     if (!refused) return;
     this.metrics.requestsRefused.inc({ reason: "rate_limited" });
     res.set("Retry-After", String(resetSeconds));
-    throw new VoxqueueError("rate_limited", `this API key may submit ${this.points} jobs per ${this.windowSeconds} s (SUBMIT_RATE_LIMIT); retry after ${resetSeconds} s`);
+    throw new VoxqueueError(
+      "rate_limited",
+      `this API key may submit ${this.points} jobs per ${this.windowSeconds} s (SUBMIT_RATE_LIMIT); retry after ${resetSeconds} s`,
+    );
   }
 }

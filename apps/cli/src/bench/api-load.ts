@@ -35,11 +35,21 @@ async function hammer(url: string, body: string, connections: number, duration: 
  * stack's queue paused (the workers take nothing: the queue grows, as under a burst),
  * beside a bare `http` + `Queue.add` server on the same Redis, interleaved.
  */
-export async function measureApi(stack: BenchStack, redisUrl: string, body: Record<string, unknown>, opts: { connections: number; duration: number; rounds: number }, log: (line: string) => void): Promise<ApiLoadResult> {
+export async function measureApi(
+  stack: BenchStack,
+  redisUrl: string,
+  body: Record<string, unknown>,
+  opts: { connections: number; duration: number; rounds: number },
+  log: (line: string) => void,
+): Promise<ApiLoadResult> {
   const queue = new Queue(stack.queueName, { connection: stack.redis });
   await queue.pause();
   const bareQueue = `${stack.queueName}-bare`;
-  const bare = spawn(process.execPath, ["--import", "tsx", "apps/cli/src/bench/bare-submit-server.ts"], { cwd: REPO_ROOT, env: { ...process.env, REDIS_URL: redisUrl, QUEUE_NAME: bareQueue }, stdio: ["ignore", "pipe", "inherit"] });
+  const bare = spawn(process.execPath, ["--import", "tsx", "apps/cli/src/bench/bare-submit-server.ts"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, REDIS_URL: redisUrl, QUEUE_NAME: bareQueue },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   try {
     const [bareUrl] = (await once(createInterface({ input: bare.stdout! }), "line")) as [string];
     const payload = JSON.stringify(body);
@@ -47,13 +57,21 @@ export async function measureApi(stack: BenchStack, redisUrl: string, body: Reco
     await interleave(
       opts.rounds,
       {
-        voxqueue: async () => (runs.voxqueue.push(await hammer(`${stack.apiUrl}/v1/jobs`, payload, opts.connections, opts.duration)), runs.voxqueue.at(-1)!.rps),
+        voxqueue: async () => (
+          runs.voxqueue.push(await hammer(`${stack.apiUrl}/v1/jobs`, payload, opts.connections, opts.duration)),
+          runs.voxqueue.at(-1)!.rps
+        ),
         bare: async () => (runs.bare.push(await hammer(bareUrl, payload, opts.connections, opts.duration)), runs.bare.at(-1)!.rps),
       },
       (r) => log(`api: round ${r + 1}/${opts.rounds}`),
     );
     const counts = await queue.getJobCounts("waiting", "prioritized");
-    const summary = (rs: Run[]) => ({ submits_per_s: spread(rs.map((r) => r.rps)), p50_ms: spread(rs.map((r) => r.p50)), p99_ms: spread(rs.map((r) => r.p99)), errors: rs.reduce((n, r) => n + r.errors, 0) });
+    const summary = (rs: Run[]) => ({
+      submits_per_s: spread(rs.map((r) => r.rps)),
+      p50_ms: spread(rs.map((r) => r.p50)),
+      p99_ms: spread(rs.map((r) => r.p99)),
+      errors: rs.reduce((n, r) => n + r.errors, 0),
+    });
     return {
       connections: opts.connections,
       duration_s: opts.duration,

@@ -34,5 +34,8 @@ await once(server, "listening");
 console.log(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
 process.on("SIGTERM", () => {
   server.close();
-  void queue.close().then(() => connection.quit()).then(() => process.exit(0));
+  void queue
+    .close()
+    .then(() => connection.quit())
+    .then(() => process.exit(0));
 });

@@ -33,7 +33,11 @@ export interface BatchingResult {
  * BATCH_MAX_SIZE 1, 2, 4, 8 (BATCH_MAX_WAIT_MS 5) in interleaved rounds. Noise as the
  * voice's config says.
  */
-export async function measureBatching(voice: VoiceFiles, texts: readonly string[], opts: { rounds: number; intraOpThreads: number; log?: (line: string) => void }): Promise<BatchingResult> {
+export async function measureBatching(
+  voice: VoiceFiles,
+  texts: readonly string[],
+  opts: { rounds: number; intraOpThreads: number; log?: (line: string) => void },
+): Promise<BatchingResult> {
   const load = new LoadSampler();
   const sentences = texts.flatMap((t) => prepareText(t, voice.config).sentences);
   const { noise_scale, length_scale, noise_w } = voice.config.inference;
@@ -41,7 +45,14 @@ export async function measureBatching(voice: VoiceFiles, texts: readonly string[
   const pools = new Map<number, InferencePool>();
   try {
     for (const size of BATCH_SIZES) {
-      const { pool } = await InferencePool.start({ voices: [voice], threads: 1, executionProviders: ["cpu"], intraOpNumThreads: opts.intraOpThreads, batchMaxSize: size, batchMaxWaitMs: 5 });
+      const { pool } = await InferencePool.start({
+        voices: [voice],
+        threads: 1,
+        executionProviders: ["cpu"],
+        intraOpNumThreads: opts.intraOpThreads,
+        batchMaxSize: size,
+        batchMaxWaitMs: 5,
+      });
       pools.set(size, pool);
     }
     const pass = async (pool: InferencePool) => {

@@ -98,8 +98,18 @@ export class BenchStack {
     this.spawn("api", "apps/api/src/main.ts", { ...base, PORT: String(port), HOST: "127.0.0.1" }, logDir);
     const deadline = Date.now() + 180_000;
     for (;;) {
-      const ready = await fetch(`${this.apiUrl}/readyz`).then((r) => r.ok, () => false);
-      const workersUp = await Promise.all(this.workerMetricsUrls.map((u) => fetch(`${u}/healthz`).then((r) => r.ok, () => false)));
+      const ready = await fetch(`${this.apiUrl}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      const workersUp = await Promise.all(
+        this.workerMetricsUrls.map((u) =>
+          fetch(`${u}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          ),
+        ),
+      );
       if (ready && workersUp.every(Boolean)) return;
       const dead = this.children.find((c) => c.child.exitCode !== null);
       if (dead) throw new Error(`the ${dead.name} exited (${dead.child.exitCode}) before the stack was ready; see data/logs/bench-${dead.name}.log`);
@@ -157,7 +167,10 @@ export class BenchStack {
    * Submits each text as a job at once and waits for all; audio seconds per wall
    * second from the first submit to the last completion seen.
    */
-  async batch(texts: readonly string[], body: Record<string, unknown>): Promise<{ audioSeconds: number; wallSeconds: number; audioPerSecond: number; jobs: FinishedJob[] }> {
+  async batch(
+    texts: readonly string[],
+    body: Record<string, unknown>,
+  ): Promise<{ audioSeconds: number; wallSeconds: number; audioPerSecond: number; jobs: FinishedJob[] }> {
     const t0 = performance.now();
     const jobs = await Promise.all(
       texts.map(async (text) => {
@@ -182,7 +195,8 @@ export class BenchStack {
     const submitMs = performance.now() - t0;
     for (;;) {
       const view = (await (await fetch(`${this.apiUrl}/v1/jobs/${id}?wait=60`)).json()) as { status: string; result?: { cached?: boolean } };
-      if (view.status === "completed" || view.status === "failed") return { id, ms: performance.now() - t0, submitMs, status: view.status, cached: view.result?.cached === true };
+      if (view.status === "completed" || view.status === "failed")
+        return { id, ms: performance.now() - t0, submitMs, status: view.status, cached: view.result?.cached === true };
     }
   }
 

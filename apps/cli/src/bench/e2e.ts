@@ -61,7 +61,12 @@ export async function measureShapes(
     (r) => log(`end to end: round ${r + 1}/${rounds}`),
   );
   return {
-    sentences: { jobs: corpus.sentences.length, audio_s: sentenceAudio, audio_s_per_s: spread(values.sentences), ratio_to_limit: ratioSpread(values.sentences, values.limit) },
+    sentences: {
+      jobs: corpus.sentences.length,
+      audio_s: sentenceAudio,
+      audio_s_per_s: spread(values.sentences),
+      ratio_to_limit: ratioSpread(values.sentences, values.limit),
+    },
     paragraph: { jobs: 1, audio_s: paragraphAudio, audio_s_per_s: spread(values.paragraph), ratio_to_limit: ratioSpread(values.paragraph, values.limit) },
     limit_audio_s_per_s: spread(values.limit),
   };
@@ -88,7 +93,14 @@ export interface OverheadResult {
  * Alternates a bare run of the sentence with one job of it through the service, `n`
  * times, and pairs them: what the job cost beyond `session.run`.
  */
-export async function measureOverhead(stack: BenchStack, bare: EngineSet, sentenceIndex: number, text: string, body: Record<string, unknown>, n: number): Promise<OverheadResult> {
+export async function measureOverhead(
+  stack: BenchStack,
+  bare: EngineSet,
+  sentenceIndex: number,
+  text: string,
+  body: Record<string, unknown>,
+  n: number,
+): Promise<OverheadResult> {
   const queue = new Queue(stack.queueName, { connection: stack.redis });
   const bareMs: number[] = [];
   const clientMs: number[] = [];
@@ -147,7 +159,11 @@ export async function measureCache(stack: BenchStack, texts: readonly string[], 
   const speechHit: number[] = [];
   const speech = async (input: string) => {
     const t0 = performance.now();
-    const res = await fetch(`${stack.apiUrl}/v1/audio/speech`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "tts-1", voice: body.voice, input, response_format: "wav" }) });
+    const res = await fetch(`${stack.apiUrl}/v1/audio/speech`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "tts-1", voice: body.voice, input, response_format: "wav" }),
+    });
     if (res.status !== 200) throw new Error(`speech answered ${res.status}: ${await res.text()}`);
     await res.arrayBuffer();
     return { ms: performance.now() - t0, id: res.headers.get("x-voxqueue-job-id") };
@@ -158,7 +174,8 @@ export async function measureCache(stack: BenchStack, texts: readonly string[], 
     const text = `${texts[i % texts.length]} (${run} ${i})`;
     const first = await stack.submitAndWait({ ...body, text });
     const again = await stack.submitAndWait({ ...body, text });
-    if (first.cached || !again.cached) throw new Error(`cache: expected a miss then a hit, got ${first.cached ? "hit" : "miss"} then ${again.cached ? "hit" : "miss"}`);
+    if (first.cached || !again.cached)
+      throw new Error(`cache: expected a miss then a hit, got ${first.cached ? "hit" : "miss"} then ${again.cached ? "hit" : "miss"}`);
     miss.push(first.ms);
     hit.push(again.ms);
     hitSubmit.push(again.submitMs);

@@ -38,10 +38,24 @@ async function ortEngine(): Promise<Synthesize> {
 
 async function sherpaEngine(): Promise<Synthesize> {
   // sherpa-onnx-node ships its own onnxruntime; it phonemizes with espeak-ng itself.
-  const sherpa = require("sherpa-onnx-node") as { OfflineTts: new (c: unknown) => { generate(o: { text: string; sid: number; speed: number }): { samples: Float32Array } } };
+  const sherpa = require("sherpa-onnx-node") as {
+    OfflineTts: new (c: unknown) => { generate(o: { text: string; sid: number; speed: number }): { samples: Float32Array } };
+  };
   const s = init.sherpa!;
   const tts = new sherpa.OfflineTts({
-    model: { vits: { model: s.modelPath, tokens: s.tokensPath, dataDir: s.espeakDataDir, noiseScale: init.scales[0], lengthScale: init.scales[1], noiseScaleW: init.scales[2] }, numThreads: init.intraOpThreads, debug: 0, provider: "cpu" },
+    model: {
+      vits: {
+        model: s.modelPath,
+        tokens: s.tokensPath,
+        dataDir: s.espeakDataDir,
+        noiseScale: init.scales[0],
+        lengthScale: init.scales[1],
+        noiseScaleW: init.scales[2],
+      },
+      numThreads: init.intraOpThreads,
+      debug: 0,
+      provider: "cpu",
+    },
     maxNumSentences: 1,
   });
   return async (i) => tts.generate({ text: init.texts[i]!, sid: 0, speed: 1 }).samples.length;

@@ -36,10 +36,7 @@ export interface EngineRun {
 }
 
 /** What an engine thread answers. */
-export type EngineReply =
-  | { kind: "ready" }
-  | { kind: "done"; samples: number; items: number; busySeconds: number }
-  | { kind: "failed"; message: string };
+export type EngineReply = { kind: "ready" } | { kind: "done"; samples: number; items: number; busySeconds: number } | { kind: "failed"; message: string };
 
 /** One timed pass over some items. */
 export interface EngineRunResult {

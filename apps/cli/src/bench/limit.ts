@@ -66,7 +66,12 @@ function startEngine(input: CorpusInput, c: EngineConfig): Promise<EngineSet> {
  * @returns the rows, the limit's label and per-round values, and the engine sets still
  *   running (the caller keeps using the limit's and closes them all)
  */
-export async function measureLimit(input: CorpusInput, configs: readonly EngineConfig[], rounds: number, log: (line: string) => void): Promise<{ rows: EngineRow[]; limit: EngineConfig; sets: Map<string, EngineSet> }> {
+export async function measureLimit(
+  input: CorpusInput,
+  configs: readonly EngineConfig[],
+  rounds: number,
+  log: (line: string) => void,
+): Promise<{ rows: EngineRow[]; limit: EngineConfig; sets: Map<string, EngineSet> }> {
   const sets = new Map<string, EngineSet>();
   for (const c of configs) {
     log(`limit: loading ${configLabel(c)}`);

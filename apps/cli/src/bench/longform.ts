@@ -28,7 +28,8 @@ const ONE_CORE_WORKER = { WORKER_CONCURRENCY: "1", INFERENCE_THREADS: "1", ORT_I
  * @throws RangeError below {@link LONGFORM_MIN_CHARS}: that would be no long-form job
  */
 export function longformText(chars: number): string {
-  if (!(chars >= LONGFORM_MIN_CHARS)) throw new RangeError(`a long-form text needs at least ${LONGFORM_MIN_CHARS} characters (over MAX_TEXT_CHARS), got ${chars}`);
+  if (!(chars >= LONGFORM_MIN_CHARS))
+    throw new RangeError(`a long-form text needs at least ${LONGFORM_MIN_CHARS} characters (over MAX_TEXT_CHARS), got ${chars}`);
   let text = "";
   for (let i = 0; ; i++) {
     const sep = i === 0 ? "" : i % CORPUS.length === 0 ? "\n\n" : " ";
@@ -58,7 +59,8 @@ export function checkWav(wav: Uint8Array, expected: { sampleRate: number; second
   const riffSize = decoded.chunkSize;
   const fail = (what: string) => new Error(`long-form WAV: ${what}`);
   if (decoded.container !== "RIFF" || decoded.format !== "WAVE") throw fail(`container ${decoded.container}/${decoded.format}, not RIFF/WAVE`);
-  if (fmt.audioFormat !== 1 || fmt.numChannels !== 1 || fmt.bitsPerSample !== 16) throw fail(`format ${fmt.audioFormat}, ${fmt.numChannels} channel(s), ${fmt.bitsPerSample} bits; expected PCM 1, mono, 16`);
+  if (fmt.audioFormat !== 1 || fmt.numChannels !== 1 || fmt.bitsPerSample !== 16)
+    throw fail(`format ${fmt.audioFormat}, ${fmt.numChannels} channel(s), ${fmt.bitsPerSample} bits; expected PCM 1, mono, 16`);
   if (fmt.sampleRate !== expected.sampleRate) throw fail(`sample rate ${fmt.sampleRate}, the job says ${expected.sampleRate}`);
   if (riffSize !== wav.length - 8) throw fail(`RIFF size ${riffSize} for ${wav.length} bytes received`);
   if (data.chunkSize <= 0 || data.chunkSize > wav.length - WAV_HEADER_BYTES) throw fail(`data size ${data.chunkSize} for ${wav.length} bytes received`);
@@ -129,7 +131,14 @@ async function runLongform(stack: BenchStack, body: Record<string, unknown>): Pr
  * wall time from submit to the completion seen, audio s/s, and the speedup of two
  * workers round by round. Every WAV is fetched and checked with a decoder.
  */
-export async function measureLongform(opts: { redisUrl: string; voicesDir: string; voice: string; chars: number; rounds: number; log: (line: string) => void }): Promise<LongformResult> {
+export async function measureLongform(opts: {
+  redisUrl: string;
+  voicesDir: string;
+  voice: string;
+  chars: number;
+  rounds: number;
+  log: (line: string) => void;
+}): Promise<LongformResult> {
   const text = longformText(opts.chars);
   const body = { voice: opts.voice, text };
   // The API's defaults whatever this shell sets, but long enough for the text.
@@ -143,11 +152,18 @@ export async function measureLongform(opts: { redisUrl: string; voicesDir: strin
     AUDIO_TTL_SECONDS: "86400",
   };
   const stacks = new Map<1 | 2, BenchStack>();
-  const runs = new Map<1 | 2, LongformRun[]>([[1, []], [2, []]]);
+  const runs = new Map<1 | 2, LongformRun[]>([
+    [1, []],
+    [2, []],
+  ]);
   const load = new LoadSampler();
   try {
     for (const workers of [1, 2] as const) {
-      opts.log(`longform: a stack with ${workers} worker process(es), each ${Object.entries(ONE_CORE_WORKER).map(([k, v]) => `${k}=${v}`).join(", ")}`);
+      opts.log(
+        `longform: a stack with ${workers} worker process(es), each ${Object.entries(ONE_CORE_WORKER)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ")}`,
+      );
       const stack = new BenchStack({ redisUrl: opts.redisUrl, voicesDir: opts.voicesDir, workers, env, log: opts.log });
       stacks.set(workers, stack);
       await stack.start();
@@ -158,7 +174,9 @@ export async function measureLongform(opts: { redisUrl: string; voicesDir: strin
       opts.log(`longform: ${workers} worker(s): ${run.chunks} chunks, ${run.audioSeconds.toFixed(0)} s of audio in ${run.wallSeconds.toFixed(1)} s`);
       return run.wallSeconds;
     };
-    const walls = await interleave(opts.rounds, { "1": measure(1), "2": measure(2) }, (r) => opts.log(`longform: ${text.length} characters, round ${r + 1}/${opts.rounds}`));
+    const walls = await interleave(opts.rounds, { "1": measure(1), "2": measure(2) }, (r) =>
+      opts.log(`longform: ${text.length} characters, round ${r + 1}/${opts.rounds}`),
+    );
     const row = (workers: 1 | 2): LongformRow => {
       const r = runs.get(workers)!;
       return {

@@ -33,7 +33,14 @@ export function rssPeak(stack: BenchStack): () => Promise<number> {
 }
 
 /** Runs `jobs` one-sentence jobs, `inFlight` at a time, cycling through `texts`. */
-export async function churn(stack: BenchStack, texts: readonly string[], body: Record<string, unknown>, jobs: number, inFlight: number, log: (line: string) => void): Promise<void> {
+export async function churn(
+  stack: BenchStack,
+  texts: readonly string[],
+  body: Record<string, unknown>,
+  jobs: number,
+  inFlight: number,
+  log: (line: string) => void,
+): Promise<void> {
   let next = 0;
   let done = 0;
   const lane = async () => {

@@ -79,17 +79,31 @@ export function columns(rows: string[][]): string {
 /** The printed summary of a report: one block per measure. */
 export function formatSuite(r: SuiteReport): string {
   const out: string[] = [];
-  out.push(`voxqueue bench (${r.quick ? "quick, " : ""}${r.rounds} round(s)), voice ${r.voice}, ${r.corpus.sentences} sentences; ${r.host.cpus} CPU ${r.host.cpu_model}; load average ${f(r.load_average.min, 1)}-${f(r.load_average.max, 1)}; ${f(r.wall_s, 0)} s`);
+  out.push(
+    `voxqueue bench (${r.quick ? "quick, " : ""}${r.rounds} round(s)), voice ${r.voice}, ${r.corpus.sentences} sentences; ${r.host.cpus} CPU ${r.host.cpu_model}; load average ${f(r.load_average.min, 1)}-${f(r.load_average.max, 1)}; ${f(r.wall_s, 0)} s`,
+  );
   if (r.limit) {
     out.push("", "(1) inference limit and (6) native peer: audio s per wall s, median [min-max]; ratio to the limit");
-    out.push(columns([["engine", "sessions x threads", "audio s/s", "ratio"], ...r.limit.rows.map((x) => [x.engine, `${x.sessions} x ${x.intra_op_threads}`, sp(x.audio_s_per_s, 1), sp(x.ratio_to_limit)])]));
+    out.push(
+      columns([
+        ["engine", "sessions x threads", "audio s/s", "ratio"],
+        ...r.limit.rows.map((x) => [x.engine, `${x.sessions} x ${x.intra_op_threads}`, sp(x.audio_s_per_s, 1), sp(x.ratio_to_limit)]),
+      ]),
+    );
   }
   if (r.e2e.length > 0) {
     out.push("", "(2) end to end and (7) scaling: audio s/s and ratio to the limit of the same rounds (first row: shipped defaults)");
     out.push(
       columns([
         ["workers x concurrency x inference x ORT threads", "20 jobs s/s", "ratio", "1 paragraph job s/s", "ratio", "limit s/s"],
-        ...r.e2e.map((e) => [`${e.workers} x ${e.worker_concurrency} x ${e.inference_threads || "auto"} x ${e.ort_intra_op_threads || "auto"}`, sp(e.sentences.audio_s_per_s, 1), sp(e.sentences.ratio_to_limit), sp(e.paragraph.audio_s_per_s, 1), sp(e.paragraph.ratio_to_limit), sp(e.limit_audio_s_per_s, 1)]),
+        ...r.e2e.map((e) => [
+          `${e.workers} x ${e.worker_concurrency} x ${e.inference_threads || "auto"} x ${e.ort_intra_op_threads || "auto"}`,
+          sp(e.sentences.audio_s_per_s, 1),
+          sp(e.sentences.ratio_to_limit),
+          sp(e.paragraph.audio_s_per_s, 1),
+          sp(e.paragraph.ratio_to_limit),
+          sp(e.limit_audio_s_per_s, 1),
+        ]),
       ]),
     );
   }
@@ -124,29 +138,58 @@ export function formatSuite(r: SuiteReport): string {
   if (r.memory) {
     const m = r.memory;
     const mib = (b: number) => f(b / 2 ** 20, 0);
-    out.push("", `(8) worker RSS MiB (${m.voice}): idle ${mib(m.idle_bytes)}, under load ${mib(m.under_load_bytes)}, after ${m.jobs} more jobs ${mib(m.after_jobs_bytes)} (x${f(m.after_over_load)} of under load)`);
+    out.push(
+      "",
+      `(8) worker RSS MiB (${m.voice}): idle ${mib(m.idle_bytes)}, under load ${mib(m.under_load_bytes)}, after ${m.jobs} more jobs ${mib(m.after_jobs_bytes)} (x${f(m.after_over_load)} of under load)`,
+    );
   }
   if (r.cache) {
     const c = r.cache;
-    out.push("", `audio cache, ${c.jobs} pairs, submit -> completed via ?wait= ms: hit p50 ${f(c.hit_ms.p50, 1)} p99 ${f(c.hit_ms.p99, 1)}; miss p50 ${f(c.miss_ms.p50, 1)} p99 ${f(c.miss_ms.p99, 1)} (hit/miss ${f(c.hit_over_miss, 3)})`);
-    out.push(`audio cache hit at the API (POST /v1/jobs -> 202 completed) ms: p50 ${f(c.hit_submit_ms.p50, 1)} p99 ${f(c.hit_submit_ms.p99, 1)}; POST /v1/audio/speech hit (wav, whole body) p50 ${f(c.speech_hit_ms.p50, 1)} p99 ${f(c.speech_hit_ms.p99, 1)}`);
+    out.push(
+      "",
+      `audio cache, ${c.jobs} pairs, submit -> completed via ?wait= ms: hit p50 ${f(c.hit_ms.p50, 1)} p99 ${f(c.hit_ms.p99, 1)}; miss p50 ${f(c.miss_ms.p50, 1)} p99 ${f(c.miss_ms.p99, 1)} (hit/miss ${f(c.hit_over_miss, 3)})`,
+    );
+    out.push(
+      `audio cache hit at the API (POST /v1/jobs -> 202 completed) ms: p50 ${f(c.hit_submit_ms.p50, 1)} p99 ${f(c.hit_submit_ms.p99, 1)}; POST /v1/audio/speech hit (wav, whole body) p50 ${f(c.speech_hit_ms.p50, 1)} p99 ${f(c.speech_hit_ms.p99, 1)}`,
+    );
   }
   if (r.batching) {
     const b = r.batching;
-    out.push("", `batching: ${b.sentences} sentences at once, ${b.threads} inference thread x ${b.intra_op_threads} onnxruntime threads, voice ${b.voice}; load average ${f(b.load_average.min, 1)}-${f(b.load_average.max, 1)}`);
-    out.push(columns([["BATCH_MAX_SIZE", "audio s/s", "ratio to 1", "sentences per run"], ...b.rows.map((x) => [String(x.batch_max_size), sp(x.audio_s_per_s, 1), sp(x.ratio_to_unbatched), f(x.mean_batch, 1)])]));
+    out.push(
+      "",
+      `batching: ${b.sentences} sentences at once, ${b.threads} inference thread x ${b.intra_op_threads} onnxruntime threads, voice ${b.voice}; load average ${f(b.load_average.min, 1)}-${f(b.load_average.max, 1)}`,
+    );
+    out.push(
+      columns([
+        ["BATCH_MAX_SIZE", "audio s/s", "ratio to 1", "sentences per run"],
+        ...b.rows.map((x) => [String(x.batch_max_size), sp(x.audio_s_per_s, 1), sp(x.ratio_to_unbatched), f(x.mean_batch, 1)]),
+      ]),
+    );
   }
   if (r.longform) {
     const l = r.longform;
     const w = l.worker;
-    out.push("", `long-form job: ${l.chars} characters, ${l.chunks} chunk jobs of ~${l.chunk_chars}, voice ${l.voice}; each worker ${w.worker_concurrency} job x ${w.inference_threads} inference thread x ${w.ort_intra_op_threads} onnxruntime thread; load average ${f(l.load_average.min, 1)}-${f(l.load_average.max, 1)}`);
-    out.push(columns([["worker processes", "wall s", "audio s", "audio s/s", "speedup"], ...l.rows.map((x) => [String(x.workers), sp(x.wall_s, 1), f(x.audio_s.median, 0), sp(x.audio_s_per_s, 1), x.workers === 1 ? "1" : sp(l.speedup)])]));
+    out.push(
+      "",
+      `long-form job: ${l.chars} characters, ${l.chunks} chunk jobs of ~${l.chunk_chars}, voice ${l.voice}; each worker ${w.worker_concurrency} job x ${w.inference_threads} inference thread x ${w.ort_intra_op_threads} onnxruntime thread; load average ${f(l.load_average.min, 1)}-${f(l.load_average.max, 1)}`,
+    );
+    out.push(
+      columns([
+        ["worker processes", "wall s", "audio s", "audio s/s", "speedup"],
+        ...l.rows.map((x) => [String(x.workers), sp(x.wall_s, 1), f(x.audio_s.median, 0), sp(x.audio_s_per_s, 1), x.workers === 1 ? "1" : sp(l.speedup)]),
+      ]),
+    );
     out.push(`WAV checked: ${l.wav.sample_rate} Hz, ${f(l.wav.bytes / 2 ** 20, 1)} MiB, ${f(l.wav.seconds, 1)} s`);
   }
   const goals = Object.entries(r.goals);
   if (goals.length > 0) {
     out.push("", "goals (reported, never asserted)");
-    out.push(columns([["goal", "value", "met"], ...goals.map(([, g]) => [g.goal, g.value === null ? "-" : f(g.value, 3), g.met === null ? "-" : g.met ? "yes" : "no"])]));
+    out.push(
+      columns([
+        ["goal", "value", "met"],
+        ...goals.map(([, g]) => [g.goal, g.value === null ? "-" : f(g.value, 3), g.met === null ? "-" : g.met ? "yes" : "no"]),
+      ]),
+    );
   }
   return out.join("\n");
 }

@@ -42,7 +42,15 @@ export async function measureSpeech(voice: VoiceFiles, opts: { runs: number; int
   try {
     const { noise_scale, length_scale, noise_w } = voice.config.inference;
     const run = async () => {
-      const synthesis = synthesize(pool, { text: TEN_SENTENCES, voice, speaker: null, scales: { noise_scale, length_scale, noise_w }, sentenceSilenceSeconds: 0.2, timeoutMs: 600_000, splitFirstClause: true });
+      const synthesis = synthesize(pool, {
+        text: TEN_SENTENCES,
+        voice,
+        speaker: null,
+        scales: { noise_scale, length_scale, noise_w },
+        sentenceSilenceSeconds: 0.2,
+        timeoutMs: 600_000,
+        splitFirstClause: true,
+      });
       const chunks: AudioChunk[] = [];
       for await (const chunk of synthesis) chunks.push(chunk);
       return { summary: synthesis.summary(), wav: encodeWavPieces(chunks, synthesis.sampleRate) };

@@ -48,7 +48,11 @@ export class LoadSampler {
  * each measure's values in round order. A shared machine's load then falls on all the
  * measures alike, and a ratio between two of them taken round by round cancels it.
  */
-export async function interleave<K extends string>(rounds: number, measures: Record<K, () => Promise<number>>, onRound?: (round: number) => void): Promise<Record<K, number[]>> {
+export async function interleave<K extends string>(
+  rounds: number,
+  measures: Record<K, () => Promise<number>>,
+  onRound?: (round: number) => void,
+): Promise<Record<K, number[]>> {
   const keys = Object.keys(measures) as K[];
   const out = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let r = 0; r < rounds; r++) {

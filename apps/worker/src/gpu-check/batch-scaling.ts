@@ -29,7 +29,12 @@ export async function batchScaling(voice: VoiceFiles, provider: ExecutionProvide
       let samples = 0;
       for (let i = 0; i < sentences.length; i += size) {
         const batch = sentences.slice(i, i + size);
-        for (const item of await session.inferBatch(batch, GPU_CHECK_SCALES, batch.map(() => 0))) samples += item.samples.length;
+        for (const item of await session.inferBatch(
+          batch,
+          GPU_CHECK_SCALES,
+          batch.map(() => 0),
+        ))
+          samples += item.samples.length;
       }
       return audioSeconds(samples, voice.config.audio.sample_rate) / ((performance.now() - t0) / 1000);
     };

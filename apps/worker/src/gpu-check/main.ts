@@ -22,8 +22,12 @@ const { values } = parseArgs({
     json: { type: "string" },
   },
 });
-const providers = values.providers.split(",").map((p) => p.trim()).filter(Boolean);
-for (const p of providers) if (!PROVIDERS.includes(p as ExecutionProvider)) throw new Error(`--providers: unknown provider "${p}" (expected ${PROVIDERS.join(", ")})`);
+const providers = values.providers
+  .split(",")
+  .map((p) => p.trim())
+  .filter(Boolean);
+for (const p of providers)
+  if (!PROVIDERS.includes(p as ExecutionProvider)) throw new Error(`--providers: unknown provider "${p}" (expected ${PROVIDERS.join(", ")})`);
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error("--rounds must be a positive integer");
 
@@ -36,7 +40,12 @@ async function gpuGauges(sampler: GpuMemorySampler | null): Promise<Record<strin
   if (!sampler) return "absent: nvidia-smi is not on PATH (no NVIDIA GPU here)";
   try {
     const readings = await sampler.sample();
-    return Object.fromEntries(readings.flatMap((r) => [[`${METRIC.gpuMemory}{gpu_id="${r.gpuId}"}`, r.usedBytes], [`${METRIC.gpuMemoryTotal}{gpu_id="${r.gpuId}"}`, r.totalBytes]]));
+    return Object.fromEntries(
+      readings.flatMap((r) => [
+        [`${METRIC.gpuMemory}{gpu_id="${r.gpuId}"}`, r.usedBytes],
+        [`${METRIC.gpuMemoryTotal}{gpu_id="${r.gpuId}"}`, r.totalBytes],
+      ]),
+    );
   } catch (err) {
     return `absent: ${(err as Error).message}`;
   }
@@ -66,7 +75,9 @@ for (const provider of providers as ExecutionProvider[]) {
   out(`\n${provider}: loaded and warmed up in ${result.loadSeconds.toFixed(2)} s`);
   out("  text           chars  sentences  audio_s  inference_s     RTF");
   for (const t of result.timings) {
-    out(`  ${t.text.padEnd(14)} ${String(t.chars).padStart(5)}  ${String(t.sentences).padStart(9)}  ${t.audioSeconds.toFixed(2).padStart(7)}  ${t.inferenceSeconds.toFixed(4).padStart(11)}  ${t.rtf.toFixed(4).padStart(6)}`);
+    out(
+      `  ${t.text.padEnd(14)} ${String(t.chars).padStart(5)}  ${String(t.sentences).padStart(9)}  ${t.audioSeconds.toFixed(2).padStart(7)}  ${t.inferenceSeconds.toFixed(4).padStart(11)}  ${t.rtf.toFixed(4).padStart(6)}`,
+    );
   }
   out(`  GPU memory after its runs: ${JSON.stringify(memory)}`);
 }

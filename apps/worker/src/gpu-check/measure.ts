@@ -68,7 +68,14 @@ export async function checkProvider(voice: VoiceFiles, provider: ExecutionProvid
       }
       const audio = audioSeconds(samples, voice.config.audio.sample_rate);
       const inference = median(seconds);
-      timings.push({ text: name, chars: text.length, sentences: sentences.length, audioSeconds: audio, inferenceSeconds: inference, rtf: realTimeFactor(inference, audio) });
+      timings.push({
+        text: name,
+        chars: text.length,
+        sentences: sentences.length,
+        audioSeconds: audio,
+        inferenceSeconds: inference,
+        rtf: realTimeFactor(inference, audio),
+      });
     }
     return { provider, available: true, loadSeconds, timings };
   } finally {

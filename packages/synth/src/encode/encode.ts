@@ -16,7 +16,13 @@ export interface EncodeOptions {
 
 /** Reads the sample rate and the PCM of a canonical 44-byte-header WAV (as voxqueue writes). @throws RangeError for another layout */
 export function readWav(wav: Buffer): { sampleRate: number; pcm: Buffer } {
-  if (wav.length < WAV_HEADER_BYTES || wav.toString("ascii", 0, 4) !== "RIFF" || wav.toString("ascii", 36, 40) !== "data" || wav.readUInt16LE(34) !== 16 || wav.readUInt16LE(22) !== 1) {
+  if (
+    wav.length < WAV_HEADER_BYTES ||
+    wav.toString("ascii", 0, 4) !== "RIFF" ||
+    wav.toString("ascii", 36, 40) !== "data" ||
+    wav.readUInt16LE(34) !== 16 ||
+    wav.readUInt16LE(22) !== 1
+  ) {
     throw new RangeError("not a canonical mono 16-bit PCM WAV");
   }
   return { sampleRate: wav.readUInt32LE(24), pcm: wav.subarray(WAV_HEADER_BYTES) };

@@ -79,7 +79,10 @@ export async function assertEncoder(format: AudioFormat, ffmpegPath: string): Pr
   const { encoder } = FFMPEG_FORMATS[format];
   if (!encoders) throw new EncoderUnavailableError(format, `${format} needs ffmpeg, which does not run on this host (${ffmpegPath}): ${FFMPEG_INSTALL_HINT}`);
   if (!encoders.has(encoder)) {
-    throw new EncoderUnavailableError(format, `${format} needs ffmpeg's ${encoder} encoder, which ${ffmpegPath} lacks: ${FFMPEG_INSTALL_HINT} (Debian's has every encoder voxqueue uses)`);
+    throw new EncoderUnavailableError(
+      format,
+      `${format} needs ffmpeg's ${encoder} encoder, which ${ffmpegPath} lacks: ${FFMPEG_INSTALL_HINT} (Debian's has every encoder voxqueue uses)`,
+    );
   }
 }
 

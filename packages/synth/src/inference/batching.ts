@@ -85,7 +85,10 @@ export class SentenceBatcher {
    * @returns the pool's result shape for a one-sentence request (`chunks` empty with `onSentence`)
    * @throws (rejects) `timeoutError` past `timeoutMs`; `closedError` after {@link close}; the batch's error
    */
-  add(voiceKey: string, sentence: { ids: number[]; speakerId: number | null; scales: Scales; timeoutMs: number; lane: Lane; onSentence?: (sentence: SentencePcm) => void }): Promise<InferenceResult> {
+  add(
+    voiceKey: string,
+    sentence: { ids: number[]; speakerId: number | null; scales: Scales; timeoutMs: number; lane: Lane; onSentence?: (sentence: SentencePcm) => void },
+  ): Promise<InferenceResult> {
     if (this.closed) return Promise.reject(this.opts.closedError());
     const { scales } = sentence;
     const key = `${voiceKey}\u0000${scales.noise_scale}\u0000${scales.length_scale}\u0000${scales.noise_w}`;

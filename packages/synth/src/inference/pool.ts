@@ -272,9 +272,7 @@ export class InferencePool {
       const reasons = [...failed.values()].map((f) => `${f.onnxPath}: ${f.message}`).join("; ");
       throw new InferenceError(`no voice could be loaded: ${reasons}`, "NoVoiceLoaded");
     }
-    const executionProviders = Object.fromEntries(
-      Object.entries(ready[0]?.executionProviders ?? {}).filter(([id]) => !failed.has(id)),
-    );
+    const executionProviders = Object.fromEntries(Object.entries(ready[0]?.executionProviders ?? {}).filter(([id]) => !failed.has(id)));
     const providerFailures = new Map<ExecutionProvider, ProviderFailure>();
     for (const r of ready) for (const f of r.providerFailures) if (!providerFailures.has(f.provider)) providerFailures.set(f.provider, f);
     for (const key of ready[0]?.batchable ?? []) pool.batchable.add(key);
@@ -336,7 +334,12 @@ export class InferencePool {
           }
           pending.result.inferenceSeconds.push(msg.inferenceSeconds);
           try {
-            pending.onSentence?.({ index: msg.index, pcm: msg.pcm, inferenceSeconds: msg.inferenceSeconds, ...(msg.durations ? { durations: msg.durations } : {}) });
+            pending.onSentence?.({
+              index: msg.index,
+              pcm: msg.pcm,
+              inferenceSeconds: msg.inferenceSeconds,
+              ...(msg.durations ? { durations: msg.durations } : {}),
+            });
           } catch (err) {
             // The caller gave up on the request: the thread finishes it, unread.
             slot.pending = null;
@@ -349,8 +352,7 @@ export class InferencePool {
           if (msg.kind === "done") {
             if (msg.arenaReloaded) this.arenaReloadCount++;
             pending.resolve(pending.result);
-          }
-          else if (msg.kind === "failed") pending.reject(new InferenceError(msg.message, msg.errorName));
+          } else if (msg.kind === "failed") pending.reject(new InferenceError(msg.message, msg.errorName));
           else pending.reject(new InferenceError("request cancelled", "Cancelled"));
         }
       });
@@ -570,7 +572,13 @@ export class InferencePool {
     this.generations.activate(generation.key);
     const providerFailures = new Map<ExecutionProvider, ProviderFailure>();
     for (const a of loaded) for (const f of a.providerFailures) if (!providerFailures.has(f.provider)) providerFailures.set(f.provider, f);
-    return { executionProvider: loaded[0]!.executionProvider, loadSeconds: Math.max(...loaded.map((a) => a.loadSeconds)), providerFailures: [...providerFailures.values()], replaced, batching };
+    return {
+      executionProvider: loaded[0]!.executionProvider,
+      loadSeconds: Math.max(...loaded.map((a) => a.loadSeconds)),
+      providerFailures: [...providerFailures.values()],
+      replaced,
+      batching,
+    };
   }
 
   /**

@@ -133,7 +133,15 @@ export interface CancelledMessage {
 
 /** Answer to a {@link LoadMessage}: the session is ready (`ok`), or onnxruntime's `message`. */
 export type LoadedMessage =
-  | { kind: "loaded"; loadId: number; ok: true; executionProvider: ExecutionProvider; loadSeconds: number; providerFailures: ProviderFailure[]; batchable: boolean }
+  | {
+      kind: "loaded";
+      loadId: number;
+      ok: true;
+      executionProvider: ExecutionProvider;
+      loadSeconds: number;
+      providerFailures: ProviderFailure[];
+      batchable: boolean;
+    }
   | { kind: "loaded"; loadId: number; ok: false; message: string };
 
 export type FromThread = ReadyMessage | SentenceMessage | DoneMessage | FailedMessage | CancelledMessage | LoadedMessage;

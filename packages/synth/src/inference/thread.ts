@@ -76,7 +76,15 @@ async function handle(msg: ToThread): Promise<void> {
       const session = await loadVoice(msg.voice, init);
       sessions.set(msg.voice.key, session);
       init.voices.push(msg.voice);
-      post({ kind: "loaded", loadId: msg.loadId, ok: true, executionProvider: session.executionProvider, loadSeconds: (performance.now() - t0) / 1000, providerFailures: [...session.providerFailures], batchable: session.canBatch });
+      post({
+        kind: "loaded",
+        loadId: msg.loadId,
+        ok: true,
+        executionProvider: session.executionProvider,
+        loadSeconds: (performance.now() - t0) / 1000,
+        providerFailures: [...session.providerFailures],
+        batchable: session.canBatch,
+      });
     } catch (err) {
       post({ kind: "loaded", loadId: msg.loadId, ok: false, message: err instanceof Error ? err.message : String(err) });
     }

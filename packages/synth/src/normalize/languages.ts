@@ -12,7 +12,14 @@ const cache = new Map<string, TextLanguage>();
  */
 export function textLanguageFor(espeakVoice: string, languageCode?: string): TextLanguage | undefined {
   const code = (languageCode ?? espeakVoice).toLowerCase().replace("_", "-");
-  const tag = code === "en-us" || code.startsWith("en-us-") || code === "en" && espeakVoice.toLowerCase() === "en-us" ? "en-US" : code.startsWith("en") ? "en-GB" : code.startsWith("de") ? "de" : undefined;
+  const tag =
+    code === "en-us" || code.startsWith("en-us-") || (code === "en" && espeakVoice.toLowerCase() === "en-us")
+      ? "en-US"
+      : code.startsWith("en")
+        ? "en-GB"
+        : code.startsWith("de")
+          ? "de"
+          : undefined;
   if (!tag) return undefined;
   let language = cache.get(tag);
   if (!language) {

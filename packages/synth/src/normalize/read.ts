@@ -42,13 +42,15 @@ const MERIDIEM = String.raw`a\.m\.|p\.m\.|A\.M\.|P\.M\.|am|pm|AM|PM`;
 const END = String.raw`(?![\p{L}\p{N}])`;
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/gu, "\\$&");
 const alternation = (keys: Iterable<string>): string =>
-  [...keys].sort((a, b) => b.length - a.length).map(escape).join("|");
+  [...keys]
+    .sort((a, b) => b.length - a.length)
+    .map(escape)
+    .join("|");
 const monthNames = (language: TextLanguage): string => alternation(language.monthByName.keys());
 
 const cache = new WeakMap<TextLanguage, RegExp[]>();
 
-const meridiemOf = (written: string | undefined): "AM" | "PM" | undefined =>
-  written ? (written.toLowerCase().startsWith("a") ? "AM" : "PM") : undefined;
+const meridiemOf = (written: string | undefined): "AM" | "PM" | undefined => (written ? (written.toLowerCase().startsWith("a") ? "AM" : "PM") : undefined);
 
 function number(written: string, ctx: Context): string | null {
   const n = parseNumber(written, ctx.language);
@@ -115,7 +117,10 @@ const RULES: Rule[] = [
   {
     name: "phone",
     pattern: () =>
-      new RegExp(String.raw`(?:\+\d{1,3}(?:[ .\-]?\(?\d{1,5}\)?){2,6}|\(\d{3}\)\s?\d{3}[-. ]\d{4}|\d{3}-\d{3}-\d{4}|0\d{2,5}[ /\-]\d{3,8}(?:[ \-]\d{1,5})?)${END}`, "uy"),
+      new RegExp(
+        String.raw`(?:\+\d{1,3}(?:[ .\-]?\(?\d{1,5}\)?){2,6}|\(\d{3}\)\s?\d{3}[-. ]\d{4}|\d{3}-\d{3}-\d{4}|0\d{2,5}[ /\-]\d{3,8}(?:[ \-]\d{1,5})?)${END}`,
+        "uy",
+      ),
     speak: (m, ctx) => {
       if (m[0].replace(/\D/gu, "").length < 7) return null;
       const groups = m[0].split(/[^\d+]+/u).filter(Boolean);
@@ -151,7 +156,10 @@ const RULES: Rule[] = [
   {
     name: "month day year",
     pattern: (l) => new RegExp(String.raw`(${monthNames(l)})\.?\s(\d{1,2})(?:st|nd|rd|th)?(?:,?\s(\d{4}))?${END}`, "uy"),
-    speak: (m, ctx) => (ctx.language.tag.startsWith("de") ? null : date(Number(m[2]), ctx.language.monthByName.get(m[1]!)!, m[3], { ...ctx, language: { ...ctx.language, date: monthFirstDate(ctx.language) } })),
+    speak: (m, ctx) =>
+      ctx.language.tag.startsWith("de")
+        ? null
+        : date(Number(m[2]), ctx.language.monthByName.get(m[1]!)!, m[3], { ...ctx, language: { ...ctx.language, date: monthFirstDate(ctx.language) } }),
   },
   {
     name: "time",
@@ -484,7 +492,12 @@ function findLinks(sentence: string, start: number): Map<number, { end: number; 
   for (const found of linkify.find(slice)) {
     if (found.type !== "url" && found.type !== "email") continue;
     // A bare domain-like word such as `e.g` or `file.txt` is not a link unless it has a scheme, www or a path.
-    if (found.type === "url" && !/^[a-z][a-z0-9+.-]*:\/\/|^www\.|\//iu.test(found.value) && !/\.(?:com|org|net|io|de|uk|eu|gov|edu|info|app|dev)$/iu.test(found.value)) continue;
+    if (
+      found.type === "url" &&
+      !/^[a-z][a-z0-9+.-]*:\/\/|^www\.|\//iu.test(found.value) &&
+      !/\.(?:com|org|net|io|de|uk|eu|gov|edu|info|app|dev)$/iu.test(found.value)
+    )
+      continue;
     links.set(start + found.start, { end: start + found.end, type: found.type, value: found.value });
   }
   return links;

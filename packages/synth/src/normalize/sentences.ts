@@ -83,7 +83,8 @@ export function splitSentences(text: string, language?: TextLanguage): SentenceS
   }
   // The last line of a list or a text of lines: a sentence like the lines before it.
   const lastLine = text.slice(start).trim();
-  if (start < text.length) push(text.length, lastLine !== "" && text.lastIndexOf("\n", start) >= 0 && !TERMINAL.test(lastLine.replace(/["'”’»)\]]+$/u, "").slice(-1)), text.length);
+  if (start < text.length)
+    push(text.length, lastLine !== "" && text.lastIndexOf("\n", start) >= 0 && !TERMINAL.test(lastLine.replace(/["'”’»)\]]+$/u, "").slice(-1)), text.length);
   return spans;
 }
 
@@ -95,7 +96,11 @@ function endsSentence(text: string, sentenceStart: number, mark: number, end: nu
   const word = text.slice(wordStart, mark + 1).replace(/^["'“‘«(\[]+/u, "");
   const nextWord = /^[^\s]+/u.exec(text.slice(next))?.[0] ?? "";
   // A dot inside a written abbreviation (`z. B.`, `d. h.`).
-  if (language && [...language.abbreviations.keys()].some((key) => key.indexOf(".") < key.length - 1 && text.startsWith(key, wordStart) && wordStart + key.length > mark + 1)) return false;
+  if (
+    language &&
+    [...language.abbreviations.keys()].some((key) => key.indexOf(".") < key.length - 1 && text.startsWith(key, wordStart) && wordStart + key.length > mark + 1)
+  )
+    return false;
   // A German street and its house number (`Hauptstr. 5`).
   if (language?.tag === "de" && /str\.$/u.test(word) && /^\d/u.test(nextWord)) return false;
   // An initial: one capital letter (J. R. R. Tolkien).

@@ -22,8 +22,7 @@ const LOWER = /\p{Ll}/u;
 // Characters after which espeak still ends a clause with no space between (its IsBracket).
 const BRACKET = /[()[\]{}<>"'`\u00ab\u00bb\u2014-\u206f\u300a\u300b]/u;
 
-const is = (pattern: RegExp, codePoint: number | undefined): boolean =>
-  codePoint !== undefined && pattern.test(String.fromCodePoint(codePoint));
+const is = (pattern: RegExp, codePoint: number | undefined): boolean => codePoint !== undefined && pattern.test(String.fromCodePoint(codePoint));
 
 /**
  * Recovers the clause terminator that `espeak_TextToPhonemesWithTerminator` would report,

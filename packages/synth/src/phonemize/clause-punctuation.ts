@@ -33,9 +33,7 @@ const KINDS: Record<ClauseKind, string> = {
 };
 
 const KIND_BY_CODE_POINT: ReadonlyMap<number, ClauseKind> = new Map(
-  (Object.entries(KINDS) as [ClauseKind, string][]).flatMap(([kind, list]) =>
-    list.split(" ").map((hex) => [Number.parseInt(hex, 16), kind] as const),
-  ),
+  (Object.entries(KINDS) as [ClauseKind, string][]).flatMap(([kind, list]) => list.split(" ").map((hex) => [Number.parseInt(hex, 16), kind] as const)),
 );
 
 /** The clause kind of a code point, or undefined when it does not end clauses. */

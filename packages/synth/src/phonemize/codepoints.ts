@@ -13,8 +13,7 @@ export type Casing = "ignore" | "lower" | "upper" | "fold";
  * @returns exactly one sentence of code points (empty for an empty text, as in Piper)
  */
 export function phonemizeCodepoints(text: string, casing: Casing = "fold"): string[][] {
-  const cased =
-    casing === "lower" ? text.toLowerCase() : casing === "upper" ? text.toUpperCase() : casing === "fold" ? foldCase(text) : text;
+  const cased = casing === "lower" ? text.toLowerCase() : casing === "upper" ? text.toUpperCase() : casing === "fold" ? foldCase(text) : text;
   return [Array.from(cased.normalize("NFD"))];
 }
 

@@ -165,10 +165,7 @@ function checkDataPath(dataPath: string): string {
   for (const candidate of [dataPath, join(dataPath, "espeak-ng-data")]) {
     if (existsSync(join(candidate, "phontab"))) return candidate;
   }
-  throw new EspeakNotFoundError(`ESPEAK_NG_DATA=${dataPath} holds no espeak-ng-data (no phontab)`, [
-    dataPath,
-    join(dataPath, "espeak-ng-data"),
-  ]);
+  throw new EspeakNotFoundError(`ESPEAK_NG_DATA=${dataPath} holds no espeak-ng-data (no phontab)`, [dataPath, join(dataPath, "espeak-ng-data")]);
 }
 
 let engine: EspeakEngine | undefined;

@@ -30,7 +30,10 @@ export function splitAtFirstClause(ids: readonly number[], config: PiperVoiceCon
     let restFrom = at + 2;
     if (ids[restFrom] === space && ids[restFrom + 1] === pad) restFrom += 2;
     if (ids.length - 1 - restFrom < minIds) return null;
-    return [[...ids.slice(0, at + 2), eos], [bos, pad, ...ids.slice(restFrom)]];
+    return [
+      [...ids.slice(0, at + 2), eos],
+      [bos, pad, ...ids.slice(restFrom)],
+    ];
   }
   return null;
 }

@@ -101,7 +101,8 @@ export function parseSsml(ssml: string): SsmlItem[] {
     if (name === "prosody" && attributes.rate !== undefined) {
       const r = parseRate(attributes.rate);
       if (r === undefined) fail(`prosody rate "${attributes.rate}" is not x-slow, slow, medium, fast, x-fast or a percentage`);
-      else if (r * parentRate < RATE_LIMITS.min || r * parentRate > RATE_LIMITS.max) fail(`prosody rate must stay between ${RATE_LIMITS.min * 100}% and ${RATE_LIMITS.max * 100}%`);
+      else if (r * parentRate < RATE_LIMITS.min || r * parentRate > RATE_LIMITS.max)
+        fail(`prosody rate must stay between ${RATE_LIMITS.min * 100}% and ${RATE_LIMITS.max * 100}%`);
       else rate = parentRate * r;
     }
     if (name === "break") {
@@ -123,9 +124,19 @@ export function parseSsml(ssml: string): SsmlItem[] {
     const end = afterTag + 0;
     const start = open.start;
     const rate = open.rate;
-    if (tag.name === "say-as") items.push({ type: "say-as", text: open.text, interpretAs: open.attributes["interpret-as"]!, format: open.attributes.format, start, end: Math.max(start, parser.position - `</${tag.name}>`.length), rate });
+    if (tag.name === "say-as")
+      items.push({
+        type: "say-as",
+        text: open.text,
+        interpretAs: open.attributes["interpret-as"]!,
+        format: open.attributes.format,
+        start,
+        end: Math.max(start, parser.position - `</${tag.name}>`.length),
+        rate,
+      });
     else if (tag.name === "sub") items.push({ type: "sub", alias: open.attributes.alias ?? "", start, end: Math.max(start, parser.position - 6), rate });
-    else if (tag.name === "phoneme") items.push({ type: "phoneme", ipa: open.attributes.ph ?? "", text: open.text, start, end: Math.max(start, parser.position - 10), rate });
+    else if (tag.name === "phoneme")
+      items.push({ type: "phoneme", ipa: open.attributes.ph ?? "", text: open.text, start, end: Math.max(start, parser.position - 10), rate });
     else if (tag.name === "s" || tag.name === "p") items.push({ type: "boundary" });
     else if (tag.name === "voice") items.push({ type: "voice", name: stack.findLast((o) => o.name === "voice")?.attributes.name });
     void end;

@@ -72,13 +72,23 @@ export function readSsml(ssml: string, voice: TextVoice): ReadSegment[] {
       case "sub": {
         const text = item.type === "text" ? item.text : item.alias;
         const read = normalizeForSpeech(text, language);
-        const words = item.type === "text" ? read.sentences.flatMap((s) => s.words.map((w) => ({ ...w, start: w.start + item.start, end: w.end + item.start }))) : read.sentences.flatMap((s) => s.words.map((w) => ({ ...w, start: item.start, end: item.end })));
+        const words =
+          item.type === "text"
+            ? read.sentences.flatMap((s) => s.words.map((w) => ({ ...w, start: w.start + item.start, end: w.end + item.start })))
+            : read.sentences.flatMap((s) => s.words.map((w) => ({ ...w, start: item.start, end: item.end })));
         if (read.spoken !== "") add(read.spoken, words, item.start, item.end, item.rate);
         break;
       }
       case "say-as": {
         const spoken = language ? sayAs(item.text.trim(), item.interpretAs, item.format, language) : item.text.trim();
-        if (spoken !== "") add(spoken, spoken.split(/\s+/u).map((word) => ({ word, start: item.start, end: item.end })), item.start, item.end, item.rate);
+        if (spoken !== "")
+          add(
+            spoken,
+            spoken.split(/\s+/u).map((word) => ({ word, start: item.start, end: item.end })),
+            item.start,
+            item.end,
+            item.rate,
+          );
         break;
       }
       case "phoneme":
@@ -108,7 +118,11 @@ function sayAs(text: string, interpretAs: string, format: string | undefined, la
     }
     case "digits":
     case "telephone":
-      return text.split(/[^\d+]+/u).filter(Boolean).map((g) => `${g.startsWith("+") ? "plus " : ""}${readDigits(g, language)}`).join(", ");
+      return text
+        .split(/[^\d+]+/u)
+        .filter(Boolean)
+        .map((g) => `${g.startsWith("+") ? "plus " : ""}${readDigits(g, language)}`)
+        .join(", ");
     case "date":
       return sayDate(text, format, language) ?? text;
     case "time": {
@@ -123,7 +137,10 @@ function sayAs(text: string, interpretAs: string, format: string | undefined, la
 
 /** A date by its `format` (`mdy`, `dmy`, `ymd`, `md`, `dm`, `my`, `y`; default: the language's order). */
 function sayDate(text: string, format: string | undefined, language: TextLanguage): string | undefined {
-  const parts = text.split(/[^\d]+/u).filter(Boolean).map(Number);
+  const parts = text
+    .split(/[^\d]+/u)
+    .filter(Boolean)
+    .map(Number);
   const order = (format ?? (parts.length === 3 && String(text).match(/^\d{4}/u) ? "ymd" : language.dateOrder)).toLowerCase();
   if (order.length !== parts.length) return undefined;
   const field = (letter: string) => (order.includes(letter) ? parts[order.indexOf(letter)] : undefined);

@@ -79,10 +79,7 @@ function bestCut(text: string, start: number, limit: number): number {
       clause = start + wsEnd;
       const next = text[start + wsEnd] ?? "";
       const endsSentence =
-        kind === "question" ||
-        kind === "exclamation" ||
-        kind === "sentence" ||
-        (kind === "period" && (match[0].includes("\n") || !LOWER.test(next)));
+        kind === "question" || kind === "exclamation" || kind === "sentence" || (kind === "period" && (match[0].includes("\n") || !LOWER.test(next)));
       if (endsSentence) sentence = start + wsEnd;
     }
   }

@@ -29,7 +29,13 @@ export interface TimedInput {
  * the segment's spoken time is shared by character count. Spoken words from one written word
  * (`$5` → `five dollars`) become one entry.
  */
-export function wordTimings(text: string, prepared: PreparedText, inputs: readonly TimedInput[], spaceId: number | undefined, sampleRate: number): WordTiming[] {
+export function wordTimings(
+  text: string,
+  prepared: PreparedText,
+  inputs: readonly TimedInput[],
+  spaceId: number | undefined,
+  sampleRate: number,
+): WordTiming[] {
   const out: WordTiming[] = [];
   for (const segment of prepared.segments) {
     if (segment.words.length === 0) continue;

@@ -25,14 +25,7 @@ export interface Expanded {
  * @param logw `[B, 1, T]` log-durations in frames
  * @param lengthScale scalar float (`scales[1]`)
  */
-export function expandByDurations(
-  root: GraphBuilder,
-  logw: string,
-  xMask: string,
-  lengthScale: string,
-  mP: string,
-  logsP: string,
-): Expanded {
+export function expandByDurations(root: GraphBuilder, logw: string, xMask: string, lengthScale: string, mP: string, logsP: string): Expanded {
   const b = root.scope("align");
   const w = b.op("Mul", [b.op("Mul", [b.op("Exp", [logw]), xMask]), lengthScale]);
   const wCeil = b.op("Ceil", [w]);

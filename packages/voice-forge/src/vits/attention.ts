@@ -84,18 +84,11 @@ export interface AttentionOptions {
  * Self-attention over `x` `[B, C, T]` with the boolean mask `attnMask` `[B, 1, T, T]`
  * (masked scores are set to -1e4 before the softmax, as VITS does). Returns `[B, C, T]`.
  */
-export function relativeSelfAttention(
-  b: GraphBuilder,
-  x: string,
-  attnMask: string,
-  rel: RelativePositions,
-  o: AttentionOptions,
-): string {
+export function relativeSelfAttention(b: GraphBuilder, x: string, attnMask: string, rel: RelativePositions, o: AttentionOptions): string {
   const { channels, nHeads } = o;
   const d = channels / nHeads;
   const k = 2 * o.window + 1;
-  const conv = (name: string, input: string) =>
-    conv1d(b, input, name, { inChannels: channels, outChannels: channels, kernelSize: 1 });
+  const conv = (name: string, input: string) => conv1d(b, input, name, { inChannels: channels, outChannels: channels, kernelSize: 1 });
   const q = conv("conv_q", x);
   const key = conv("conv_k", x);
   const v = conv("conv_v", x);

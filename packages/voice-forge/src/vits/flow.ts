@@ -44,9 +44,7 @@ function couplingReverse(b: GraphBuilder, z: string, mask: string, p: VitsHyperP
 function waveNet(b: GraphBuilder, x: string, mask: string, p: VitsHyperParams, g?: string): string {
   const hidden = p.hiddenChannels;
   const { kernelSize, dilationRate, nLayers } = p.flow;
-  const cond = g
-    ? conv1d(b, g, "cond_layer", { inChannels: p.ginChannels, outChannels: 2 * hidden * nLayers, kernelSize: 1 })
-    : undefined;
+  const cond = g ? conv1d(b, g, "cond_layer", { inChannels: p.ginChannels, outChannels: 2 * hidden * nLayers, kernelSize: 1 }) : undefined;
   let output: string | undefined;
   for (let i = 0; i < nLayers; i++) {
     let xIn = conv1d(b, x, `in_layers.${i}`, {
@@ -56,10 +54,7 @@ function waveNet(b: GraphBuilder, x: string, mask: string, p: VitsHyperParams, g
       dilation: dilationRate ** i,
     });
     if (cond) xIn = b.op("Add", [xIn, sliceChannels(b, cond, 2 * hidden * i, 2 * hidden * (i + 1))]);
-    const acts = b.op("Mul", [
-      b.op("Tanh", [sliceChannels(b, xIn, 0, hidden)]),
-      b.op("Sigmoid", [sliceChannels(b, xIn, hidden, 2 * hidden)]),
-    ]);
+    const acts = b.op("Mul", [b.op("Tanh", [sliceChannels(b, xIn, 0, hidden)]), b.op("Sigmoid", [sliceChannels(b, xIn, hidden, 2 * hidden)])]);
     const lastLayer = i === nLayers - 1;
     const resSkip = conv1d(b, acts, `res_skip_layers.${i}`, {
       inChannels: hidden,

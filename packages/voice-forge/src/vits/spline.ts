@@ -35,10 +35,8 @@ export function rationalQuadraticInverse(b: GraphBuilder, x: string, params: str
   const minH = o.minBinHeight ?? 1e-3;
   const minD = o.minDerivative ?? 1e-3;
   const c = (v: number) => b.constFloat([v], []);
-  const last = (t: string, start: number, end: number) =>
-    b.op("Slice", [t, b.constInt64([start]), b.constInt64([end]), b.constInt64([3])]);
-  const pick = (values: string, onehot: string) =>
-    b.op("ReduceSum", [b.op("Mul", [values, onehot]), b.constInt64([3])], { keepdims: int(1) });
+  const last = (t: string, start: number, end: number) => b.op("Slice", [t, b.constInt64([start]), b.constInt64([end]), b.constInt64([3])]);
+  const pick = (values: string, onehot: string) => b.op("ReduceSum", [b.op("Mul", [values, onehot]), b.constInt64([3])], { keepdims: int(1) });
 
   // [B, 3nb-1, T] → [B, 1, T, 3nb-1]
   const h = b.op("Transpose", [b.op("Reshape", [params, b.constInt64([0, 1, 3 * nb - 1, -1])])], { perm: ints([0, 1, 3, 2]) });
@@ -68,10 +66,7 @@ export function rationalQuadraticInverse(b: GraphBuilder, x: string, params: str
   const heights = b.op("Sub", [last(knotsH, 1, nb + 1), last(knotsH, 0, nb)]);
   // Derivatives at the knots; the ends are fixed so softplus gives exactly 1 there.
   const endLogit = Math.log(Math.exp(1 - minD) - 1);
-  const derivs = b.op("Add", [
-    b.op("Softplus", [b.op("Concat", [col(endLogit), rawDerivs, col(endLogit)], { axis: int(3) })]),
-    c(minD),
-  ]);
+  const derivs = b.op("Add", [b.op("Softplus", [b.op("Concat", [col(endLogit), rawDerivs, col(endLogit)], { axis: int(3) })]), c(minD)]);
 
   // Bin of each input among the height knots (the last knot nudged up by 1e-6 as in VITS).
   const locations = b.op("Concat", [last(knotsH, 0, nb), col(bound + 1e-6)], { axis: int(3) });

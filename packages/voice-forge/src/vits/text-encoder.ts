@@ -31,10 +31,7 @@ export function textEncoder(root: GraphBuilder, p: VitsHyperParams, ids: string,
   const maskBool = b.op("Less", [b.op("Unsqueeze", [range, b.constInt64([0])]), b.op("Unsqueeze", [lengths, b.constInt64([1])])]); // [B, T]
   const xMask = b.op("Unsqueeze", [b.op("Cast", [maskBool], { to: int(DataType.FLOAT) }), b.constInt64([1])]);
   // attn_mask = x_mask[:, :, None] * x_mask[:, None, :] as booleans, [B, 1, T, T].
-  const attnMask = b.op("And", [
-    b.op("Unsqueeze", [maskBool, b.constInt64([1, 3])]),
-    b.op("Unsqueeze", [maskBool, b.constInt64([1, 2])]),
-  ]);
+  const attnMask = b.op("And", [b.op("Unsqueeze", [maskBool, b.constInt64([1, 3])]), b.op("Unsqueeze", [maskBool, b.constInt64([1, 2])])]);
 
   // nn.Embedding initialised N(0, hidden^-0.5), then scaled by sqrt(hidden).
   const emb = b.weight("emb.weight", [p.numSymbols, h], { kind: "normal", std: h ** -0.5 });

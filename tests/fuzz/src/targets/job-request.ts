@@ -16,15 +16,40 @@ const FIELDS = ["text", "voice", "speaker", "length_scale", "noise_scale", "nois
 /** Keys the fuzzer tries: the fields, and names a parser must not take for one. */
 const KEYS = [...FIELDS, "format", "__proto__", "constructor", "toString"];
 const VALUES: unknown[] = [
-  "Hello world.", "<speak>Hi <break time=\"300ms\"/> there.</speak>", "<speak><prosody rate=\"1e308%\">x</prosody></speak>", "", " ", "a".repeat(MAX_TEXT_CHARS + 1),
-  "en_US-lessac-medium", "standard", "piper", "ssml", "text", ...AUDIO_FORMAT_NAMES,
-  "https://example.com/hook", "http://127.0.0.1:1/", "ftp://x", 0, 1, 2, 0.5, 1e308, -1, 2 ** 53, 1e-320, null, true, [], {},
+  "Hello world.",
+  '<speak>Hi <break time="300ms"/> there.</speak>',
+  '<speak><prosody rate="1e308%">x</prosody></speak>',
+  "",
+  " ",
+  "a".repeat(MAX_TEXT_CHARS + 1),
+  "en_US-lessac-medium",
+  "standard",
+  "piper",
+  "ssml",
+  "text",
+  ...AUDIO_FORMAT_NAMES,
+  "https://example.com/hook",
+  "http://127.0.0.1:1/",
+  "ftp://x",
+  0,
+  1,
+  2,
+  0.5,
+  1e308,
+  -1,
+  2 ** 53,
+  1e-320,
+  null,
+  true,
+  [],
+  {},
 ];
 
 /** Jazzer.js's entry: a body from the bytes through the route's parser. */
 export function fuzz(data: Buffer): void {
   const request = parseFuzzedBody(data, parse, KEYS, VALUES);
   if (request === undefined) return;
-  if (typeof request.text !== "string" || request.text.trim().length === 0 || request.text.length > MAX_TEXT_CHARS) throw new FuzzFindingError(`accepted a text of ${String(request.text?.length)} characters`);
+  if (typeof request.text !== "string" || request.text.trim().length === 0 || request.text.length > MAX_TEXT_CHARS)
+    throw new FuzzFindingError(`accepted a text of ${String(request.text?.length)} characters`);
   for (const key of Object.keys(request)) if (!FIELDS.includes(key)) throw new FuzzFindingError(`accepted an unknown field ${JSON.stringify(key)}`);
 }

@@ -13,13 +13,38 @@ const parse = createSpeechRequestParser({ maxInputChars: MAX_INPUT_CHARS });
 /** OpenAI's speech request fields (createSpeechRequestSchema). */
 const FIELDS = ["model", "input", "voice", "response_format", "speed", "stream_format", "instructions"];
 const KEYS = [...FIELDS, "__proto__", "constructor", "text"];
-const VALUES: unknown[] = ["tts-1", "tts-1-hd", "gpt-4o-mini-tts", "alloy", "nova", "Hello.", "", " ", "x".repeat(MAX_INPUT_CHARS + 1), "audio", "sse", ...AUDIO_FORMAT_NAMES, 0.25, 4, 4.0000001, 1, 0, -1, 1e308, null, true, [], {}];
+const VALUES: unknown[] = [
+  "tts-1",
+  "tts-1-hd",
+  "gpt-4o-mini-tts",
+  "alloy",
+  "nova",
+  "Hello.",
+  "",
+  " ",
+  "x".repeat(MAX_INPUT_CHARS + 1),
+  "audio",
+  "sse",
+  ...AUDIO_FORMAT_NAMES,
+  0.25,
+  4,
+  4.0000001,
+  1,
+  0,
+  -1,
+  1e308,
+  null,
+  true,
+  [],
+  {},
+];
 
 /** Jazzer.js's entry: a body from the bytes through the route's parser. */
 export function fuzz(data: Buffer): void {
   const request = parseFuzzedBody(data, parse, KEYS, VALUES);
   if (request === undefined) return;
-  if (request.input.trim().length === 0 || request.input.length > MAX_INPUT_CHARS) throw new FuzzFindingError(`accepted an input of ${request.input.length} characters`);
+  if (request.input.trim().length === 0 || request.input.length > MAX_INPUT_CHARS)
+    throw new FuzzFindingError(`accepted an input of ${request.input.length} characters`);
   if (!(request.speed >= SPEECH_SPEED_LIMITS.min && request.speed <= SPEECH_SPEED_LIMITS.max)) throw new FuzzFindingError(`accepted speed ${request.speed}`);
   if (!AUDIO_FORMAT_NAMES.includes(request.response_format)) throw new FuzzFindingError(`accepted response_format ${request.response_format}`);
 }

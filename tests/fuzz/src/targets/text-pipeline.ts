@@ -43,10 +43,12 @@ export function fuzz(data: Buffer): void {
     for (const id of sentence) if (!knownIds.has(id)) throw new FuzzFindingError(`phoneme id ${id} is not in the voice's map`);
     ids += sentence.length;
   }
-  if (ids > MAX_IDS_PER_CHAR * Math.max(1, text.length)) throw new FuzzFindingError(`${ids} phoneme ids from ${text.length} characters (over ${MAX_IDS_PER_CHAR} a character)`);
+  if (ids > MAX_IDS_PER_CHAR * Math.max(1, text.length))
+    throw new FuzzFindingError(`${ids} phoneme ids from ${text.length} characters (over ${MAX_IDS_PER_CHAR} a character)`);
   if (prepared.sentenceOptions.length !== prepared.sentences.length) throw new FuzzFindingError("sentenceOptions and sentences differ in length");
   for (const { pauseBeforeSeconds, rate } of prepared.sentenceOptions) {
-    if (pauseBeforeSeconds !== undefined && !(pauseBeforeSeconds >= 0 && Number.isFinite(pauseBeforeSeconds))) throw new FuzzFindingError(`pause ${pauseBeforeSeconds} s`);
+    if (pauseBeforeSeconds !== undefined && !(pauseBeforeSeconds >= 0 && Number.isFinite(pauseBeforeSeconds)))
+      throw new FuzzFindingError(`pause ${pauseBeforeSeconds} s`);
     if (rate !== undefined && !(rate > 0 && Number.isFinite(rate))) throw new FuzzFindingError(`speaking rate ${rate}`);
   }
 }
