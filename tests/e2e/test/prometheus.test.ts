@@ -342,6 +342,7 @@ describe("Prometheus against the live API and workers", () => {
       "format",
       "outcome",
       "execution_provider",
+      "lane",
     ]);
     const values = new Set<string>();
     for (const labels of series) {
