@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { REPO_ROOT } from "@voxqueue/config";
-import type { SynthJobResult } from "@voxqueue/contracts";
+import { laneQueues, type SynthJobResult } from "@voxqueue/contracts";
 
 /** Settings of one benchmark stack: its API and `workers` worker processes. */
 export interface BenchStackOptions {
@@ -49,7 +49,8 @@ export class BenchStack {
   apiUrl = "";
   readonly workerMetricsUrls: string[] = [];
   private readonly children: { name: string; child: ChildProcess }[] = [];
-  private events: QueueEvents | null = null;
+  /** Job events of both priority lanes' queues (long-form jobs run on the batch lane). */
+  private events: QueueEvents[] = [];
   private readonly waiters = new Map<string, (job: FinishedJob) => void>();
   private readonly failures = new Map<string, string>();
   private readonly early = new Map<string, FinishedJob>();
@@ -75,19 +76,21 @@ export class BenchStack {
       OTEL_SDK_DISABLED: process.env.OTEL_SDK_DISABLED ?? "true",
       ...this.opts.env,
     };
-    this.events = new QueueEvents(this.queueName, { connection: { url: this.opts.redisUrl }, autorun: true });
-    this.events.on("completed", ({ jobId, returnvalue }) => {
-      const seenAt = performance.now();
-      const result = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as SynthJobResult;
-      const job = { id: jobId, seenAt, result };
-      const waiter = this.waiters.get(jobId);
-      // A job can finish before its submit's answer has been read: keep it for finished().
-      if (waiter) waiter(job);
-      else this.early.set(jobId, job);
-      this.waiters.delete(jobId);
-    });
-    this.events.on("failed", ({ jobId, failedReason }) => this.failures.set(jobId, failedReason));
-    await this.events.waitUntilReady();
+    this.events = laneQueues(this.queueName).map((name) => new QueueEvents(name, { connection: { url: this.opts.redisUrl }, autorun: true }));
+    for (const events of this.events) {
+      events.on("completed", ({ jobId, returnvalue }) => {
+        const seenAt = performance.now();
+        const result = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as SynthJobResult;
+        const job = { id: jobId, seenAt, result };
+        const waiter = this.waiters.get(jobId);
+        // A job can finish before its submit's answer has been read: keep it for finished().
+        if (waiter) waiter(job);
+        else this.early.set(jobId, job);
+        this.waiters.delete(jobId);
+      });
+      events.on("failed", ({ jobId, failedReason }) => this.failures.set(jobId, failedReason));
+    }
+    await Promise.all(this.events.map((events) => events.waitUntilReady()));
     const port = await freePort();
     this.apiUrl = `http://127.0.0.1:${port}`;
     for (let i = 0; i < this.opts.workers; i++) {
@@ -223,7 +226,7 @@ export class BenchStack {
         clearTimeout(timer);
       }),
     );
-    await this.events?.close();
+    await Promise.all(this.events.map((events) => events.close()));
     // The bench's own queue: nothing else uses it.
     const queue = new Queue(this.queueName, { connection: this.redis });
     await queue.obliterate({ force: true });
