@@ -31,7 +31,11 @@ export async function queueOfJob(redis: Redis, queues: QueuePool, id: string): P
  */
 export async function readJob(deps: ReaderDeps, id: string, res: Response): Promise<Job<SynthJobData, SynthJobResult>> {
   assertConnected(deps.redis);
-  const queue = await queueOfJob(deps.redis, deps.queues, id);
+  return readJobIn(deps, await queueOfJob(deps.redis, deps.queues, id), id, res);
+}
+
+/** {@link readJob} from `queue`, the queue {@link queueOfJob} found the job in. */
+async function readJobIn(deps: ReaderDeps, queue: SynthQueue, id: string, res: Response): Promise<Job<SynthJobData, SynthJobResult>> {
   const job = await redisStep("read job", () => queue.getJob(id));
   // Another key's job reads exactly as a job that does not exist: no existence leak.
   if (!job || (deps.keys && job.data.owner !== apiKeyOf(res))) throw new VoxqueueError("not_found", `no job ${id}`);
@@ -55,7 +59,7 @@ export async function readJobView(deps: ReaderDeps, id: string, res: Response, w
     const cached = cachedJobView(record, id, deps.keys ? (apiKeyOf(res) ?? null) : undefined);
     if (cached) return cached;
   }
-  const job = await readJob(deps, id, res);
+  const job = await readJobIn(deps, queue, id, res);
   const view = toJobView(job, state, (jobId) => deps.logger.warn({ job_id: jobId }, "completed job has no valid SynthJobResult"));
   if (!view) throw new VoxqueueError("not_found", `no job ${id}`);
   if (job.name === LONGFORM_JOB_NAME && job.data.longform) view.chunks = await redisStep("read chunk progress", () => chunkProgress(job, view.status));
