@@ -38,6 +38,7 @@ const STORAGE_PATTERN = /Redis|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection is c
  */
 const TYPE_BY_ERROR_NAME: Record<string, JobErrorType> = {
   InferenceTimeoutError: "timeout",
+  EspeakCrashError: "invalid_input",
   InferenceOutOfMemoryError: "oom",
   InferenceError: "model_error",
   RangeError: "model_error",

@@ -34,7 +34,7 @@ export { InferenceError, InferenceOutOfMemoryError, InferencePool, InferenceTime
 export type { InferenceRequest, SentencePcm } from "./inference/pool.js";
 
 // espeak-ng
-export { EspeakError, espeakInfo, EspeakNotFoundError, phonemize } from "./phonemize/index.js";
+export { EspeakCrashError, EspeakError, espeakInfo, espeakIsolation, EspeakNotFoundError, phonemize, type EspeakIsolation } from "./phonemize/index.js";
 
 // synthesis pipeline
 export { audioSeconds, realTimeFactor, Synthesis, synthesize } from "./pipeline/synthesize.js";

@@ -1,6 +1,6 @@
 import express, { Router } from "express";
 import { VoxqueueError, createTextPreviewRequestSchema, type TextPreview } from "@voxqueue/contracts";
-import { EspeakError, EspeakNotFoundError, SsmlError, readText } from "@voxqueue/synth";
+import { EspeakCrashError, EspeakError, EspeakNotFoundError, SsmlError, readText } from "@voxqueue/synth";
 import { assertConnected, methodNotAllowed, redisStep, requireUtf8, serviceUnavailable } from "../errors.js";
 import { createBodyParser, pickVoice } from "../resolve-request.js";
 import type { AppDeps } from "../types.js";
@@ -39,7 +39,7 @@ export function textRouter(deps: Pick<AppDeps, "config" | "fleet" | "redis">): R
         );
       } catch (err) {
         if (err instanceof EspeakNotFoundError) throw serviceUnavailable(`text preview needs libespeak-ng on the API host: ${err.message}`, err);
-        if (err instanceof SsmlError) throw new VoxqueueError("invalid_input", err.message, "text");
+        if (err instanceof SsmlError || err instanceof EspeakCrashError) throw new VoxqueueError("invalid_input", err.message, "text");
         if (err instanceof EspeakError) throw new VoxqueueError("invalid_input", `voice "${voice.id}": ${err.message}`, "voice");
         throw err;
       }

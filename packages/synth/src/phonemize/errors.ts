@@ -30,3 +30,23 @@ export class EspeakError extends Error {
     super(message);
   }
 }
+
+/**
+ * espeak-ng crashed (a signal such as SIGSEGV, or no answer within its time limit) while
+ * phonemizing a text, twice: once in the phonemizer process that was running, once in a fresh
+ * one. espeak-ng 1.51 (Debian 12's) reads freed memory on some foreign-script characters
+ * (e.g. `௪`, Tamil digit four, with an English voice): it switches to the other language's
+ * translator, finds no name for the character there, falls back to English and frees the
+ * translator it is still using. The text is answered `invalid_input`.
+ */
+export class EspeakCrashError extends Error {
+  override readonly name = "EspeakCrashError";
+  constructor(
+    /** How the phonemizer process ended: a signal name (`SIGSEGV`), `exit 1`, or `timeout`. */
+    readonly how: string,
+    /** The espeak voice in use. */
+    readonly voice?: string,
+  ) {
+    super(`espeak-ng crashed (${how}) phonemizing this text, also in a fresh process: it cannot be read aloud`);
+  }
+}

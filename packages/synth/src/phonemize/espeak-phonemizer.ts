@@ -1,8 +1,20 @@
 import { clauseEnd } from "./clause-end.js";
 import { EspeakError } from "./errors.js";
 import { espeakEngine } from "./espeak-library.js";
+import { espeakIsolation, phonemizeIsolated } from "./espeak-isolated.js";
 
 let busy = false;
+
+/**
+ * Text → phonemes with espeak-ng, in the phonemizer process (see {@link espeakIsolation}) or
+ * in this one; the same result either way. @see phonemizeEspeakInProcess for the rules.
+ * @throws EspeakCrashError when espeak-ng crashes on the text (isolated mode only; in this
+ *   process a crash ends the process)
+ */
+export function phonemizeEspeak(text: string, voice: string, options: { isolateClauses?: boolean } = {}): string[][] {
+  if (espeakIsolation() === "process") return phonemizeIsolated(text, voice, options.isolateClauses === true);
+  return phonemizeEspeakInProcess(text, voice, options);
+}
 
 /**
  * Text → phonemes with espeak-ng, piper-phonemize's `phonemize_eSpeak`: IPA clause by
@@ -21,7 +33,7 @@ let busy = false;
  * @throws EspeakNotFoundError when libespeak-ng or its data is missing
  * @throws EspeakError for an unknown voice, or a re-entrant call
  */
-export function phonemizeEspeak(text: string, voice: string, options: { isolateClauses?: boolean } = {}): string[][] {
+export function phonemizeEspeakInProcess(text: string, voice: string, options: { isolateClauses?: boolean } = {}): string[][] {
   if (busy) throw new EspeakError("espeak-ng is not re-entrant: phonemizeEspeak called while running", voice);
   busy = true;
   try {

@@ -1,9 +1,10 @@
 export { phonemize } from "./raw-phonemes.js";
-export { phonemizeEspeak } from "./espeak-phonemizer.js";
+export { phonemizeEspeak, phonemizeEspeakInProcess } from "./espeak-phonemizer.js";
 export { phonemizeCodepoints, type Casing } from "./codepoints.js";
 export { clauseEnd, type ClauseEnd } from "./clause-end.js";
 export { type ClauseKind } from "./clause-punctuation.js";
-export { EspeakNotFoundError, EspeakError, ESPEAK_INSTALL_HINT } from "./errors.js";
+export { EspeakNotFoundError, EspeakError, EspeakCrashError, ESPEAK_INSTALL_HINT } from "./errors.js";
+export { espeakIsolation, type EspeakIsolation } from "./espeak-isolated.js";
 export { EspeakEngine, espeakEngine, espeakLocationFromEnv, type EspeakLocation, type RawClause } from "./espeak-library.js";
 import { espeakEngine } from "./espeak-library.js";
 

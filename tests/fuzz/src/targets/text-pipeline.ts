@@ -1,11 +1,12 @@
 // Fuzz target: the worker's text front end, prepareText (normalize → sentence split →
 // phonemize with espeak-ng → phoneme ids), as Synthesis runs it for every job. Promises: it
-// returns well-formed, bounded model inputs or throws SsmlError (answered invalid_input);
+// returns well-formed, bounded model inputs or throws SsmlError or EspeakCrashError (both
+// answered invalid_input; espeak-ng runs in its own process, ESPEAK_ISOLATION=process);
 // nothing else is thrown.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { SsmlError, parseVoiceConfig, prepareText, type PiperVoiceConfig } from "@voxqueue/synth";
+import { EspeakCrashError, SsmlError, parseVoiceConfig, prepareText, type PiperVoiceConfig } from "@voxqueue/synth";
 import { FuzzFindingError, FuzzInput } from "../fuzz-input.js";
 
 /**
@@ -34,7 +35,7 @@ export function fuzz(data: Buffer): void {
   try {
     prepared = prepareText(text, voice, { textNormalization, textType });
   } catch (err) {
-    if (err instanceof SsmlError) return;
+    if (err instanceof SsmlError || err instanceof EspeakCrashError) return;
     throw err;
   }
   let ids = 0;
