@@ -31,7 +31,9 @@ Options:
   -h, --help         this text
 Arguments after "--" go to libFuzzer (e.g. -- -max_len=2048 -seed=1).
 Findings: the crashing input is written to tests/fuzz/.findings/<target>/ and printed
-(base64 and text); the exit status is 1 when any target has one.`;
+(base64 and text); the exit status is 1 when any target has one.
+espeak-ng runs in the fuzzer's process (ESPEAK_ISOLATION=none unless set), so its crashes
+are findings; the seeds known to crash it are in tests/fuzz/corpus/text-pipeline-espeak-crashes.`;
 
 /** What one target's run gave, from libFuzzer's output. */
 interface RunSummary {
@@ -111,7 +113,13 @@ async function runTarget(target: FuzzTarget, opts: { seconds: number; corpusDir:
   );
   const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: process.cwd(),
-    env: { ...process.env, ...(addon ? { VOXQUEUE_JAZZER_ADDON: `${addon.original}\n${addon.patched}` } : {}) },
+    // espeak-ng runs in the fuzzer's process unless ESPEAK_ISOLATION says otherwise: that is where its
+    // crashes are findings, and libFuzzer's exit aborts (SIGABRT) while the phonemizer's worker thread lives.
+    env: {
+      ...process.env,
+      ESPEAK_ISOLATION: process.env.ESPEAK_ISOLATION ?? "none",
+      ...(addon ? { VOXQUEUE_JAZZER_ADDON: `${addon.original}\n${addon.patched}` } : {}),
+    },
     stdio: ["ignore", "inherit", "pipe"],
   });
   let output = "";
@@ -120,7 +128,12 @@ async function runTarget(target: FuzzTarget, opts: { seconds: number; corpusDir:
     output += chunk.toString("utf8");
     if (output.length > 1_000_000) output = output.slice(-100_000);
   });
-  const exitCode = await new Promise<number | null>((done) => child.on("close", done));
+  const exitCode = await new Promise<number | null>((done) =>
+    child.on("close", (code, signal) => {
+      if (signal) console.error(`${target.name}: the fuzzer process ended on ${signal}`);
+      done(code);
+    }),
+  );
   // libFuzzer names the file it wrote on stderr or stdout, depending on the kind of crash: read the folder.
   const findings = readdirSync(findingsDir)
     .filter((f) => !earlierFindings.has(f))

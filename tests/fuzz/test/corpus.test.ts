@@ -1,6 +1,8 @@
 // The fuzz targets cannot rot: each one runs over its seed corpus (tests/fuzz/corpus/<target>)
 // as a plain function, the way Jazzer.js calls it, and once under Jazzer.js itself in
 // regression mode (libFuzzer's -runs=0: every seed once, no mutation), through `pnpm fuzz`.
+// Seeds that crash espeak-ng in process are kept apart (corpus/text-pipeline-espeak-crashes):
+// Jazzer.js runs espeak-ng in its own process, where they could end the run.
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -21,6 +23,17 @@ describe("fuzz targets over their seed corpus", () => {
       }
     });
   }
+
+  it("text-pipeline: the inputs that crash espeak-ng in process (corpus/text-pipeline-espeak-crashes) are answered through the phonemizer process", async () => {
+    const fuzz = await loadFuzzFunction(FUZZ_TARGETS.find((t) => t.name === "text-pipeline")!);
+    const dir = join(PACKAGE_DIR, "corpus", "text-pipeline-espeak-crashes");
+    const seeds = readdirSync(dir);
+    expect(seeds.length).toBeGreaterThanOrEqual(1);
+    for (const seed of seeds) {
+      // ESPEAK_ISOLATION is unset here: the phonemizer process reads them; a crash there is a classified error.
+      for (let i = 0; i < 5; i++) expect(() => fuzz(readFileSync(join(dir, seed))), seed).not.toThrow();
+    }
+  });
 
   it("under Jazzer.js: pnpm fuzz --regression runs every target over its seeds and exits 0", () => {
     // An empty generated corpus, so only the kept seeds run.
