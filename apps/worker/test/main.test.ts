@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { ensureReferenceVoices } from "@voxqueue/voice-forge";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
@@ -64,4 +65,45 @@ describe("worker process start", () => {
     },
     60_000,
   );
+});
+
+describe("worker process stop", () => {
+  it("stops gracefully on a SIGTERM that comes while it is still starting (right after voices loaded): exit 0, not killed by the signal", async () => {
+    const voicesDir = await mkdtemp(join(tmpdir(), "vq-main-stop-"));
+    try {
+      await ensureReferenceVoices(voicesDir, { only: ["en_US-voxqueue_ref-x_low"] });
+      const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+        env: {
+          ...process.env,
+          VOICES_DIR: voicesDir,
+          REDIS_URL: "redis://127.0.0.1:6379/13",
+          QUEUE_NAME: `main-stop-${process.pid}`,
+          WORKER_METRICS_PORT: "0",
+          WORKER_METRICS_HOST: "127.0.0.1",
+          LOG_LEVEL: "info",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+      // "voices loaded" comes early in the start: the inference threads, the queue workers,
+      // the catalog and the heartbeat come after it.
+      await new Promise<void>((resolve) => {
+        const onData = () => {
+          if (stdout.includes('"msg":"voices loaded"')) {
+            child.stdout.off("data", onData);
+            resolve();
+          }
+        };
+        child.stdout.on("data", onData);
+      });
+      child.kill("SIGTERM");
+      const [code, signal] = await exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      expect(stdout).toContain('"msg":"shutting down"');
+    } finally {
+      await rm(voicesDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
