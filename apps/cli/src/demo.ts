@@ -58,7 +58,9 @@ try {
   const r = job.result!;
   log(`wrote ${values.out} (${wav.length} bytes)`);
   log(
-    `audio duration ${r.audio_duration_s.toFixed(2)} s, synthesis ${r.synthesis_s.toFixed(2)} s, RTF ${r.rtf.toFixed(3)} (${r.sample_rate} Hz, voice ${r.voice})`,
+    r.cached
+      ? `audio duration ${r.audio_duration_s.toFixed(2)} s, answered from the audio cache (an earlier run's audio for this text: not synthesized again; ${r.sample_rate} Hz, voice ${r.voice})`
+      : `audio duration ${r.audio_duration_s.toFixed(2)} s, synthesis ${r.synthesis_s.toFixed(2)} s, RTF ${r.rtf.toFixed(3)} (${r.sample_rate} Hz, voice ${r.voice})`,
   );
   log(`metrics: API ${stack.apiUrl}/metrics, worker ${stack.workerMetricsUrl}/metrics; logs in ${stack.logDir}`);
   if (values.keep) {

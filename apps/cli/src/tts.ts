@@ -123,7 +123,8 @@ async function main(): Promise<number> {
   console.log(
     `wrote ${values.out}: ${r.audio_duration_s.toFixed(2)} s of audio at ${r.sample_rate} Hz (voice ${r.voice}${r.speaker ? `, speaker ${r.speaker}` : ""})`,
   );
-  console.log(`synthesis ${r.synthesis_s.toFixed(3)} s, RTF ${r.rtf.toFixed(3)} (${r.rtf < 1 ? "faster" : "slower"} than real time)`);
+  if (r.cached) console.log("answered from the audio cache: an earlier job's audio for the same text and settings, not synthesized again");
+  else console.log(`synthesis ${r.synthesis_s.toFixed(3)} s, RTF ${r.rtf.toFixed(3)} (${r.rtf < 1 ? "faster" : "slower"} than real time)`);
   return 0;
 }
 
