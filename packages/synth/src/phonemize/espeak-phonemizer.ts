@@ -1,9 +1,11 @@
 import { clauseEnd } from "./clause-end.js";
 import { EspeakError } from "./errors.js";
 import { espeakEngine } from "./espeak-library.js";
-import { espeakIsolation, phonemizeIsolated } from "./espeak-isolated.js";
+import { espeakIsolation, phonemizeIsolated, type EspeakIsolation } from "./espeak-isolated.js";
 
 let busy = false;
+/** `ESPEAK_ISOLATION`, read once, on the first text (not on every text of the hot path). */
+let isolation: EspeakIsolation | undefined;
 
 /**
  * Text → phonemes with espeak-ng, in the phonemizer process (see {@link espeakIsolation}) or
@@ -12,7 +14,8 @@ let busy = false;
  *   process a crash ends the process)
  */
 export function phonemizeEspeak(text: string, voice: string, options: { isolateClauses?: boolean } = {}): string[][] {
-  if (espeakIsolation() === "process") return phonemizeIsolated(text, voice, options.isolateClauses === true);
+  isolation ??= espeakIsolation();
+  if (isolation === "process") return phonemizeIsolated(text, voice, options.isolateClauses === true);
   return phonemizeEspeakInProcess(text, voice, options);
 }
 
